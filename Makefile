@@ -1,0 +1,48 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+OVERSIGHT := $(VENV)/bin/oversight
+DB := data/oversight.duckdb
+DEMO_INBOX := data/demo/inbox
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench demo-db serve install browser clean docs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Build the synthetic demo inbox and load it (skipped when the database already exists).
+$(DB): | $(STAMP)
+	$(OVERSIGHT) demo --out $(DEMO_INBOX)
+	$(OVERSIGHT) refresh --inbox $(DEMO_INBOX) --db $(DB)
+
+demo-db: $(DB)
+
+run: $(STAMP) $(DB)
+	$(OVERSIGHT) status --db $(DB)
+	$(OVERSIGHT) serve --db $(DB) --host 127.0.0.1 --port 8050
+
+# Debian's Chromium for the end-to-end tests; installed only when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || { echo "Could not install chromium: run as root or install Debian's 'chromium' package"; exit 1; }; }
+
+test: $(STAMP) browser
+	$(PY) -m pytest -q
+
+bench: $(STAMP) browser
+	$(PY) -m benchmarks.run_all
+
+docs: $(STAMP)
+	$(PY) -m etl.spec.render_docs
+
+clean:
+	rm -rf $(VENV) data/demo data/oversight.duckdb data/oversight.duckdb.* test-artifacts

@@ -1,0 +1,205 @@
+"""`oversight`: thin commands over the etl library; library errors become clear user errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .errors import OversightError
+from .settings import default_db_path
+
+app = typer.Typer(
+    help="Oversight of how English local authorities record safeguarding concerns relating to extremism.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+DbOption = typer.Option(None, "--db", help="DuckDB database file (default data/oversight.duckdb or $OVERSIGHT_DB).")
+JsonOption = typer.Option(False, "--json", help="Print a JSON summary on stdout for automation.")
+
+
+def _db(db: Optional[Path]) -> Path:
+    return Path(db) if db else default_db_path()
+
+
+def _fail(error: OversightError) -> None:
+    console.print(f"[bold red]Error:[/] {error}")
+    raise typer.Exit(code=2)
+
+
+def _print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+@app.command()
+def validate(
+    file: Path = typer.Argument(..., help="A return file (CSV or XLSX) to check; nothing is stored."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Check one return against the standard without touching any database. Exit 1 if rejected."""
+    from .report import render_validation
+    from .validate import validate_file
+
+    try:
+        result = validate_file(file)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        Console().print(render_validation(result))
+    raise typer.Exit(code=1 if result.status == "rejected" else 0)
+
+
+@app.command()
+def load(
+    files: list[Path] = typer.Argument(..., help="Return files to load."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Validate and load return files into the database, then rescore."""
+    from .load import load_files
+    from .report import render_run
+
+    try:
+        summary = load_files(files, _db(db), progress=not as_json)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        Console().print(render_run(summary))
+
+
+@app.command()
+def refresh(
+    inbox: Optional[Path] = typer.Option(None, "--inbox", help="Folder of new returns (default data/inbox)."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Load every new file in the inbox; archive loaded files, quarantine rejected ones with their errors."""
+    from .load import refresh as run_refresh
+    from .report import render_run
+    from .settings import DEFAULT_INBOX
+
+    try:
+        summary = run_refresh(Path(inbox) if inbox else DEFAULT_INBOX, _db(db), progress=not as_json)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        Console().print(render_run(summary))
+
+
+@app.command()
+def status(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
+    """Latest load runs and the returns expected, received and missing for the latest period."""
+    from .report import render_status
+    from .status import database_status
+
+    try:
+        report = database_status(_db(db))
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        Console().print(render_status(report))
+
+
+@app.command()
+def template(
+    out: Path = typer.Option(Path("return-template.xlsx"), "--out", help="Where to write the workbook."),
+    period: Optional[str] = typer.Option(None, "--period", help="Prefill the period (YYYY-MM)."),
+    authority: Optional[str] = typer.Option(None, "--authority", help="Prefill the authority GSS code."),
+) -> None:
+    """Write a blank XLSX return with the code lists as drop-downs."""
+    from .template import write_template
+
+    try:
+        path = write_template(out, period=period, authority=authority)
+    except OversightError as error:
+        _fail(error)
+    console.print(f"Wrote {path}")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("data/demo/inbox"), "--out", help="Inbox folder to write the synthetic returns to."),
+    seed: int = typer.Option(20261129, "--seed", help="Random seed; the same seed writes the same files."),
+    start: str = typer.Option("2021-04", "--start", help="First period (YYYY-MM)."),
+    end: str = typer.Option("2026-10", "--end", help="Last period (YYYY-MM)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write a synthetic national collection (SYNTHETIC DATA) with planted recording problems."""
+    from .demo import generate_demo
+
+    try:
+        summary = generate_demo(out, seed=seed, start=start, end=end)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        console.print(summary.describe())
+
+
+@app.command()
+def score(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
+    """Recompute every score, flag and reconciliation (also run at the end of load and refresh)."""
+    from .scoring import rescore_database
+
+    try:
+        summary = rescore_database(_db(db))
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        console.print(summary.describe())
+
+
+@app.command()
+def explain(
+    authority: str = typer.Option(..., "--authority", help="Authority GSS code, e.g. E06000043."),
+    period: str = typer.Option(..., "--period", help="Period YYYY-MM."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Why an authority scored what it did: points lost by dimension and rule, and how to recover them."""
+    from .scoring import explain_score
+
+    try:
+        explanation = explain_score(_db(db), authority, period)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(explanation.to_dict())
+    else:
+        Console().print(explanation.render())
+
+
+@app.command()
+def serve(
+    db: Optional[Path] = DbOption,
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8050, "--port"),
+) -> None:
+    """Serve the dashboard over a database (read-only; never in debug mode)."""
+    from dashboard.server import serve as run_server
+
+    try:
+        run_server(_db(db), host=host, port=port)
+    except OversightError as error:
+        _fail(error)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

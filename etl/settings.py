@@ -1,0 +1,55 @@
+"""Settings in one place: environment variables over defaults, parsed explicitly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+SPEC_DIR = PACKAGE_DIR / "spec"
+SQL_DIR = PACKAGE_DIR / "sql"
+REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
+DEFAULT_DB = PROJECT_ROOT / "data" / "oversight.duckdb"
+DEFAULT_INBOX = PROJECT_ROOT / "data" / "inbox"
+SCORING_CONFIG = PACKAGE_DIR / "scoring.toml"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
+
+
+def today() -> date:
+    """Today's date; OVERSIGHT_TODAY=YYYY-MM-DD fixes it (tests, re-runs of past months)."""
+    raw = os.environ.get("OVERSIGHT_TODAY")
+    if not raw:
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"OVERSIGHT_TODAY={raw!r} is not a date in the form YYYY-MM-DD") from exc
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one return file; larger files are rejected before parsing."""
+
+    max_file_bytes: int = field(default_factory=lambda: _env_int("OVERSIGHT_MAX_FILE_BYTES", 2_000_000))
+    max_rows: int = field(default_factory=lambda: _env_int("OVERSIGHT_MAX_ROWS", 1_000))
+    max_xlsx_uncompressed_bytes: int = field(
+        default_factory=lambda: _env_int("OVERSIGHT_MAX_XLSX_UNCOMPRESSED_BYTES", 20_000_000)
+    )
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("OVERSIGHT_DB", str(DEFAULT_DB)))
