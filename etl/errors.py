@@ -19,6 +19,10 @@ class ReturnFileError(OversightError):
     """A return file cannot be read at all (the validator turns this into a rejection)."""
 
 
+class ReturnFileTooLargeError(ReturnFileError):
+    """A return file (or an XLSX workbook's uncompressed content) is over the configured limit."""
+
+
 class DatabaseError(OversightError):
     """The DuckDB database cannot be opened, migrated or written."""
 

@@ -50,7 +50,9 @@ create table load_run (
     files_rejected integer not null default 0,
     files_unchanged integer not null default 0,
     duration_s     double,
-    status         varchar not null    -- running | completed | failed
+    status         varchar not null,   -- running | completed | failed
+    files_superseded integer not null default 0, -- earlier versions replaced by this run's files
+    error          varchar             -- why a failed run stopped
 );
 
 create sequence submission_id_seq start 1;
@@ -69,7 +71,8 @@ create table submission (
     version        integer,            -- 1, 2, ... per (authority, period) among loaded returns
     status         varchar not null,   -- accepted | queried | rejected | superseded
     is_current     boolean not null default false,
-    is_synthetic   boolean not null default false
+    is_synthetic   boolean not null default false,
+    validation_status varchar          -- accepted | queried | rejected: the validator's verdict, kept when superseded
 );
 create unique index submission_sha256 on submission (sha256);
 

@@ -1,0 +1,679 @@
+"""Loading returns into DuckDB: the write session (lock, copy, per-file transactions, swap), archive and quarantine.
+
+How a run works (docs/architecture.md, "The write session"): take the lock `<db>.lock`; resume from
+`<db>.next` if a crashed run left one, else copy `<db>` to `<db>.next`; store each file in its own
+transaction in `<db>.next`; rescore; checkpoint; close; `os.replace(<db>.next, <db>)`; only then move
+inbox files. The live file is never written, so readers see the old state or the new one.
+
+Versions: every accepted or queried return for an (authority, period) is kept. Versions are numbered
+in order of receipt (file modification time, then order of loading) and the most recently received
+one is current; the others are `superseded`. A file that arrives late but was received before the
+current one is stored as superseded at once. Rejected files are kept with their issues, never current.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import multiprocessing
+import multiprocessing.pool
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+
+from .db import connect, migrate, sync_reference
+from .errors import DatabaseError, DatabaseLockedError, InvalidInputError
+from .periods import format_period
+from .returns import Issue, ValidationResult
+from .settings import SQL_DIR
+
+SYNTHETIC_PREFIX = "SYNTHETIC_"
+SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
+# Below this many files to validate, forking a pool costs more than it saves.
+POOL_THRESHOLD = 40
+POOL_CHUNK = 16
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file in a run."""
+
+    file: str
+    status: str  # accepted | queried | rejected | unchanged
+    authority_code: str | None
+    period: date | None
+    issue_count: int
+    submission_id: int | None = None
+    version: int | None = None
+    is_current: bool = False
+    stored_status: str | None = None  # for unchanged files: the status of the stored submission
+    moved_to: str | None = None
+    path: Path | None = field(default=None, repr=False)
+    issues: list[Issue] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "authority": self.authority_code,
+            "period": format_period(self.period) if self.period else None,
+            "issue_count": self.issue_count,
+            "submission_id": self.submission_id,
+            "version": self.version,
+            "current": self.is_current,
+            "moved_to": self.moved_to,
+        }
+
+
+@dataclass
+class RunSummary:
+    """One `load` or `refresh` run: its counts, timing and per-file outcomes."""
+
+    run_id: int
+    command: str
+    db_path: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    duration_s: float = 0.0
+    status: str = "running"
+    files: list[FileOutcome] = field(default_factory=list)
+    superseded: int = 0
+    rescored: bool = False
+    contains_synthetic_data: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.files if outcome.status == status)
+
+    @property
+    def files_seen(self) -> int:
+        return len(self.files)
+
+    @property
+    def returns_per_second(self) -> float:
+        return round(self.files_seen / self.duration_s, 1) if self.duration_s > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        """The `--json` summary."""
+        return {
+            "run_id": self.run_id,
+            "command": self.command,
+            "database": self.db_path,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "finished_at": self.finished_at.isoformat(timespec="seconds") if self.finished_at else None,
+            "files_seen": self.files_seen,
+            "files_accepted": self.count("accepted"),
+            "files_queried": self.count("queried"),
+            "files_rejected": self.count("rejected"),
+            "files_unchanged": self.count("unchanged"),
+            "files_superseded": self.superseded,
+            "duration_s": round(self.duration_s, 3),
+            "returns_per_second": self.returns_per_second,
+            "rescored": self.rescored,
+            "contains_synthetic_data": self.contains_synthetic_data,
+            "files": [outcome.to_dict() for outcome in self.files],
+        }
+
+
+# --- the public entry points -------------------------------------------------------------------
+
+
+def load_files(
+    paths: Iterable[Path | str],
+    db_path: Path | str,
+    *,
+    progress: bool = False,
+    received_at: datetime | None = None,
+) -> RunSummary:
+    """Validate and store return files (nothing is moved); received_at overrides the files' mtimes."""
+    files = [Path(p) for p in paths]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        raise InvalidInputError(f"no such file: {', '.join(missing)}. Check the path and run again")
+    return _write_session("load", files, Path(db_path), progress=progress, received_at=received_at)
+
+
+def refresh(
+    inbox: Path | str,
+    db_path: Path | str,
+    *,
+    archive_dir: Path | str | None = None,
+    quarantine_dir: Path | str | None = None,
+    progress: bool = False,
+) -> RunSummary:
+    """Load every new file in the inbox, then archive loaded files and quarantine rejected ones."""
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise InvalidInputError(f"inbox {inbox} is not a folder: create it or pass --inbox DIR")
+    archive = Path(archive_dir) if archive_dir else inbox.parent / "archive"
+    quarantine = Path(quarantine_dir) if quarantine_dir else inbox.parent / "quarantine"
+    db_path = Path(db_path)
+    with write_lock(db_path):
+        summary = _write_session("refresh", inbox_files(inbox), db_path, progress=progress, locked=True)
+        file_away(summary, archive, quarantine)
+    return summary
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """The files a refresh should look at: every regular file but dotfiles and the synthetic marker."""
+    return sorted(
+        path
+        for path in inbox.iterdir()
+        if path.is_file() and not path.name.startswith(".") and path.name != SYNTHETIC_MARKER
+    )
+
+
+# --- the lock ----------------------------------------------------------------------------------
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def next_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".next")
+
+
+@contextmanager
+def write_lock(db_path: Path) -> Iterator[None]:
+    """Hold an exclusive, non-blocking flock on `<db>.lock`; it records the holder's pid for the message.
+
+    The kernel drops the lock when its process dies, so a crash never leaves a stale lock behind.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(db_path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise DatabaseLockedError(
+            f"another load or refresh (pid {holder}) is writing {db_path}; wait for it to finish and run "
+            f"again. The lock is {path}; it is released automatically when that process ends."
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+# --- the write session -------------------------------------------------------------------------
+
+
+def _write_session(
+    command: str,
+    files: list[Path],
+    db_path: Path,
+    *,
+    progress: bool,
+    received_at: datetime | None = None,
+    locked: bool = False,
+) -> RunSummary:
+    if not locked:
+        with write_lock(db_path):
+            return _write_session(command, files, db_path, progress=progress, received_at=received_at, locked=True)
+    started = time.perf_counter()
+    candidates = [_Candidate.of(path, received_at) for path in _arrival_order(files, received_at)]
+    target = _prepare_next(db_path)
+    pool = _start_pool(len(candidates))
+    try:
+        summary = _run(command, candidates, target, pool, progress, started)
+    finally:
+        if pool is not None:
+            pool.terminate()
+    summary.db_path = str(db_path)
+    _swap(target, db_path)
+    return summary
+
+
+def _run(
+    command: str, candidates: list[_Candidate], target: Path, pool: multiprocessing.pool.Pool | None,
+    progress: bool, started: float,
+) -> RunSummary:
+    con = connect(target)
+    try:
+        writer = _Writer.open(con, command)
+        try:
+            _store_all(writer, candidates, pool, progress)
+            writer.finish(started)
+        except BaseException as exc:
+            writer.fail(exc, started)
+            raise
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return writer.summary
+
+
+def _prepare_next(db_path: Path) -> Path:
+    """Resume from `<db>.next` after a crash, else copy the live file (and any WAL) to it."""
+    target = next_path(db_path)
+    if target.exists():
+        return target  # every file committed there is complete: each loaded in its own transaction
+    if db_path.exists():
+        partial = db_path.with_name(db_path.name + ".next.partial")
+        shutil.copyfile(db_path, partial)
+        live_wal = db_path.with_name(db_path.name + ".wal")
+        if live_wal.exists():
+            shutil.copyfile(live_wal, partial.with_name(target.name + ".wal"))
+        os.replace(partial, target)  # a crash mid-copy never leaves a half-copied .next behind
+    return target
+
+
+def _swap(target: Path, db_path: Path) -> None:
+    os.replace(target, db_path)
+    # The old live WAL (if someone wrote the live file directly) was copied into .next before the run.
+    stale_wal = db_path.with_name(db_path.name + ".wal")
+    if stale_wal.exists():
+        os.remove(stale_wal)
+
+
+def _arrival_order(files: list[Path], received_at: datetime | None) -> list[Path]:
+    """Oldest first, so resubmissions usually arrive after the file they replace."""
+    if received_at is not None:
+        return list(files)
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    sha256: str
+    received_at: datetime
+    is_synthetic: bool
+
+    @classmethod
+    def of(cls, path: Path, received_at: datetime | None) -> "_Candidate":
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if received_at is None:
+            # Naive UTC, like every timestamp in the database; a move keeps the mtime.
+            received_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
+        synthetic = path.name.startswith(SYNTHETIC_PREFIX) or (path.parent / SYNTHETIC_MARKER).exists()
+        return cls(path, digest, received_at, synthetic)
+
+
+def _validate(path: str) -> ValidationResult:
+    from .validate import validate_file
+
+    return validate_file(Path(path))
+
+
+def _start_pool(files_to_validate: int) -> multiprocessing.pool.Pool | None:
+    """Worker processes that validate while this process writes; forked before DuckDB is opened, so
+    no database handle or DuckDB thread is copied into them."""
+    if files_to_validate < POOL_THRESHOLD or _workers() < 2:
+        return None
+    return multiprocessing.get_context("fork").Pool(processes=_workers())
+
+
+def _workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _validations(paths: list[Path], pool: multiprocessing.pool.Pool | None) -> Iterator[ValidationResult]:
+    """Validation results in input order."""
+    if pool is None:
+        return (_validate(str(path)) for path in paths)
+    return pool.imap(_validate, [str(p) for p in paths], chunksize=POOL_CHUNK)
+
+
+def _store_all(
+    writer: "_Writer", candidates: list[_Candidate], pool: multiprocessing.pool.Pool | None, progress: bool
+) -> None:
+    # Decided once, up front: the results iterator yields exactly one result per fresh candidate.
+    fresh = [c.sha256 not in writer.known for c in candidates]
+    results = _validations([c.path for c, new in zip(candidates, fresh) if new], pool)
+    bar = _Bar(len(candidates)) if progress and len(candidates) >= POOL_THRESHOLD else None
+    try:
+        for candidate, new in zip(candidates, fresh):
+            outcome = writer.store(candidate, next(results)) if new else writer.unchanged(candidate)
+            writer.summary.files.append(outcome)
+            if bar is not None:
+                bar.advance()
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+class _Bar:
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("Loading returns"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._task = self._progress.add_task("load", total=total)
+        self._progress.start()
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+# --- storing files -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Version:
+    submission_id: int
+    received_at: datetime
+    version: int | None
+    is_current: bool
+    validation_status: str
+
+    @property
+    def status(self) -> str:
+        return self.validation_status if self.is_current else "superseded"
+
+
+@dataclass
+class _Known:
+    submission_id: int
+    authority_code: str | None
+    period: date | None
+    stored_status: str
+    issue_count: int
+
+
+class _Writer:
+    """The open `<db>.next` and what the loader keeps in memory about it: digests and version chains."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+        self.con = con
+        self.summary = summary
+        self.known: dict[str, _Known] = {}
+        self.chains: dict[tuple[str, date], list[_Version]] = {}
+        self.next_id = 1
+        self.stored = 0
+        self.migrated = False
+
+    @classmethod
+    def open(cls, con: duckdb.DuckDBPyConnection, command: str) -> "_Writer":
+        # Checkpoint once at the end rather than every 16 MB of WAL during a long run.
+        con.execute("set checkpoint_threshold = '1GB'")
+        migrated = migrate(con)
+        sync_reference(con)
+        con.execute(
+            "update load_run set status = 'failed', error = 'interrupted: the run stopped before finishing'"
+            " where status = 'running'"
+        )
+        started_at = _utc_now()
+        run_id = con.execute(
+            "insert into load_run (command, started_at, status) values (?, ?, 'running') returning run_id",
+            [command, started_at],
+        ).fetchone()[0]
+        writer = cls(con, RunSummary(run_id=run_id, command=command, db_path="", started_at=started_at))
+        writer.migrated = bool(migrated)
+        writer._read_state()
+        return writer
+
+    def _read_state(self) -> None:
+        rows = self.con.execute(_sql("load_known_submissions")).fetchall()
+        for sid, sha, authority, period, received, version, current, status, verdict, issues in rows:
+            self.known[sha] = _Known(sid, authority, period, status, issues)
+            if verdict != "rejected" and authority is not None and period is not None:
+                self.chains.setdefault((authority, period), []).append(
+                    _Version(sid, received, version, current, verdict)
+                )
+            self.next_id = max(self.next_id, sid + 1)
+
+    def unchanged(self, candidate: _Candidate) -> FileOutcome:
+        known = self.known[candidate.sha256]
+        return FileOutcome(
+            file=candidate.path.name, status="unchanged", authority_code=known.authority_code,
+            period=known.period, issue_count=known.issue_count, submission_id=known.submission_id,
+            stored_status=known.stored_status, path=candidate.path,
+        )
+
+    def store(self, candidate: _Candidate, result: ValidationResult) -> FileOutcome:
+        """Store one validated file in its own transaction."""
+        if result.sha256 in self.known:  # the same content twice in one run
+            return self.unchanged(candidate)
+        outcome = FileOutcome(
+            file=candidate.path.name, status=result.status, authority_code=result.authority_code,
+            period=result.period, issue_count=len(result.issues), submission_id=self.next_id,
+            path=candidate.path, issues=list(result.issues),
+        )
+        new = _Version(self.next_id, candidate.received_at, None, False, result.status)
+        chain_key = (result.authority_code, result.period) if result.status != "rejected" else None
+        changes, superseded = _place(self.chains.get(chain_key, []), new) if chain_key else ([], 0)
+        self.con.execute("begin transaction")
+        try:
+            _insert_submission(self.con, self.summary.run_id, candidate, result, new)
+            if result.status != "rejected":
+                _insert_counts(self.con, new.submission_id, result)
+            if result.issues:
+                _insert_issues(self.con, new.submission_id, result.issues)
+            if changes:
+                _update_versions(self.con, changes)
+            self.con.execute("commit")
+        except BaseException as exc:
+            self.con.execute("rollback")
+            if isinstance(exc, duckdb.Error):
+                raise DatabaseError(
+                    f"could not store {candidate.path.name}: {exc}. The live database is unchanged; "
+                    "run the same command again to finish the work"
+                ) from exc
+            raise
+        self._remember(candidate, result, new, chain_key, superseded, outcome)
+        return outcome
+
+    def _remember(self, candidate, result, new, chain_key, superseded: int, outcome: FileOutcome) -> None:
+        self.known[result.sha256] = _Known(new.submission_id, result.authority_code, result.period,
+                                           new.status if chain_key else "rejected", len(result.issues))
+        if chain_key:
+            self.chains.setdefault(chain_key, []).append(new)
+            self.summary.superseded += superseded
+        outcome.version, outcome.is_current = new.version, new.is_current
+        self.summary.contains_synthetic_data |= candidate.is_synthetic
+        self.next_id += 1
+        self.stored += 1
+
+    def finish(self, started: float) -> None:
+        summary = self.summary
+        # One transaction: the marts, the synthetic marker and the run record change together.
+        self.con.execute("begin transaction")
+        try:
+            if self.stored or self.migrated:
+                from .scoring import rescore
+
+                rescore(self.con)
+                summary.rescored = True
+            if summary.contains_synthetic_data:
+                self.con.execute(
+                    "insert or replace into meta (key, value) values ('contains_synthetic_data', 'true')"
+                )
+            summary.finished_at = _utc_now()
+            summary.duration_s = time.perf_counter() - started
+            summary.status = "completed"
+            self._record_run()
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            summary.rescored = False
+            raise
+
+    def fail(self, exc: BaseException, started: float) -> None:
+        """Record the failure in `<db>.next` (best effort); the live file is untouched."""
+        summary = self.summary
+        summary.finished_at = _utc_now()
+        summary.duration_s = time.perf_counter() - started
+        summary.status = "failed"
+        try:
+            self._record_run(error=f"{type(exc).__name__}: {exc}"[:1000])
+        except duckdb.Error:
+            pass  # the connection itself is broken; the next run marks this one failed
+
+    def _record_run(self, error: str | None = None) -> None:
+        s = self.summary
+        self.con.execute(
+            "update load_run set finished_at = ?, files_seen = ?, files_accepted = ?, files_queried = ?,"
+            " files_rejected = ?, files_unchanged = ?, files_superseded = ?, duration_s = ?, status = ?,"
+            " error = ? where run_id = ?",
+            [s.finished_at, s.files_seen, s.count("accepted"), s.count("queried"), s.count("rejected"),
+             s.count("unchanged"), s.superseded, s.duration_s, s.status, error, s.run_id],
+        )
+
+
+def _place(chain: list[_Version], new: _Version) -> tuple[list[_Version], int]:
+    """Put a new version into its chain: renumber by receipt, the newest current.
+
+    Returns the old versions whose row must change, and how many versions this made superseded.
+    """
+    before = {v.submission_id: (v.version, v.is_current) for v in chain}
+    ordered = sorted([*chain, new], key=lambda v: (v.received_at, v.submission_id))
+    for number, version in enumerate(ordered, start=1):
+        version.version = number
+        version.is_current = number == len(ordered)
+    changed = [v for v in chain if before[v.submission_id] != (v.version, v.is_current)]
+    newly_superseded = sum(1 for v in chain if before[v.submission_id][1] and not v.is_current)
+    return changed, newly_superseded + (0 if new.is_current else 1)
+
+
+def _insert_submission(con, run_id: int, candidate: _Candidate, result: ValidationResult, new: _Version) -> None:
+    con.execute(
+        "insert into submission (submission_id, run_id, file_name, sha256, size_bytes, file_format, encoding,"
+        " received_at, loaded_at, authority_code, period, version, status, is_current, is_synthetic,"
+        " validation_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [new.submission_id, run_id, candidate.path.name, result.sha256, result.size_bytes, result.file_format,
+         result.encoding, candidate.received_at, _utc_now(), result.authority_code, result.period,
+         new.version, "rejected" if result.status == "rejected" else new.status, new.is_current,
+         candidate.is_synthetic, result.status],
+    )
+
+
+def _insert_counts(con, submission_id: int, result: ValidationResult) -> None:
+    """All of a return's rows in one statement: parallel lists unnested (a statement per row is slow)."""
+    if not result.rows:
+        return
+    rows = result.rows
+    con.execute(
+        "insert into return_count (submission_id, section, category, count, source_row)"
+        " select ?, unnest(?), unnest(?), unnest(?), unnest(?)",
+        [submission_id, [r.section for r in rows], [r.category for r in rows], [r.count for r in rows],
+         [r.source_row for r in rows]],
+    )
+
+
+def _insert_issues(con, submission_id: int, issues: list[Issue]) -> None:
+    con.execute(
+        "insert into validation_issue (submission_id, rule_id, severity, row_number, column_name, value,"
+        " message, hint) select ?, unnest(?), unnest(?), unnest(?::integer[]), unnest(?::varchar[]),"
+        " unnest(?::varchar[]), unnest(?), unnest(?)",
+        [submission_id, [i.rule for i in issues], [i.severity for i in issues], [i.row for i in issues],
+         [i.column for i in issues], [None if i.value is None else str(i.value) for i in issues],
+         [i.message for i in issues], [i.hint for i in issues]],
+    )
+
+
+def _update_versions(con, changes: list[_Version]) -> None:
+    con.execute(
+        _sql("load_supersede"),
+        {
+            "ids": [v.submission_id for v in changes],
+            "versions": [v.version for v in changes],
+            "statuses": [v.status for v in changes],
+            "currents": [v.is_current for v in changes],
+        },
+    )
+
+
+# --- archive and quarantine --------------------------------------------------------------------
+
+
+def file_away(summary: RunSummary, archive: Path, quarantine: Path) -> None:
+    """Move each processed file: loaded ones to archive/<period>/, rejected ones to quarantine/<period>/
+    beside <file>.errors.txt. Never overwrites: a clash gets a numbered suffix. Nothing is deleted."""
+    stored_issues: dict[int, list[Issue]] = {}
+    for outcome in summary.files:
+        if outcome.path is None or not outcome.path.exists():
+            continue
+        rejected = outcome.status == "rejected" or (
+            outcome.status == "unchanged" and outcome.stored_status == "rejected"
+        )
+        folder = (quarantine if rejected else archive) / (format_period(outcome.period) if outcome.period else "no-period")
+        folder.mkdir(parents=True, exist_ok=True)
+        destination = _free_name(folder, outcome.path.name)
+        if rejected:
+            issues = outcome.issues or stored_issues.setdefault(
+                outcome.submission_id, _stored_issues(summary.db_path, outcome.submission_id)
+            )
+            _write_errors(destination.with_name(destination.name + ".errors.txt"), outcome, issues, summary)
+        shutil.move(str(outcome.path), str(destination))  # a rename on one filesystem: keeps the mtime
+        outcome.moved_to = str(destination)
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    candidate = folder / name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    number = 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".errors.txt").exists():
+        candidate = folder / f"{stem}.{number}{suffix}"
+        number += 1
+    return candidate
+
+
+def _stored_issues(db_path: str, submission_id: int | None) -> list[Issue]:
+    if submission_id is None:
+        return []
+    con = connect(db_path, read_only=True)
+    try:
+        rows = con.execute(_sql("load_submission_issues"), {"submission_id": submission_id}).fetchall()
+    finally:
+        con.close()
+    return [Issue(rule, severity, row, column, value, message, hint) for rule, severity, row, column, value, message, hint in rows]
+
+
+def _write_errors(path: Path, outcome: FileOutcome, issues: list[Issue], summary: RunSummary) -> None:
+    errors = [i for i in issues if i.severity == "error"]
+    queries = [i for i in issues if i.severity != "error"]
+    lines = [
+        f"Return file: {outcome.file}",
+        f"Rejected by oversight {summary.command} (run {summary.run_id}) on {summary.started_at:%Y-%m-%d %H:%M} UTC.",
+        f"{len(errors)} error(s) and {len(queries)} query(ies). Nothing from this file was loaded.",
+        "Correct every error below and send the whole corrected file again; "
+        "`oversight validate FILE` checks it before you send it.",
+        "",
+    ]
+    for number, issue in enumerate([*errors, *queries], start=1):
+        where = ", ".join(
+            part for part in (
+                f"row {issue.row}" if issue.row is not None else "whole file",
+                f"column {issue.column}" if issue.column else "",
+                f"value {issue.value!r}" if issue.value is not None else "",
+            ) if part
+        )
+        lines += [
+            f"{number}. {issue.severity.upper()} {issue.rule} ({where})",
+            f"   {issue.message}",
+            f"   How to fix: {issue.hint}",
+            "",
+        ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,7 @@
+-- status_load_runs: the most recent load runs, newest first.
+select
+    run_id, command, status, started_at, finished_at, duration_s,
+    files_seen, files_accepted, files_queried, files_rejected, files_unchanged, files_superseded, error
+from load_run
+order by started_at desc, run_id desc
+limit $limit

@@ -1,0 +1,150 @@
+"""`database_status(db)`: the latest load runs and the returns expected, received, late, rejected and missing."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .db import connect
+from .periods import add_months, format_period
+from .reference import load_reference
+from .settings import SCORING_CONFIG, SQL_DIR
+
+RECENT_RUNS = 5
+DEFAULT_DEADLINE_DAY = 15
+
+
+@dataclass(frozen=True)
+class AuthorityReturn:
+    """One authority's position for the period."""
+
+    code: str
+    name: str
+    status: str  # accepted | queried | rejected | missing
+    received_at: datetime | None = None
+    late: bool = False
+    rejected_files: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "status": self.status,
+            "received_at": self.received_at.isoformat(timespec="seconds") if self.received_at else None,
+            "late": self.late,
+            "rejected_files": self.rejected_files,
+        }
+
+
+@dataclass
+class StatusReport:
+    """What `oversight status` shows."""
+
+    db_path: str
+    runs: list[dict] = field(default_factory=list)
+    period: date | None = None
+    deadline: date | None = None
+    expected: list[AuthorityReturn] = field(default_factory=list)
+    contains_synthetic_data: bool = False
+
+    def _with(self, *statuses: str) -> list[AuthorityReturn]:
+        return [a for a in self.expected if a.status in statuses]
+
+    @property
+    def received(self) -> list[AuthorityReturn]:
+        return self._with("accepted", "queried")
+
+    @property
+    def rejected(self) -> list[AuthorityReturn]:
+        """Authorities whose only files for the period were rejected."""
+        return self._with("rejected")
+
+    @property
+    def missing(self) -> list[AuthorityReturn]:
+        """Authorities that sent no file at all for the period (rejected-only ones are in `rejected`)."""
+        return self._with("missing")
+
+    @property
+    def late(self) -> list[AuthorityReturn]:
+        return [a for a in self.received if a.late]
+
+    def to_dict(self) -> dict:
+        def codes(items: list[AuthorityReturn]) -> list[dict]:
+            return [{"code": a.code, "name": a.name} for a in items]
+
+        return {
+            "database": self.db_path,
+            "contains_synthetic_data": self.contains_synthetic_data,
+            "runs": [_jsonable(run) for run in self.runs],
+            "period": format_period(self.period) if self.period else None,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "expected": len(self.expected),
+            "received": len(self.received),
+            "rejected": len(self.rejected),
+            "missing": len(self.missing),
+            "late": len(self.late),
+            "missing_authorities": codes(self.missing),
+            "rejected_authorities": codes(self.rejected),
+            "late_authorities": codes(self.late),
+            "authorities": [a.to_dict() for a in self.expected],
+        }
+
+
+def database_status(db_path: Path | str) -> StatusReport:
+    """Read the live database (read-only) and describe its latest runs and latest period."""
+    con = connect(db_path, read_only=True)
+    try:
+        report = StatusReport(db_path=str(db_path))
+        cursor = con.execute(_sql("status_load_runs"), {"limit": RECENT_RUNS})
+        names = [column[0] for column in cursor.description]
+        report.runs = [dict(zip(names, row)) for row in cursor.fetchall()]
+        meta = con.execute("select value from meta where key = 'contains_synthetic_data'").fetchone()
+        report.contains_synthetic_data = bool(meta and meta[0] == "true")
+        period = con.execute(_sql("status_latest_period")).fetchone()[0]
+        if period is not None:
+            rows = con.execute(_sql("status_period_returns"), {"period": period}).fetchall()
+            _fill_period(report, period, rows)
+    finally:
+        con.close()
+    return report
+
+
+def _fill_period(report: StatusReport, period: date, rows: list[tuple]) -> None:
+    following = add_months(period, 1)
+    deadline = date(following.year, following.month, deadline_day())
+    by_code = {row[0]: row for row in rows}
+    report.period, report.deadline = period, deadline
+    for authority in load_reference().expected_authorities(period):
+        row = by_code.get(authority.gss_code)
+        if row is None:
+            report.expected.append(AuthorityReturn(authority.gss_code, authority.name, "missing"))
+            continue
+        _, current_status, _, first_received, rejected_files = row
+        if current_status in ("accepted", "queried"):
+            late = first_received is not None and first_received.date() > deadline
+            report.expected.append(
+                AuthorityReturn(authority.gss_code, authority.name, current_status, first_received, late, rejected_files)
+            )
+        else:
+            report.expected.append(
+                AuthorityReturn(authority.gss_code, authority.name, "rejected", rejected_files=rejected_files)
+            )
+
+
+def deadline_day() -> int:
+    """The deadline day of the month after the period, from the scoring configuration (default 15)."""
+    try:
+        config = tomllib.loads(SCORING_CONFIG.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return DEFAULT_DEADLINE_DAY
+    return int(config.get("timeliness", {}).get("deadline_day", DEFAULT_DEADLINE_DAY))
+
+
+def _jsonable(run: dict) -> dict:
+    return {k: (v.isoformat(timespec="seconds") if isinstance(v, datetime) else v) for k, v in run.items()}
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
