@@ -1,0 +1,556 @@
+"""Validating one return against the standard: every issue found (errors reject, queries flag).
+
+`validate_file(path)` and `validate_bytes(data, filename)` never raise for a bad file: every problem
+becomes an Issue whose message names the file, row, column and value, and whose hint says how to fix
+it. Row numbers count data rows from 1 (the header is row 0). The rules, their ids and the alias
+tables are in etl/spec/standard.toml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ReturnFileError, ReturnFileTooLargeError
+from .periods import format_period, month_start
+from .readers import RawTable, detect_format, read_table
+from .reference import Reference, load_reference
+from .returns import CountRow, Issue, ValidationResult
+from .settings import Limits
+from .settings import today as settings_today
+from .spec import Standard, load_standard, normalise_label
+
+_WHOLE = re.compile(r"^\d{1,9}$")  # 9 digits: far above any real count, and safe in a 32-bit column
+_HEADER_SEARCH = 10  # non-blank records searched for the header (title rows above it are skipped)
+_SHOWN_VALUE = 80  # longer values are cut in messages
+_SHOWN_ROWS = 8  # rows listed in a message about a repeated value
+
+
+# --- authority codes --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _authority_index(reference: Reference) -> dict[str, tuple[str, str]]:
+    """Every accepted spelling of an authority -> (canonical GSS code, how it was spelt).
+
+    Built once per Reference. Exact GSS codes first; then documented alias codes, DfE three-digit
+    codes and names (each kept only when it names one authority, so nothing is guessed).
+    """
+    index: dict[str, tuple[str, str]] = {}
+    candidates: dict[str, set[tuple[str, str]]] = {}
+    for authority in reference.authorities.values():
+        for alias in authority.alias_codes:
+            candidates.setdefault(alias.upper(), set()).add((authority.gss_code, f"documented alias code of {authority.name}"))
+        if authority.dfe_code:
+            candidates.setdefault(authority.dfe_code.strip(), set()).add((authority.gss_code, f"DfE code of {authority.name}"))
+        candidates.setdefault("name:" + normalise_label(authority.name), set()).add((authority.gss_code, "authority name"))
+    for key, targets in candidates.items():
+        if len({code for code, _ in targets}) == 1:
+            index[key] = next(iter(targets))
+    for code, authority in reference.authorities.items():
+        index[code.upper()] = (code, "GSS code in lower case")
+    return index
+
+
+def resolve_authority(reference: Reference, raw: str) -> tuple[str, str | None] | None:
+    """(canonical code, repair description or None when already canonical), or None if unknown."""
+    text = raw.strip()
+    if text in reference.authorities:
+        return text, None
+    index = _authority_index(reference)
+    found = index.get(text.upper()) or index.get("name:" + normalise_label(text))
+    if found is None:
+        return None
+    return found[0], found[1]
+
+
+# --- collecting issues ------------------------------------------------------------------------------
+
+
+def _shown(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value if len(value) <= _SHOWN_VALUE else value[: _SHOWN_VALUE - 1] + "…"
+
+
+def _rows_text(rows: list[int]) -> str:
+    listed = ", ".join(str(r) for r in rows[:_SHOWN_ROWS])
+    more = f" and {len(rows) - _SHOWN_ROWS} more" if len(rows) > _SHOWN_ROWS else ""
+    return f"row{'s' if len(rows) > 1 else ''} {listed}{more}"
+
+
+@dataclass
+class _Collector:
+    """Builds Issues with a uniform message: '<file>, row N, column 'c', value 'v': what is wrong.'"""
+
+    file: str
+    standard: Standard
+    issues: list[Issue] = field(default_factory=list)
+    repeated: dict[int, list[int]] = field(default_factory=dict)  # issue index -> rows with the same value
+
+    def add(self, rule_id: str, row: int | None, column: str | None, value: str | None, text: str, hint: str | None = None) -> None:
+        rule = self.standard.rule(rule_id)
+        value = _shown(value)
+        where = [self.file, f"row {row}" if row is not None else "whole file"]
+        if column is not None:
+            where.append(f"column '{column}'")
+        if value is not None:
+            where.append(f"value '{value}'")
+        message = f"{', '.join(where)}: {text}"
+        self.issues.append(Issue(rule_id, rule.severity, row, column, value, message, hint or rule.hint))  # type: ignore[arg-type]
+
+
+@dataclass
+class _Row:
+    row: int
+    authority: str
+    period: str
+    section: str
+    category: str
+    count: str
+
+
+@dataclass
+class _State:
+    """What the row pass learns, for the file-level checks."""
+
+    authorities: dict[str, list[int]] = field(default_factory=dict)  # canonical code -> rows
+    unknown_authorities: dict[str, list[int]] = field(default_factory=dict)  # raw value -> rows
+    periods: dict[date, list[int]] = field(default_factory=dict)
+    period_text: dict[date, str] = field(default_factory=dict)
+    counts: dict[tuple[str, str], CountRow] = field(default_factory=dict)
+    sections_seen: dict[str, int] = field(default_factory=dict)  # section -> first row
+    rows: list[CountRow] = field(default_factory=list)
+    seen_repairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # repairs reported once per file
+    sections_named: set[str] = field(default_factory=set)  # sections with any row, even one with errors
+
+
+# --- entry points -----------------------------------------------------------------------------------
+
+
+def validate_file(path: Path, *, reference: Reference | None = None, today: date | None = None, limits: Limits | None = None) -> ValidationResult:
+    """Validate a return file on disk; its size is checked before any byte is read."""
+    path = Path(path)
+    limits = limits or Limits()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return _unread(path.name, 0, "E101", f"the file cannot be opened ({exc.strerror or exc})", None)
+    if not path.is_file():
+        return _unread(path.name, 0, "E101", "this is not a file (it is a folder or a device)", None)
+    if size > limits.max_file_bytes:
+        return _unread(path.name, size, "E119", f"the file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}", str(size))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _unread(path.name, size, "E101", f"the file cannot be read ({exc.strerror or exc})", None)
+    return validate_bytes(data, path.name, reference=reference, today=today, limits=limits)
+
+
+def validate_bytes(data: bytes, filename: str, *, reference: Reference | None = None, today: date | None = None, limits: Limits | None = None) -> ValidationResult:
+    """Validate a return held in memory (the dashboard's upload page); nothing is stored."""
+    limits = limits or Limits()
+    standard = load_standard()
+    reference = reference or load_reference()
+    today = today or settings_today()
+    result = ValidationResult(
+        file=filename, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+        file_format=_format_guess(data, filename), encoding=None, authority_code=None, period=None,
+    )
+    issues = _Collector(filename, standard)
+    try:
+        _validate(data, result, issues, standard, reference, today, limits)
+    except Exception as exc:  # noqa: BLE001 - a bad file must never crash a caller; say what happened
+        issues.add("E101", None, None, None, f"the file could not be checked ({type(exc).__name__}: {exc})")
+    result.issues = _ordered(issues.issues)
+    return result
+
+
+def _unread(name: str, size: int, rule_id: str, text: str, value: str | None) -> ValidationResult:
+    issues = _Collector(name, load_standard())
+    issues.add(rule_id, None, None, value, text)
+    fmt = "xlsx" if name.lower().endswith((".xlsx", ".xlsm")) else "csv"
+    return ValidationResult(name, "", size, fmt, None, None, None, issues.issues)
+
+
+def _format_guess(data: bytes, filename: str) -> str:
+    try:
+        return detect_format(data, filename)
+    except ReturnFileError:
+        return "xlsx" if filename.lower().endswith((".xlsx", ".xlsm", ".xls")) else "csv"
+
+
+def _ordered(issues: list[Issue]) -> list[Issue]:
+    """Errors first, then by row (file-level first), then rule id: the order a person fixes them in."""
+    return sorted(issues, key=lambda i: (i.severity != "error", -1 if i.row is None else i.row, i.rule))
+
+
+# --- the checks -------------------------------------------------------------------------------------
+
+
+def _validate(data: bytes, result: ValidationResult, issues: _Collector, standard: Standard, reference: Reference, today: date, limits: Limits) -> None:
+    if len(data) > limits.max_file_bytes:
+        issues.add("E119", None, None, str(len(data)), f"the file is {len(data):,} bytes, over the limit of {limits.max_file_bytes:,}")
+        return
+    try:
+        table = read_table(data, result.file, max_records=limits.max_rows + _HEADER_SEARCH + 1, max_uncompressed_bytes=limits.max_xlsx_uncompressed_bytes)
+    except ReturnFileTooLargeError as exc:
+        issues.add("E119", None, None, None, str(exc))
+        return
+    except ReturnFileError as exc:
+        issues.add("E101", None, None, None, str(exc))
+        return
+    result.file_format, result.encoding = table.file_format, table.encoding
+    for rule_id, detail in table.repairs:
+        issues.add(rule_id, None, None, table.encoding if rule_id == "Q206" else None, detail)
+    parsed = _header_and_rows(table, issues, standard, limits)
+    if parsed is None:
+        return
+    state = _State()
+    content_known = not any(i.rule == "E103" and i.column in ("section", "category", "count") for i in issues.issues)
+    for row in parsed:
+        _check_row(row, state, issues, standard, reference, content_known)
+    _mention_repeats(issues)
+    _check_file(state, issues, standard, reference, today, result, content_known)
+    result.rows = state.rows
+
+
+def _find_header(records: list[list[str]], standard: Standard) -> int | None:
+    """Index of the header record: the first non-blank one naming 3+ standard columns, else the first non-blank."""
+    non_blank = [i for i, record in enumerate(records) if any(cell.strip() for cell in record)]
+    if not non_blank:
+        return None
+    for index in non_blank[:_HEADER_SEARCH]:
+        if sum(1 for cell in records[index] if standard.resolve_column(cell)) >= 3:
+            return index
+    return non_blank[0]
+
+
+def _map_header(header: list[str], issues: _Collector, standard: Standard) -> dict[str, int]:
+    """Canonical column -> position; repaired names raise Q203, unknown ones Q211."""
+    positions: dict[str, int] = {}
+    for position, raw in enumerate(header):
+        name = raw.strip()
+        if not name:
+            continue
+        column = standard.resolve_column(name)
+        if column is None:
+            issues.add("Q211", 0, name, name, f"the column '{name}' is not in the standard and was ignored")
+        elif column in positions:
+            issues.add("Q211", 0, name, name, f"a second column for '{column}' was ignored (the first one is used)")
+        else:
+            positions[column] = position
+            if raw != column:
+                issues.add("Q203", 0, name, raw, f"the header '{raw}' was read as '{column}'", f"Name the column exactly '{column}'.")
+    return positions
+
+
+def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, limits: Limits) -> list[_Row] | None:
+    records = table.records
+    header_index = _find_header(records, standard)
+    if header_index is None:
+        issues.add("E102", None, None, None, "the file is empty: it has no header and no data rows")
+        return None
+    skipped = sum(1 for record in records[:header_index] if any(cell.strip() for cell in record))
+    if skipped:
+        issues.add("Q203", 0, None, None, f"the header was found on line {header_index + 1}; {skipped} line(s) above it were ignored",
+                   "Start the file with the header row; remove titles and notes above it.")
+    positions = _map_header(records[header_index], issues, standard)
+    for column in standard.column_names:
+        if column not in positions:
+            aliases = ", ".join(f"'{a}'" for a in standard.columns[standard.column_names.index(column)].aliases[:4])
+            issues.add("E103", 0, column, None, f"the required column '{column}' is missing from the header",
+                       f"Add a column named '{column}' (also accepted: {aliases}).")
+    # Without section, category and count no row can be understood: only the authority and period
+    # are checked, and E103 says what to add.
+    content_known = all(column in positions for column in ("section", "category", "count"))
+    rows: list[_Row] = []
+    for offset, record in enumerate(records[header_index + 1:], start=1):
+        cells = {column: (record[p].strip() if p < len(record) else "") for column, p in positions.items()}
+        if not (cells.get("category") or cells.get("count")):
+            if content_known or not any(cell.strip() for cell in record):
+                continue  # a blank row, or one of the template's unused transfer rows
+        rows.append(_Row(offset, cells.get("authority_code", ""), cells.get("period", ""), cells.get("section", ""), cells.get("category", ""), cells.get("count", "")))
+    if table.truncated or len(rows) > limits.max_rows:
+        shown = f"more than {limits.max_rows:,}" if table.truncated else f"{len(rows):,}"
+        issues.add("E120", None, None, None, f"the file has {shown} data rows, over the limit of {limits.max_rows:,}")
+        return None
+    if not rows:
+        issues.add("E102", None, None, None, "the file has a header but no data rows")
+        return None
+    return rows
+
+
+def _check_row(row: _Row, state: _State, issues: _Collector, standard: Standard, reference: Reference, content_known: bool) -> None:
+    _note_authority(row, state, issues, reference)
+    _note_period(row, state, issues, standard)
+    if not content_known:
+        return
+    section = _section_of(row, state, issues, standard)
+    if section:
+        state.sections_named.add(section)
+    category = _category_of(row, section, issues, standard, reference) if section else None
+    count = _count_of(row, issues)
+    if section is None or category is None or count is None:
+        return
+    state.sections_seen.setdefault(section, row.row)
+    key = (section, category)
+    if key in state.counts:
+        first = state.counts[key].source_row
+        issues.add("E108", row.row, "category", row.category, f"({section}, {category}) already appears on row {first}")
+        return
+    count_row = CountRow(section, category, count, row.row)
+    state.counts[key] = count_row
+    state.rows.append(count_row)
+
+
+# Repairs of the same value repeat on many rows: report each distinct repair once per file.
+def _note_repair(issues: _Collector, seen: dict[tuple[str, str], list[int]], key: tuple[str, str], rule_id: str,
+                 row: int, column: str, value: str, text: str) -> None:
+    if key in seen:
+        seen[key].append(row)
+        return
+    seen[key] = [row]
+    issues.add(rule_id, row, column, value, text)
+    issues.repeated[len(issues.issues) - 1] = seen[key]
+
+
+def _mention_repeats(issues: _Collector) -> None:
+    """Append the other rows to a once-per-file issue whose value repeats on several rows."""
+    for index, rows in issues.repeated.items():
+        if len(rows) > 1:
+            issue = issues.issues[index]
+            issues.issues[index] = replace(issue, message=f"{issue.message} (the same on {_rows_text(rows)})")
+
+
+def _note_authority(row: _Row, state: _State, issues: _Collector, reference: Reference) -> None:
+    raw = row.authority
+    if not raw:
+        state.unknown_authorities.setdefault("", []).append(row.row)
+        return
+    resolved = resolve_authority(reference, raw)
+    if resolved is None:
+        state.unknown_authorities.setdefault(raw, []).append(row.row)
+        return
+    code, how = resolved
+    state.authorities.setdefault(code, []).append(row.row)
+    if how:
+        _note_repair(issues, state.seen_repairs, ("authority", raw), "Q209", row.row, "authority_code", raw,
+                     f"the authority code '{raw}' ({how}) was read as {code}")
+
+
+def _note_period(row: _Row, state: _State, issues: _Collector, standard: Standard) -> None:
+    raw = row.period
+    parsed = standard.parse_period(raw) if raw else None
+    if parsed is None:
+        key = ("bad_period", raw)
+        seen = state.seen_repairs
+        if key not in seen:
+            seen[key] = [row.row]
+            what = "the period is empty" if not raw else "the period is not a month in any accepted format"
+            issues.add("E121", row.row, "period", raw, what)
+        return
+    month, period_format = parsed
+    state.periods.setdefault(month, []).append(row.row)
+    state.period_text.setdefault(month, raw)
+    if not period_format.canonical:
+        _note_repair(issues, state.seen_repairs, ("period", raw), "Q205", row.row, "period", raw,
+                     f"the period '{raw}' (format {period_format.name}) was read as {format_period(month)}")
+
+
+def _section_of(row: _Row, state: _State, issues: _Collector, standard: Standard) -> str | None:
+    raw = row.section
+    if raw in standard.sections:
+        return raw
+    section = standard.resolve_section(raw) if raw else None
+    if section is None:
+        issues.add("E104", row.row, "section", raw, "the section is empty" if not raw else "the section is not one of the standard's sections")
+        return None
+    # A section label repeats on every row of its section: one query per distinct label.
+    _note_repair(issues, state.seen_repairs, ("section", raw), "Q204", row.row, "section", raw,
+                 f"the section '{raw}' was read as '{section}'")
+    return section
+
+
+def _category_of(row: _Row, section: str, issues: _Collector, standard: Standard, reference: Reference) -> str | None:
+    raw = row.category
+    spec = standard.sections[section]
+    if spec.kind == "transfer":
+        return _transfer_code(row, issues, reference)
+    if raw in spec.category_codes:
+        return raw
+    category = standard.resolve_category(section, raw) if raw else None
+    if category is None:
+        codes = ", ".join(spec.category_codes)
+        what = "the category is empty" if not raw else f"the category is not one of the categories of section '{section}'"
+        issues.add("E105", row.row, "category", raw, what, f"Use one of: {codes}.")
+        return None
+    issues.add("Q204", row.row, "category", raw, f"the {section} category '{raw}' was read as '{category}'", f"Write the category as '{category}'.")
+    return category
+
+
+def _transfer_code(row: _Row, issues: _Collector, reference: Reference) -> str | None:
+    raw = row.category
+    resolved = resolve_authority(reference, raw) if raw else None
+    if resolved is None:
+        what = "the transfer has no counterparty authority code" if not raw else "the transfer's counterparty is not a known authority code"
+        issues.add("E116", row.row, "category", raw, what)
+        return None
+    code, how = resolved
+    if how:
+        issues.add("Q209", row.row, "category", raw, f"the counterparty authority '{raw}' ({how}) was read as {code}", f"Write the counterparty as {code}.")
+    return code
+
+
+def _count_of(row: _Row, issues: _Collector) -> int | None:
+    raw = row.count
+    if _WHOLE.match(raw):
+        return int(raw)
+    what = "the count is empty" if not raw else "the count is not a whole number of 0 or more"
+    issues.add("E106", row.row, "count", raw, what)
+    return None
+
+
+# --- whole-file checks -------------------------------------------------------------------------------
+
+
+def _check_file(state: _State, issues: _Collector, standard: Standard, reference: Reference, today: date, result: ValidationResult, content_known: bool) -> None:
+    authority = _check_authority(state, issues)
+    period = _check_period(state, issues, today)
+    result.authority_code, result.period = authority, period
+    if authority and period:
+        _check_validity(authority, period, state, issues, reference)
+    if content_known:
+        _check_sections(state, issues, standard, reference, authority, period)
+
+
+def _check_authority(state: _State, issues: _Collector) -> str | None:
+    for raw, rows in state.unknown_authorities.items():
+        if raw:
+            issues.add("E111", rows[0], "authority_code", raw, f"the authority code is not a known English upper-tier authority ({_rows_text(rows)})")
+        else:
+            issues.add("E111", rows[0], "authority_code", "", f"the authority code is empty ({_rows_text(rows)})")
+    distinct = list(state.authorities) + [raw for raw in state.unknown_authorities if raw]
+    if len(distinct) > 1:
+        first_rows = sorted((rows[0], code) for code, rows in {**state.authorities, **state.unknown_authorities}.items() if code)
+        second_row, second = first_rows[1]
+        issues.add("E109", second_row, "authority_code", second,
+                   f"the file holds {len(distinct)} authorities ({', '.join(sorted(distinct))}); the first row had {first_rows[0][1]}")
+        return None
+    return next(iter(state.authorities), None)
+
+
+def _check_period(state: _State, issues: _Collector, today: date) -> date | None:
+    if len(state.periods) > 1:
+        ordered = sorted((rows[0], month) for month, rows in state.periods.items())
+        second_row, second = ordered[1]
+        names = ", ".join(format_period(month) for month in sorted(state.periods))
+        issues.add("E110", second_row, "period", state.period_text[second], f"the file holds {len(state.periods)} periods ({names}); the first row had {format_period(ordered[0][1])}")
+        return None
+    period = next(iter(state.periods), None)
+    if period is not None and period >= month_start(today):
+        issues.add("E113", state.periods[period][0], "period", state.period_text[period],
+                   f"{format_period(period)} is not a completed month (today is {today.isoformat()}); the latest period accepted is {format_period(_previous_month(today))}")
+    return period
+
+
+def _previous_month(day: date) -> date:
+    return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
+
+
+def _check_validity(code: str, period: date, state: _State, issues: _Collector, reference: Reference) -> None:
+    authority = reference.authority(code)
+    if authority is None or authority.valid_in(period):
+        return
+    row = state.authorities[code][0]
+    text = f"{authority.name} ({code}) did not exist in {format_period(period)}: it is {authority.validity_text()}"
+    hint = "Use the code of the authority that was responsible in that month."
+    if authority.valid_to and period > authority.valid_to and authority.successor_codes:
+        names = ", ".join(_named(reference, c) for c in authority.successor_codes)
+        text += f"; it was replaced by {names}"
+        hint = f"Use the code of the authority that replaced it: {names}."
+    elif authority.valid_from and period < authority.valid_from and authority.predecessor_codes:
+        names = ", ".join(_named(reference, c) for c in authority.predecessor_codes)
+        text += f"; before then the area was covered by {names}"
+        hint = f"For months before {format_period(authority.valid_from)} use {names}."
+    issues.add("E112", row, "authority_code", code, text, hint)
+
+
+def _named(reference: Reference, code: str) -> str:
+    authority = reference.authority(code)
+    return f"{authority.name} ({code})" if authority else code
+
+
+def _check_sections(state: _State, issues: _Collector, standard: Standard, reference: Reference, authority: str | None, period: date | None) -> None:
+    counts = state.counts
+    total_row = counts.get(("total", "ALL"))
+    if total_row is None and "total" not in state.sections_named:
+        issues.add("E107", None, "section", None, "the return has no row total,ALL with the month's number of concerns")
+    total = total_row.count if total_row else None
+    if total is not None:
+        _check_flags(counts, total, issues)
+        _check_breakdowns(state, total, issues, standard)
+    _check_practice(state, issues, standard)
+    _check_transfers(state, issues, reference, authority, period)
+
+
+def _check_flags(counts: dict[tuple[str, str], CountRow], total: int, issues: _Collector) -> None:
+    for (section, category), row in counts.items():
+        if section == "flag" and row.count > total:
+            issues.add("E114", row.source_row, "count", str(row.count), f"the flag {category} ({row.count}) is above the total ({total})")
+    moved = counts.get(("flag", "MOVED_IN_LAST_12_MONTHS"))
+    received = counts.get(("flag", "PREVIOUS_AUTHORITY_RECORDS_RECEIVED"))
+    if received and received.count > (moved.count if moved else 0):
+        moved_text = f"MOVED_IN_LAST_12_MONTHS ({moved.count}, row {moved.source_row})" if moved else "MOVED_IN_LAST_12_MONTHS (absent, so 0)"
+        issues.add("E115", received.source_row, "count", str(received.count),
+                   f"PREVIOUS_AUTHORITY_RECORDS_RECEIVED ({received.count}) is above {moved_text}")
+
+
+def _check_breakdowns(state: _State, total: int, issues: _Collector, standard: Standard) -> None:
+    sums: dict[str, int] = {}
+    for (section, _), row in state.counts.items():
+        sums[section] = sums.get(section, 0) + row.count
+    for section in standard.breakdown_sections:
+        if section not in state.sections_seen:
+            if total > 0 and section not in state.sections_named:
+                issues.add("Q202", None, "section", section, f"the breakdown section '{section}' is missing although the total is {total}")
+            continue
+        if section in sums and sums[section] != total:
+            issues.add("Q201", state.sections_seen[section], "count", str(sums[section]),
+                       f"the {section} counts sum to {sums[section]} but the total is {total} (difference {sums[section] - total:+d})")
+
+
+def _check_practice(state: _State, issues: _Collector, standard: Standard) -> None:
+    for (section, category), row in state.counts.items():
+        if section == "practice" and row.count not in (0, 1):
+            issues.add("E118", row.source_row, "count", str(row.count), f"the practice declaration {category} must be 1 (yes) or 0 (no)")
+    for practice in standard.sections_of_kind("practice"):
+        missing = [code for code in practice.category_codes if (practice.code, code) not in state.counts]
+        if practice.code in state.sections_named and not any(s == practice.code for s, _ in state.counts):
+            continue  # its rows are there but in error, and those errors say so
+        if len(missing) == len(practice.category_codes):
+            issues.add("Q210", None, "section", practice.code, f"the '{practice.code}' declarations are missing")
+        elif missing:
+            issues.add("Q210", None, "category", ", ".join(missing), f"{len(missing)} '{practice.code}' declaration(s) are missing: {', '.join(missing)}")
+
+
+def _check_transfers(state: _State, issues: _Collector, reference: Reference, authority: str | None, period: date | None) -> None:
+    for (section, code), row in state.counts.items():
+        if section not in ("transfer_in", "transfer_out"):
+            continue
+        if authority and code == authority:
+            issues.add("E117", row.source_row, "category", code, f"the {section} row names the authority making the return")
+            continue
+        counterparty = reference.authority(code)
+        if counterparty and period and not counterparty.valid_in(period):
+            text = f"the counterparty {counterparty.name} ({code}) did not exist in {format_period(period)}: it is {counterparty.validity_text()}"
+            hint = None
+            if counterparty.successor_codes and counterparty.valid_to and period > counterparty.valid_to:
+                names = ", ".join(_named(reference, c) for c in counterparty.successor_codes)
+                text += f"; it was replaced by {names}"
+                hint = f"Name the authority that replaced it: {names}."
+            issues.add("E116", row.source_row, "category", code, text, hint)
