@@ -261,7 +261,11 @@ def _prepare_next(db_path: Path) -> Path:
     """Resume from `<db>.next` after a crash, else copy the live file (and any WAL) to it."""
     target = next_path(db_path)
     if target.exists():
-        return target  # every file committed there is complete: each loaded in its own transaction
+        if _opens_cleanly(target):
+            return target  # every file committed there is complete: each loaded in its own transaction
+        # Only an operating-system crash (the working copy is written without fsync) gets here: keep the
+        # damaged copy for inspection and start again from the live file; the inbox still holds the files.
+        os.replace(target, target.with_name(f"{target.name}.damaged-{int(time.time())}"))
     if db_path.exists():
         partial = db_path.with_name(db_path.name + ".next.partial")
         shutil.copyfile(db_path, partial)
@@ -270,6 +274,20 @@ def _prepare_next(db_path: Path) -> Path:
             shutil.copyfile(live_wal, partial.with_name(target.name + ".wal"))
         os.replace(partial, target)  # a crash mid-copy never leaves a half-copied .next behind
     return target
+
+
+def _opens_cleanly(path: Path) -> bool:
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error:
+        return False
+    try:
+        con.execute("select count(*) from information_schema.tables").fetchone()
+        return True
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
 
 
 def _swap(target: Path, db_path: Path) -> None:

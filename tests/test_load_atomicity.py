@@ -110,3 +110,19 @@ def test_a_reader_of_the_live_file_keeps_working_during_a_refresh_and_sees_old_o
         reader.close()
     assert seen == [1] * len(CODES)
     assert query(db, "select count(*) from submission") == [(1 + len(CODES),)]
+
+
+def test_a_damaged_working_copy_is_set_aside_and_the_run_starts_again_from_the_live_file(tmp_path: Path) -> None:
+    db, inbox = tmp_path / "o.duckdb", tmp_path / "inbox"
+    write_return(inbox, "first.csv", return_csv("E06000010", "2026-08", 2))
+    refresh(inbox, db)
+    fill_inbox(inbox)
+    # What an operating-system crash could leave: a working copy that is not a database at all.
+    next_path(db).write_bytes(b"\0garbage left by a crash" * 100)
+
+    summary = refresh(inbox, db)
+
+    assert sorted(o.status for o in summary.files) == ["accepted"] * len(CODES)
+    assert query(db, "select count(*) from submission where is_current") == [(len(CODES) + 1,)]
+    damaged = list(tmp_path.glob("o.duckdb.next.damaged-*"))
+    assert len(damaged) == 1, "the damaged copy is kept for inspection, never deleted"
