@@ -1,0 +1,181 @@
+"""Scoring of recording quality: dimension scores, composite and band, statistical flags, explanations.
+
+`rescore(con)` recomputes every mart from the current returns (the loader calls it inside its write
+session); `rescore_database(db)` does the same on a database file in one transaction;
+`explain_score(db, authority, period)` reads back why an authority scored what it did.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..db import connect, migrate
+from ..settings import today as settings_today
+from .config import ScoringConfig, load_config
+from .explain import Explanation, explain_score
+from .funnel import FunnelSettings, funnel_group, limit_curve
+from .models import load_config_tables, model_paths, run_model, sql_parameters
+from .summary import ScoreSummary
+
+__all__ = ["Explanation", "ScoreSummary", "explain_score", "rescore", "rescore_database"]
+
+MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation")
+FUNNEL_MEASURES = ("rate_under18_per_10k", "rate_total_per_10k")
+
+
+def rescore(con: duckdb.DuckDBPyConnection, config: ScoringConfig | None = None) -> ScoreSummary:
+    """Recompute every score, flag and reconciliation from the current returns.
+
+    Runs in the caller's transaction when there is one (it opens none): the loader's write session
+    makes the whole load, rescore included, atomic. Everything is recomputed every time, so a change of
+    configuration re-scores all periods.
+    """
+    started = time.perf_counter()
+    config = config or load_config()
+    parameters = sql_parameters(config, settings_today())
+    _record_config(con, config)
+    load_config_tables(con, config)
+    for path in model_paths(prefix_below=90):
+        run_model(con, path, parameters)
+    for table in MARTS:
+        con.execute(f"delete from {table}")  # names from the fixed MARTS tuple
+    for path in model_paths(prefix_from=90, prefix_below=94):
+        run_model(con, path, parameters)
+    _write_funnel(con, config)
+    for path in model_paths(prefix_from=94):
+        run_model(con, path, parameters)
+    summary = _summarise(con, config, time.perf_counter() - started)
+    _drop_temp_tables(con)
+    return summary
+
+
+def rescore_database(db_path: Path | str, config_path: Path | str | None = None) -> ScoreSummary:
+    """Open the database read-write, migrate it, rescore in one transaction and checkpoint.
+
+    config_path: another scoring TOML (what-if runs, tests); default etl/scoring.toml.
+    """
+    config = load_config(Path(config_path) if config_path else None)
+    con = connect(Path(db_path))
+    try:
+        migrate(con)
+        con.execute("begin transaction")
+        try:
+            summary = rescore(con, config)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        con.execute("checkpoint")
+        return summary
+    finally:
+        con.close()
+
+
+def _record_config(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
+    con.execute(
+        "insert into score_config (config_version, created_at, toml_text) values ($v, $t, $x) on conflict do nothing",
+        {"v": config.config_version, "t": datetime.now(timezone.utc).replace(tzinfo=None), "x": config.toml_text},
+    )
+
+
+def _funnel_settings(config: ScoringConfig) -> FunnelSettings:
+    funnel = config.raw["funnel"]
+    levels = [float(x) for x in funnel["limits"]]
+    return FunnelSettings(
+        per=float(funnel["per"]),
+        levels=(levels[0], levels[1]),
+        winsor_lower=float(funnel["winsor_lower"]),
+        winsor_upper=float(funnel["winsor_upper"]),
+        overdispersion_above=float(funnel["overdispersion_above"]),
+    )
+
+
+def _write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
+    """Funnel points and curves per measure and period (rolling 12 months), vectorised per group."""
+    settings = _funnel_settings(config)
+    points_per_curve = int(config.raw["funnel"]["limit_points"])
+    rows = con.execute(
+        "select measure, period, authority_code, observed, exposure, months_reported from scoring_rate "
+        "where \"window\" = 'rolling12' and exposure > 0 order by measure, period, authority_code"
+    ).fetchnumpy()
+    if len(rows["measure"]) == 0:
+        return
+    keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
+    _, starts = np.unique(keys, return_index=True)
+    bounds = list(np.sort(starts)) + [len(keys)]
+    point_parts: list[dict[str, np.ndarray]] = []
+    curve_parts: list[dict[str, np.ndarray]] = []
+    for begin, end in zip(bounds[:-1], bounds[1:]):  # one group per measure and period, not per authority
+        group = slice(begin, end)
+        result = funnel_group(rows["observed"][group], rows["exposure"][group], settings)
+        n = end - begin
+        point_parts.append({
+            "measure": rows["measure"][group], "period": rows["period"][group],
+            "authority_code": rows["authority_code"][group], "observed": rows["observed"][group],
+            "population": rows["exposure"][group], "rate": result["rate"],
+            "target_rate": np.full(n, result["target_rate"]), "expected": result["expected"], "z": result["z"],
+            "lower95": result["lower95"], "upper95": result["upper95"], "lower998": result["lower998"],
+            "upper998": result["upper998"], "phi": np.full(n, result["phi"]), "flag": result["flag"],
+            "months_reported": rows["months_reported"][group],
+        })
+        curve = limit_curve(rows["exposure"][group], result["target_rate"], result["phi"], settings, points_per_curve)
+        m = len(curve["population"])
+        curve_parts.append({"measure": np.repeat(rows["measure"][begin], m), "period": np.repeat(rows["period"][begin], m), **curve})
+    _insert_arrow(con, "funnel_point", point_parts)
+    _insert_arrow(con, "funnel_limit", curve_parts)
+
+
+def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, parts: list[dict[str, np.ndarray]]) -> None:
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    arrays = {}
+    for name, values in columns.items():
+        if values.dtype == object:
+            arrays[name] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+        elif np.issubdtype(values.dtype, np.floating):
+            arrays[name] = pa.array(np.where(np.isfinite(values), values, np.nan), from_pandas=True)
+        else:
+            arrays[name] = pa.array(values)
+    frame = pa.table(arrays)
+    con.register("scoring_arrow", frame)
+    try:
+        column_list = ", ".join(f'"{name}"' for name in columns)  # names from our own dicts
+        con.execute(f"insert into {table} ({column_list}) select {column_list} from scoring_arrow")
+    finally:
+        con.unregister("scoring_arrow")
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, config: ScoringConfig, seconds: float) -> ScoreSummary:
+    counts = con.execute(
+        """
+        select
+            (select count(distinct authority_code) from score),
+            (select count(distinct period) from score),
+            (select count(*) from score),
+            (select count(*) from score_component),
+            (select count(*) from flag),
+            (select count(*) from flag where flag_type = 'significantly_low'),
+            (select count(*) from transfer_reconciliation),
+            (select count(*) from transfer_reconciliation where status <> 'matched' and not pending),
+            (select strftime(max(period), '%Y-%m') from score)
+        """
+    ).fetchone()
+    return ScoreSummary(
+        config_version=config.config_version,
+        authorities=counts[0], periods=counts[1], scores=counts[2], components=counts[3], flags=counts[4],
+        significantly_low=counts[5], transfers=counts[6], transfers_unreconciled=counts[7],
+        latest_period=counts[8], duration_s=round(seconds, 3),
+    )
+
+
+def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    names = [row[0] for row in con.execute(
+        "select table_name from duckdb_tables() where temporary and table_name like 'scoring_%'"
+    ).fetchall()]
+    for name in names:
+        con.execute(f'drop table if exists temp."{name}"')  # names listed from the catalogue just above

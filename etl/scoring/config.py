@@ -1,0 +1,89 @@
+"""The scoring configuration (etl/scoring.toml): parsed, checked, and versioned by a hash of its content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..settings import SCORING_CONFIG
+
+DIMENSIONS = (
+    "completeness",
+    "validity",
+    "internal_consistency",
+    "cross_authority",
+    "timeliness",
+    "coverage",
+    "practice",
+)
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """The parsed TOML plus its version; `raw` keeps every value for the SQL parameters."""
+
+    raw: dict[str, Any]
+    toml_text: str
+    config_version: str
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {d: float(self.raw["composite"]["weights"].get(d, 0.0)) for d in DIMENSIONS}
+
+    @property
+    def bands(self) -> list[tuple[str, float]]:
+        return sorted(((b["name"], float(b["min_score"])) for b in self.raw["bands"]), key=lambda b: -b[1])
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.raw[name]
+
+
+def config_version_of(raw: dict[str, Any]) -> str:
+    """Hash of the normalised content: key order, spacing and comments do not change the version."""
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def parse_config(text: str, source: str = "scoring configuration") -> ScoringConfig:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}. Fix the syntax and rescore") from exc
+    _check(raw, source)
+    return ScoringConfig(raw=raw, toml_text=text, config_version=config_version_of(raw))
+
+
+def load_config(path: Path | None = None) -> ScoringConfig:
+    """Read etl/scoring.toml (or another file, for tests and what-if runs)."""
+    path = Path(path) if path else SCORING_CONFIG
+    if not path.exists():
+        raise ConfigError(f"scoring configuration {path} is missing: restore etl/scoring.toml from git")
+    return parse_config(path.read_text(encoding="utf-8"), str(path))
+
+
+def _check(raw: dict[str, Any], source: str) -> None:
+    required = ("composite", "bands", "completeness", "validity", "internal_consistency", "timeliness",
+                "practice", "funnel", "sudden_change", "nil_returns", "neighbours")
+    missing = [name for name in required if name not in raw]
+    if missing:
+        raise ConfigError(f"{source} lacks the table(s) {', '.join(missing)}: copy them from the shipped etl/scoring.toml")
+    weights = raw["composite"].get("weights", {})
+    unknown = sorted(set(weights) - set(DIMENSIONS))
+    if unknown:
+        raise ConfigError(f"{source}: unknown dimension(s) {unknown} in [composite] weights; allowed: {', '.join(DIMENSIONS)}")
+    if any(float(w) < 0 for w in weights.values()) or sum(float(w) for w in weights.values()) <= 0:
+        raise ConfigError(f"{source}: [composite] weights must be >= 0 and not all zero")
+    if not raw["bands"] or min(float(b["min_score"]) for b in raw["bands"]) > 0:
+        raise ConfigError(f"{source}: [[bands]] must include a band with min_score = 0 so every score gets one")
+    if int(raw["timeliness"]["zero_at_days_late"]) <= 0:
+        raise ConfigError(f"{source}: [timeliness] zero_at_days_late must be a positive number of days")
+    if not 1 <= int(raw["timeliness"]["deadline_day"]) <= 28:
+        raise ConfigError(f"{source}: [timeliness] deadline_day must be between 1 and 28")
+    for rule in raw["validity"].get("rules", []):
+        if rule.get("scope") not in ("file", "row"):
+            raise ConfigError(f"{source}: validity rule {rule.get('rule_id')} needs scope \"file\" or \"row\"")

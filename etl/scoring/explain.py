@@ -1,0 +1,137 @@
+"""Why an authority scored what it did: its scores and the points lost, largest first, with the fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ..db import connect
+from ..errors import InvalidInputError, NotFoundError
+from ..periods import format_period, parse_period
+from .config import DIMENSIONS
+
+WINDOWS = ("month", "rolling12")
+
+
+@dataclass(frozen=True)
+class Component:
+    dimension: str
+    rule_id: str
+    points_lost: float
+    composite_points: float
+    detail: str
+    fix: str
+    submission_id: int | None
+    file_name: str | None
+    row_number: int | None
+    source_period: str | None
+
+
+@dataclass
+class Explanation:
+    authority_code: str
+    authority_name: str
+    period: str
+    window: str
+    composite: float | None
+    band: str | None
+    config_version: str
+    dimensions: dict[str, float | None] = field(default_factory=dict)
+    components: list[Component] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "authority_code": self.authority_code,
+            "authority_name": self.authority_name,
+            "period": self.period,
+            "window": self.window,
+            "composite": _round(self.composite),
+            "band": self.band,
+            "config_version": self.config_version,
+            "dimensions": {k: _round(v) for k, v in self.dimensions.items()},
+            "components": [
+                {**c.__dict__, "points_lost": _round(c.points_lost), "composite_points": _round(c.composite_points)}
+                for c in self.components
+            ],
+        }
+
+    def render(self) -> Group:
+        window_text = "the month" if self.window == "month" else "the 12 months ending"
+        composite = "not applicable" if self.composite is None else f"{self.composite:.1f} ({self.band})"
+        head = Text.from_markup(
+            f"[bold]{self.authority_name} ({self.authority_code})[/], {window_text} {self.period}: "
+            f"composite {composite}  [dim]configuration {self.config_version}[/]"
+        )
+        scores = Table(title="Scores by dimension (0-100)", show_header=True)
+        scores.add_column("dimension")
+        scores.add_column("score", justify="right")
+        for name, value in self.dimensions.items():
+            scores.add_row(name.replace("_", " "), "n/a" if value is None else f"{value:.1f}")
+        lost = Table(title="Points lost, largest first", show_header=True)
+        for column, justify in (("composite", "right"), ("dimension", "left"), ("points", "right"),
+                                ("what happened", "left"), ("how to fix", "left"), ("return / row", "left")):
+            lost.add_column(column, justify=justify)  # type: ignore[arg-type]
+        for c in self.components:
+            where = f"{c.file_name or c.submission_id or '-'}" + (f" row {c.row_number}" if c.row_number else "")
+            lost.add_row(f"{c.composite_points:.2f}", c.dimension.replace("_", " "), f"{c.points_lost:.1f}", c.detail, c.fix, where)
+        if not self.components:
+            lost.add_row("-", "-", "-", "No points lost", "-", "-")
+        return Group(head, scores, lost)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def explain_score(db_path: Path | str, authority: str, period: str, window: str = "month") -> Explanation:
+    """Read the stored scores and explanation rows of one authority and period (read-only)."""
+    if window not in WINDOWS:
+        raise InvalidInputError(f"window {window!r} is not one of {', '.join(WINDOWS)}")
+    month = parse_period(period)
+    code = authority.strip().upper()
+    con = connect(Path(db_path), read_only=True)
+    try:
+        name_row = con.execute("select name from ref_authority where gss_code = $c", {"c": code}).fetchone()
+        if name_row is None:
+            raise NotFoundError(f"no authority with GSS code {code}: check the code (e.g. E06000043) on the benchmark page")
+        scores = con.execute(
+            'select dimension, score, band, config_version from score '
+            'where authority_code = $c and period = $p and "window" = $w',
+            {"c": code, "p": month, "w": window},
+        ).fetchall()
+        if not scores:
+            raise NotFoundError(
+                f"no score for {code} in {format_period(month)}: the authority owed no return that month, or the "
+                "database has not been scored (run `oversight score`)"
+            )
+        rows = con.execute(
+            """
+            select c.dimension, c.rule_id, c.points_lost, coalesce(c.composite_points, 0), c.detail, c.fix,
+                   c.submission_id, s.file_name, c.row_number, strftime(c.source_period, '%Y-%m')
+            from score_component as c
+            left join submission as s using (submission_id)
+            where c.authority_code = $c and c.period = $p and c."window" = $w
+            order by c.composite_points desc, c.points_lost desc, c.dimension, c.rule_id, c.source_period
+            """,
+            {"c": code, "p": month, "w": window},
+        ).fetchall()
+    finally:
+        con.close()
+    by_dimension = {d: s for d, s, _, _ in scores}
+    composite = next(((s, b, v) for d, s, b, v in scores if d == "composite"), (None, None, scores[0][3]))
+    return Explanation(
+        authority_code=code,
+        authority_name=name_row[0],
+        period=format_period(month),
+        window=window,
+        composite=composite[0],
+        band=composite[1],
+        config_version=composite[2],
+        dimensions={d: by_dimension.get(d) for d in DIMENSIONS},
+        components=[Component(*row) for row in rows],
+    )

@@ -1,0 +1,27 @@
+-- Every dimension as month-level units (numerator, denominator): score = 100 x numerator / denominator.
+create or replace temp table scoring_unit as
+select authority_code, period, 'completeness' as dimension,
+       cast(sum(known) as double) as numerator, cast(count(*) * max(total) as double) as denominator
+from scoring_completeness_section
+group by submission_id, authority_code, period
+union all
+select authority_code, period, 'validity', greatest(0.0, 100.0 - coalesce(v.points, 0)) / 100.0, 1.0
+from scoring_return
+left join (select submission_id, sum(points_scaled) as points from scoring_validity_rule group by submission_id) as v
+  using (submission_id)
+union all
+select authority_code, period, 'internal_consistency', sum(case when passed then 1.0 else 0.0 end), count(*)
+from scoring_consistency_check
+group by submission_id, authority_code, period
+union all
+select authority_code, source_period, 'cross_authority', sum(reconciled), count(*)
+from scoring_transfer_side
+group by authority_code, source_period
+union all
+select authority_code, period, 'timeliness', ratio, 1.0 from scoring_timeliness
+union all
+select authority_code, period, 'coverage', case when received then 1.0 else 0.0 end, 1.0 from scoring_coverage
+union all
+select authority_code, period, 'practice', sum(share * coalesce(declared, 0)), 1.0
+from scoring_practice
+group by submission_id, authority_code, period

@@ -1,0 +1,70 @@
+"""Explaining a score: points lost by dimension and rule, largest first, down to the rows of the return."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from etl.errors import NotFoundError
+from etl.scoring import explain_score
+from scoring_builder import clean_rows, load, query, set_section, write_return
+
+CODE, SEP = "E06000001", "2026-09"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("explain")
+    rows = set_section(clean_rows(40), "age_band", {"AGE_11_15": 28, "NOT_RECORDED": 12})
+    rows = set_section(rows, "sex", {"MALE": 30, "NOT_RECORDED": 10})
+    database = folder / "oversight.duckdb"
+    # 6 days late: timeliness 100 x (1 - 6/30) = 80.0
+    load(database, [write_return(folder / "inbox", CODE, SEP, rows, received=datetime(2026, 10, 21, 12, 0))])
+    return database
+
+
+def test_points_lost_come_largest_first_with_the_fix(db: Path) -> None:
+    explanation = explain_score(db, CODE, SEP)
+    lost = [(c.dimension, c.rule_id, round(c.points_lost, 3)) for c in explanation.components]
+    # completeness: age 12/40/5 = 6.0 (composite 6.0 x 0.25/0.90 = 1.667), sex 10/40/5 = 5.0 (1.389);
+    # timeliness 20.0 (20 x 0.10/0.90 = 2.222)
+    assert lost == [("timeliness", "late", 20.0), ("completeness", "not_recorded.age_band", 6.0),
+                    ("completeness", "not_recorded.sex", 5.0)]
+    assert explanation.components[1].composite_points == pytest.approx(6.0 * 0.25 / 0.9)
+    assert "+6.0 completeness if recorded" in explanation.components[1].detail
+    assert explanation.components[1].fix.startswith("Record the age band")
+
+
+def test_each_cause_points_at_the_return_row_that_cost_it(db: Path) -> None:
+    cause = explain_score(db, CODE, SEP).components[1]
+    row = query(db, "select section, category, count from return_count where submission_id = $s and source_row = $r",
+                {"s": cause.submission_id, "r": cause.row_number})
+    assert row == [("age_band", "NOT_RECORDED", 12)]
+    assert cause.file_name == f"{CODE}_{SEP}.csv"
+
+
+def test_composite_and_band_match_the_stored_score(db: Path) -> None:
+    explanation = explain_score(db, CODE, SEP)
+    # completeness (4 + 0.7 + 0.75) / 5 = 89.0; timeliness 80.0; the rest 100 (no transfers)
+    # composite (0.25 x 89 + 0.10 x 80 + 0.55 x 100) / 0.90 = 85.25 / 0.90 = 94.72
+    assert explanation.dimensions["completeness"] == pytest.approx(89.0)
+    assert explanation.composite == pytest.approx(85.25 / 0.9)
+    assert explanation.band == "Good"
+
+
+def test_explanation_renders_and_serialises(db: Path) -> None:
+    explanation = explain_score(db, CODE, SEP, window="rolling12")
+    data = json.loads(json.dumps(explanation.to_dict()))
+    assert data["window"] == "rolling12" and data["components"][0]["rule_id"] == "late"
+    console = Console(record=True, width=200)
+    console.print(explanation.render())
+    assert "Points lost, largest first" in console.export_text()
+
+
+def test_unknown_authority_is_a_clear_error(db: Path) -> None:
+    with pytest.raises(NotFoundError, match="no authority with GSS code"):
+        explain_score(db, "E99999999", SEP)

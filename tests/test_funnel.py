@@ -1,0 +1,67 @@
+"""Funnel plot maths (Spiegelhalter 2005) against values computed by hand from chi-squared tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from etl.scoring.funnel import (
+    FunnelSettings,
+    exact_poisson_limits,
+    funnel_group,
+    overdispersed_limits,
+    winsorised_phi,
+)
+
+
+def test_exact_poisson_limits_for_an_expected_count_of_ten() -> None:
+    # E = 10. Tables: chi2(0.025; 20) = 9.591 and chi2(0.975; 22) = 36.781, halved -> 4.795 and 18.390;
+    # chi2(0.001; 20) = 5.921 and chi2(0.999; 22) = 48.268, halved -> 2.961 and 24.134.
+    lower95, upper95 = exact_poisson_limits(np.array([10.0]), 0.95)
+    lower998, upper998 = exact_poisson_limits(np.array([10.0]), 0.998)
+    assert lower95[0] == pytest.approx(4.795, abs=1e-3) and upper95[0] == pytest.approx(18.390, abs=1e-3)
+    assert lower998[0] == pytest.approx(2.961, abs=1e-3) and upper998[0] == pytest.approx(24.134, abs=1e-3)
+
+
+def test_winsorised_phi_on_a_constructed_example() -> None:
+    # E = 100 everywhere, O chosen so that z = 2(sqrt O - 10) = -4, -2, -2, 0, 0, 0, 0, 2, 2, 4.
+    # The 10th and 90th percentiles (linear) are -2.2 and 2.2, so the Winsorised z are
+    # -2.2, -2, -2, 0, 0, 0, 0, 2, 2, 2.2 and phi = (2 x 4.84 + 4 x 4) / 10 = 2.568.
+    z = np.array([-4, -2, -2, 0, 0, 0, 0, 2, 2, 4], dtype=float)
+    observed = (z / 2 + 10) ** 2
+    assert winsorised_phi(observed, np.full(10, 100.0), FunnelSettings()) == pytest.approx(2.568)
+
+
+def test_overdispersed_limits_widen_on_the_square_root_scale() -> None:
+    # E = 100, phi = 2.568, z = 1.959964: half width = 1.959964 x sqrt(2.568) / (2 x 10) = 0.157045,
+    # limits 100 x (1 -+ 0.157045)^2 = 71.058 and 133.875 (exact Poisson would give about 81.4 and 121.6)
+    lower, upper = overdispersed_limits(np.array([100.0]), 0.95, 2.568)
+    assert lower[0] == pytest.approx(71.058, abs=1e-2) and upper[0] == pytest.approx(133.875, abs=1e-2)
+
+
+def test_overdispersed_units_use_the_widened_limits_and_deflated_z() -> None:
+    z = np.array([-4, -2, -2, 0, 0, 0, 0, 2, 2, 4], dtype=float)
+    observed = (z / 2 + 10) ** 2
+    # exposure 10,000 each; target = sum(O) / sum(exposure): E_i = 101.2, so phi is recomputed on those
+    result = funnel_group(observed, np.full(10, 10_000.0), FunnelSettings())
+    assert result["phi"] > 1.0
+    expected_lower = overdispersed_limits(result["expected"], 0.95, result["phi"])[0]
+    assert result["lower95"] == pytest.approx(expected_lower / 10_000 * 10_000)
+    assert result["z"][0] == pytest.approx(2 * (8 - np.sqrt(101.2)) / np.sqrt(result["phi"]))
+
+
+def test_one_outlier_does_not_inflate_phi_and_is_flagged_low() -> None:
+    # 19 units observe 100 and one observes 40 with equal exposure: target 97 per unit. The outlier's
+    # z = 2(sqrt 40 - sqrt 97) = -7.05 is Winsorised to the others' 0.3, so phi = 0.09 < 1 and the exact
+    # Poisson limits apply; 40 is far below the 99.8% lower limit for E = 97 (about 68).
+    observed = np.array([100.0] * 19 + [40.0])
+    result = funnel_group(observed, np.full(20, 50_000.0), FunnelSettings())
+    assert result["phi"] == 1.0
+    assert result["target_rate"] == pytest.approx(97 / 50_000 * 10_000)
+    assert list(result["flag"][:19]) == ["in_control"] * 19 and result["flag"][19] == "low_998"
+
+
+def test_rates_are_per_ten_thousand_of_exposure() -> None:
+    result = funnel_group(np.array([30.0, 10.0]), np.array([20_000.0, 20_000.0]), FunnelSettings())
+    assert list(result["rate"]) == pytest.approx([15.0, 5.0])
+    assert result["target_rate"] == pytest.approx(10.0)
