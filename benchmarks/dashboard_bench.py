@@ -1,0 +1,379 @@
+"""Dashboard benchmark: server-side time of every callback and time to render each page.
+
+1. Callbacks. Each page is opened in headless Chromium against a real `oversight serve`, and every
+   `/_dash-update-component` request it sends (the real inputs of every callback that fires) is
+   recorded. Each recorded request is then replayed in-process against the app's Flask server
+   (`create_app(db).server.test_client()`, no network) REPEATS times: median and 95th percentile.
+   Callbacks that only fire on a user action (downloads, the upload check) are called the same way
+   with representative inputs, so every callback is timed.
+2. Pages. Each page is loaded cold (new browser context, so nothing cached in the browser) RUNS
+   times after one warm-up load: first contentful paint from the Performance API
+   (`first-contentful-paint`), and "rendered": the time of the last change to the page once every
+   callback has answered (a MutationObserver), i.e. when the page stopped changing.
+
+Targets (issue 4): every callback p95 < 150 ms; each page's first contentful render < 2 s (the
+"rendered" time is recorded too, against the same 2 s).
+Results: benchmarks/results/dashboard.md and dashboard.json. The database is data/oversight.duckdb
+(`make demo-db`) or $OVERSIGHT_BENCH_DB, or a demo built into a temporary folder when neither exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+OVERSIGHT = Path(sys.executable).parent / "oversight"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EXTRA_PAGES = ["/accessibility"]  # in the footer rather than the navigation
+REPEATS = 30
+RUNS = 5
+CALLBACK_TARGET_MS = 150.0
+PAGE_TARGET_MS = 2000.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def summarise(samples_ms: list[float]) -> dict:
+    return {
+        "n": len(samples_ms),
+        "median_ms": round(statistics.median(samples_ms), 1),
+        "p95_ms": round(percentile(samples_ms, 95), 1),
+        "max_ms": round(max(samples_ms), 1),
+    }
+
+
+# ---- the database and the server ----------------------------------------------------------------
+
+def bench_database(work: Path) -> tuple[Path, str]:
+    """The full demo database to measure against, and where it came from."""
+    chosen = os.environ.get("OVERSIGHT_BENCH_DB")
+    if chosen:
+        return Path(chosen), "$OVERSIGHT_BENCH_DB"
+    default = ROOT / "data" / "oversight.duckdb"
+    if default.exists():
+        return default, "data/oversight.duckdb"
+    from etl.demo import generate_demo
+    from etl.load import refresh
+
+    generate_demo(work / "inbox", seed=20261129, start="2021-04", end="2026-10")
+    refresh(work / "inbox", work / "oversight.duckdb")
+    return work / "oversight.duckdb", "demo built for this run"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
+    handle = log.open("w")
+    process = subprocess.Popen(
+        [str(OVERSIGHT), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"`oversight serve` exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.1)  # not listening yet
+    process.kill()
+    raise SystemExit("the dashboard did not start within 60 s")
+
+
+# ---- browser: page timings and the callback requests each page sends ----------------------------
+
+# Records the time of the last change to the page, so "rendered" is when the page stopped changing.
+LAST_MUTATION_JS = """
+window.__lastMutation = 0;
+new MutationObserver(() => { window.__lastMutation = performance.now(); })
+  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+SETTLED_JS = (
+    "() => { const c = document.getElementById('_pages_content');"
+    " return c && c.childElementCount > 0 && !document.querySelector('[data-dash-is-loading=\"true\"]'); }"
+)
+
+
+def page_paths(browser, base_url: str) -> dict[str, str]:
+    """Every page in the navigation (plus the footer's), keyed by a short name."""
+    page = browser.new_page()
+    page.goto(base_url + "/", wait_until="networkidle")
+    hrefs = page.eval_on_selector_all("nav a", "links => links.map(a => a.getAttribute('href'))")
+    page.close()
+    paths = list(dict.fromkeys([h for h in hrefs if h and h.startswith("/")] + EXTRA_PAGES))
+    return {(path.strip("/").split("/")[0] or "overview"): path for path in paths}
+
+
+def load_once(browser, url: str, record: list[dict] | None) -> tuple[float, float]:
+    """One cold load: (first contentful paint, settled) in ms; callback request bodies into `record`."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.add_init_script(LAST_MUTATION_JS)
+    page = context.new_page()
+    if record is not None:
+        page.on(
+            "request",
+            lambda request: record.append(
+                {"url": request.url.split("://", 1)[1].split("/", 1)[1], "body": json.loads(request.post_data)}
+            )
+            if "/_dash-update-component" in request.url and request.post_data
+            else None,
+        )
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_function(SETTLED_JS, polling=50, timeout=30_000)
+    fcp, settled = page.evaluate(
+        "() => [(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1}).startTime,"
+        " window.__lastMutation]"
+    )
+    context.close()
+    return fcp, settled
+
+
+def browse(base_url: str) -> tuple[dict, dict[str, list[dict]]]:
+    """Page timings per page, and the callback request bodies each page sent while loading."""
+    from playwright.sync_api import sync_playwright
+
+    timings: dict[str, dict] = {}
+    requests: dict[str, list[dict]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for name, path in page_paths(browser, base_url).items():
+            load_once(browser, base_url + path, None)  # warm the server's caches and the OS file cache
+            bodies: list[dict] = []
+            fcp, settled = [], []
+            for run in range(RUNS):
+                first, last = load_once(browser, base_url + path, bodies if run == 0 else None)
+                fcp.append(first)
+                settled.append(last)
+            requests[name] = bodies
+            timings[name] = {"path": path, "fcp": summarise([v for v in fcp if v >= 0] or [0.0]), "rendered": summarise(settled)}
+        browser.close()
+    return timings, requests
+
+
+# ---- callbacks: replay in-process ----------------------------------------------------------------
+
+def _callback_name(body: dict) -> str:
+    output = body.get("output", "?")
+    return output if len(output) < 90 else output[:87] + "..."
+
+
+def time_replays(db: Path, requests: dict[str, list[dict]]) -> list[dict]:
+    """Replay each recorded callback request REPEATS times through the Flask test client."""
+    from dashboard.server import create_app
+
+    app = create_app(db)
+    client = app.server.test_client()
+    rows: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for page_name, recorded in requests.items():
+        for request in recorded:
+            body = request["body"]
+            key = (page_name, _callback_name(body))
+            if key in seen:
+                continue
+            seen.add(key)
+            samples = []
+            status = None
+            for _ in range(REPEATS):
+                started = time.perf_counter()
+                response = client.post("/" + request["url"], json=body)
+                samples.append((time.perf_counter() - started) * 1000)
+                status = response.status_code
+            rows.append({"page": page_name, "callback": key[1], "status": status, **summarise(samples)})
+    rows.extend(time_direct_calls(db, app))
+    return rows
+
+
+def _page(path: str):
+    """The module Dash loaded for the page at `path`."""
+    import dash
+
+    (entry,) = [page for page in dash.page_registry.values() if page["path"] == path]
+    return sys.modules[entry["module"]]
+
+
+def time_direct_calls(db: Path, app) -> list[dict]:
+    """Callbacks that only run on a user action, called directly with representative inputs."""
+    import base64
+
+    from dashboard import database
+
+    check, returns = _page("/check"), _page("/returns")
+    contents = "data:text/csv;base64," + base64.b64encode(_a_demo_return(db).encode("utf-8")).decode("ascii")
+    with database.connection() as con:
+        latest = max(returns.queries.available_periods(con)).strftime("%Y-%m")
+
+    def download(which: str):
+        with database.connection() as con:
+            return returns.download(con, which, latest, "all", "all", "all")
+
+    cases = [
+        ("check", "check_upload (a demo return)", lambda: check.check_upload({"contents": contents, "filename": "return.csv"})),
+        ("check", "download_template", lambda: check.download_template(1)),
+        ("returns", "download: grid (CSV)", lambda: download("grid")),
+        ("returns", "download: chase list (CSV)", lambda: download("chase-csv")),
+        ("returns", "download: chase list (XLSX)", lambda: download("chase-xlsx")),
+        ("returns", "download: issues (CSV)", lambda: download("issues")),
+    ]
+    rows = []
+    for page_name, name, call in cases:
+        with app.server.test_request_context("/"):
+            samples = []
+            for _ in range(REPEATS):
+                started = time.perf_counter()
+                call()
+                samples.append((time.perf_counter() - started) * 1000)
+        rows.append({"page": page_name, "callback": name, "status": "direct", **summarise(samples)})
+    return rows
+
+
+def _a_demo_return(db: Path) -> str:
+    """A real return rebuilt from the database's counts (CSV text) for the upload benchmark."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.sql(
+            "select s.authority_code, strftime(s.period, '%Y-%m'), c.section, c.category, c.count "
+            "from submission s join return_count c using (submission_id) "
+            "where s.submission_id = (select max(submission_id) from submission where is_current) "
+            "order by c.source_row"
+        ).fetchall()
+    finally:
+        con.close()
+    lines = ["authority_code,period,section,category,count"] + [",".join(map(str, row)) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+# ---- report --------------------------------------------------------------------------------------
+
+def write_results(db_source: str, timings: dict, callbacks: list[dict]) -> dict:
+    worst_callback = max((row["p95_ms"] for row in callbacks), default=0.0)
+    worst_page = max((t["fcp"]["median_ms"] for t in timings.values()), default=0.0)
+    worst_rendered = max((t["rendered"]["median_ms"] for t in timings.values()), default=0.0)
+    results = {
+        "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "database": db_source,
+        "repeats": REPEATS,
+        "page_runs": RUNS,
+        "callbacks": callbacks,
+        "pages": timings,
+        "targets": {
+            "callback_p95_ms": CALLBACK_TARGET_MS,
+            "page_rendered_ms": PAGE_TARGET_MS,
+            "callbacks_met": worst_callback < CALLBACK_TARGET_MS,
+            "pages_met": worst_page < PAGE_TARGET_MS,
+            "pages_rendered_met": worst_rendered < PAGE_TARGET_MS,
+        },
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "dashboard.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    lines = [
+        "# Dashboard benchmark",
+        "",
+        f"Recorded {results['recorded_at']} on {results['machine']}; database: {db_source}.",
+        "Produced by `make bench` (`python -m benchmarks.dashboard_bench`).",
+        "",
+        f"## Callbacks (server-side, {REPEATS} calls each; target p95 < {CALLBACK_TARGET_MS:.0f} ms)",
+        "",
+        "Requests recorded from each page load in Chromium and replayed in-process through the Flask",
+        "test client (Dash dispatch and JSON included, no network); `direct` rows call the callback",
+        "function itself for actions a page load does not trigger. Callbacks that use",
+        "`dashboard.database.cached` answer repeats from memory, so for them the max column (the",
+        "first, uncached call) is the figure a user sees on a first visit to a view.",
+        "",
+        "| page | callback (outputs) | status | median ms | p95 ms | max ms | meets target |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    for row in callbacks:
+        met = "yes" if row["p95_ms"] < CALLBACK_TARGET_MS else "**no**"
+        name = row["callback"].replace("|", "\\|")
+        lines.append(
+            f"| {row['page']} | `{name}` | {row['status']} | {row['median_ms']} | {row['p95_ms']} | {row['max_ms']} | {met} |"
+        )
+    lines += [
+        "",
+        f"## Pages (headless Chromium, cold browser context, median of {RUNS} loads; target < {PAGE_TARGET_MS:.0f} ms)",
+        "",
+        "First contentful paint is the Performance API entry `first-contentful-paint` (the target);",
+        "rendered is the last change to the page after every callback answered (stricter: it includes",
+        "fetching and parsing plotly.js and drawing every chart and table).",
+        "",
+        "| page | path | first contentful paint ms (median) | meets target | rendered ms (median) | rendered ms (max) | rendered under 2 s |",
+        "|---|---|---:|---|---:|---:|---|",
+    ]
+    for name, timing in timings.items():
+        met = "yes" if timing["fcp"]["median_ms"] < PAGE_TARGET_MS else "**no**"
+        met_rendered = "yes" if timing["rendered"]["median_ms"] < PAGE_TARGET_MS else "**no**"
+        lines.append(
+            f"| {name} | `{timing['path']}` | {timing['fcp']['median_ms']} | {met} | {timing['rendered']['median_ms']} "
+            f"| {timing['rendered']['max_ms']} | {met_rendered} |"
+        )
+    lines += [
+        "",
+        f"Every callback p95 under target: {'yes' if results['targets']['callbacks_met'] else 'no'} "
+        f"(worst {worst_callback} ms). Every page's first contentful paint under target: "
+        f"{'yes' if results['targets']['pages_met'] else 'no'} (worst median {worst_page} ms); every page "
+        f"rendered under 2 s: {'yes' if results['targets']['pages_rendered_met'] else 'no'} (worst median {worst_rendered} ms).",
+        "",
+    ]
+    (RESULTS / "dashboard.md").write_text("\n".join(lines))
+    return results
+
+
+def main() -> dict:
+    work = Path(tempfile.mkdtemp(prefix="oversight-dash-bench-"))
+    try:
+        db, source = bench_database(work)
+        port = free_port()
+        server = start_server(db, port, work / "serve.log")
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            timings, requests = browse(base_url)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        callbacks = time_replays(db, requests)
+        return write_results(source, timings, callbacks)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2, default=str))

@@ -1,0 +1,93 @@
+"""The validation report of one return as Dash components (the Check a return page's picture).
+
+The same content as `oversight validate`: status, authority, period and a table of every issue
+(rule, severity, row, column, value, message, hint). A pure function of the ValidationResult.
+"""
+
+from __future__ import annotations
+
+from dash import html
+
+from dashboard import ids
+from etl.returns import Issue, ValidationResult
+
+STATUS_TEXT = {
+    "accepted": "Accepted: this return meets the standard and would load as it is.",
+    "queried": "Queried: this return would load, but each query below costs recording-quality points; fix them before you send it.",
+    "rejected": "Rejected: nothing in this return would load; fix every error below and check it again.",
+}
+
+
+def message_panel(text: str) -> html.Div:
+    return html.Div(text, className="upload-error", role="alert", id=ids.CHECK_MESSAGE)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _issue_row(issue: Issue) -> html.Tr:
+    return html.Tr(
+        [
+            html.Td(html.Code(issue.rule)),
+            html.Td(issue.severity),
+            html.Td("file" if issue.row is None else str(issue.row)),
+            html.Td(issue.column or ""),
+            html.Td(issue.value if issue.value is not None else ""),
+            html.Td(issue.message),
+            html.Td(issue.hint),
+        ]
+    )
+
+
+def issues_table(result: ValidationResult) -> html.Div:
+    """The report's table: rule, severity, row, column, value, message, hint (errors first)."""
+    ordered = sorted(result.issues, key=lambda i: (i.severity != "error", i.row if i.row is not None else -1, i.rule))
+    head = html.Thead(
+        html.Tr([html.Th(c, scope="col") for c in ("Rule", "Severity", "Row", "Column", "Value", "Message", "How to fix")])
+    )
+    return html.Div(
+        html.Table(
+            [
+                html.Caption(
+                    f"{_count(len(result.errors), 'error', 'errors')} and "
+                    f"{_count(len(result.queries), 'query', 'queries')} in {result.file}. "
+                    "Row 0 is the header; row 1 is the first data row."
+                ),
+                head,
+                html.Tbody([_issue_row(issue) for issue in ordered]),
+            ],
+            className="table table-sm",
+            id=ids.CHECK_ISSUES_TABLE,
+        ),
+        className="table-scroll",
+    )
+
+
+def validation_report(result: ValidationResult) -> html.Div:
+    """The validation report shown after an upload, the same content as `oversight validate`."""
+    period = result.to_dict()["period"]
+    facts = html.Dl(
+        [
+            html.Dt("File"), html.Dd(result.file),
+            html.Dt("Format"), html.Dd(f"{result.file_format.upper()}" + (f", {result.encoding}" if result.encoding else "")),
+            html.Dt("Authority"), html.Dd(result.authority_code or "not found in the file"),
+            html.Dt("Period"), html.Dd(period or "not found in the file"),
+        ],
+        className="row-facts",
+    )
+    parts: list = [
+        html.Div(
+            STATUS_TEXT[result.status],
+            className=f"validation-status status-{result.status}",
+            id=ids.CHECK_STATUS,
+            role="status",
+        ),
+        facts,
+    ]
+    if result.issues:
+        parts.append(issues_table(result))
+    else:
+        parts.append(html.P("No errors and no queries."))
+    parts.append(html.P("Nothing from this file has been stored. Send the return through the usual channel.", className="text-muted"))
+    return html.Div(parts)

@@ -1,0 +1,379 @@
+"""Page 4, Returns: which authorities sent their monthly return, which did not, and why files failed.
+
+A grid of authorities by month (accepted, queried, late, rejected, missing), the load-run history,
+a filterable list of validation issues by rule, and the chase list for a month as a CSV or XLSX
+download. The month and every filter live in the URL (?month=YYYY-MM&region=&rule=&severity=).
+The page is thin: data from `dashboard.queries.returns`, pictures from `dashboard.figures.returns`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import components, database, exports, ids, state
+from dashboard.figures import returns as figures
+from dashboard.figures.tables import plain_table
+from dashboard.queries import returns as queries
+from etl.errors import OversightError
+from etl.periods import add_months, format_period
+
+dash.register_page(__name__, path="/returns", name="Returns", title="Returns", order=4)
+
+ALL = "all"
+ISSUE_COLUMNS = {
+    "period": "Month",
+    "authority_name": "Authority",
+    "file_name": "File",
+    "rule_id": "Rule",
+    "severity": "Severity",
+    "row_number": "Row",
+    "column_name": "Column",
+    "value": "Value",
+    "message": "Message",
+}
+CHASE_COLUMNS = {
+    "region_name": "Region",
+    "authority_code": "Code",
+    "authority_name": "Authority",
+    "state": "State",
+    "deadline": "Deadline",
+    "reason": "Reason",
+}
+RUN_COLUMNS = {
+    "run_id": "Run",
+    "command": "Command",
+    "started_at": "Started",
+    "status": "Status",
+    "files_seen": "Files",
+    "files_accepted": "Accepted",
+    "files_queried": "Queried",
+    "files_rejected": "Rejected",
+    "files_unchanged": "Unchanged",
+    "files_superseded": "Superseded",
+    "duration_s": "Seconds",
+}
+COUNT_LABELS = {"month": "Month", "state_label": "State", "returns": "Returns"}
+RULE_LABELS = {"rule_id": "Rule", "severity": "Severity", "issues": "Issues", "files": "Files", "authorities": "Authorities"}
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 issue', '3 issues', '1 authority', '2 authorities'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def month_label(period: date) -> str:
+    return period.strftime("%B %Y")
+
+
+def _window(period: date) -> tuple[date, date]:
+    return add_months(period, -(queries.GRID_MONTHS - 1)), period
+
+
+def _where(con, region_code: str | None) -> str:
+    return queries.regions(con)[region_code] if region_code else "England"
+
+
+# ---- what each callback computes (functions of a connection: tests and the benchmark call them) --
+
+def grid_section(con, month: object, region: object) -> list:
+    """The state chart, the key and the grid for the 12 months ending at `month`."""
+    period = queries.check_period(con, month)
+    region_code = queries.check_region(con, region)
+    grid = queries.returns_grid(con, period, region=region_code)
+    counts = figures.state_counts(grid).rename({"period": "month", "label": "state_label"})
+    start, end = _window(period)
+    where = _where(con, region_code)
+    title = f"Returns owed each month, {month_label(start)} to {month_label(end)}, {where}"
+    return [
+        components.chart_card(
+            "returns-states",
+            title=title,
+            caption=(
+                "How many of the monthly returns owed by authorities were accepted, queried (loaded with "
+                "queries), late, rejected or missing in each month. Each state is named in the key."
+            ),
+            figure=figures.returns_state_figure(figures.state_counts(grid)),
+            table_frame=counts,
+            labels=COUNT_LABELS,
+            summary=state_summary(grid.filter(pl.col("period") == period), month_label(period)),
+            filename=f"returns-by-state-{format_period(start)}-to-{format_period(end)}",
+            graph_id=ids.RETURNS_STATE_CHART,
+        ),
+        html.H3("Each authority, month by month", className="govuk-heading-s"),
+        html.P(
+            "Every cell shows a letter as well as a colour; hover over a cell for the date received or "
+            "the number of rejected files. The download has the same detail for every cell.",
+            className="govuk-hint",
+        ),
+        figures.returns_legend(),
+        html.Div(
+            figures.returns_grid_table(grid),
+            className="returns-grid-scroll",
+            tabIndex=0,
+            role="region",
+            id=ids.RETURNS_GRID,
+            **{"aria-label": f"Returns grid, {where}, {month_label(start)} to {month_label(end)}"},
+        ),
+    ]
+
+
+def state_summary(month_rows: pl.DataFrame, label: str) -> str:
+    """The chosen month in one sentence (the chart's text alternative)."""
+    if month_rows.is_empty():
+        return f"No returns were owed in {label}."
+    counts = dict(month_rows.group_by("state").len().iter_rows())
+    parts = [
+        f"{counts[s]} {figures.STATE_STYLE[s]['label'].lower()}" for s in figures.STATE_STYLE if counts.get(s)
+    ]
+    return f"In {label}, of {month_rows.height} returns owed: " + ", ".join(parts) + "."
+
+
+def chase_section(con, month: object, region: object) -> list:
+    """The chase list for one month: missing, late and rejected returns, with what to do."""
+    period = queries.check_period(con, month)
+    chase = queries.chase_list(con, period, region=queries.check_region(con, region))
+    if chase.is_empty():
+        return [html.P(f"Every return owed for {month_label(period)} was received on time and loaded.")]
+    counts = dict(chase.group_by("state").len().iter_rows())
+    summary = ", ".join(f"{counts[s]} {s}" for s in queries.CHASE_STATES if counts.get(s))
+    return [
+        html.P(f"{chase.height} authorities to chase for {month_label(period)}: {summary}."),
+        plain_table(chase, CHASE_COLUMNS, f"Chase list for {month_label(period)}", ids.RETURNS_CHASE_TABLE),
+    ]
+
+
+def issues_section(con, month: object, region: object, rule: object, severity: object) -> list:
+    """Issues per rule (chart) and the filtered list of issues (table) for the 12 months to `month`."""
+    period = queries.check_period(con, month)
+    region_code = queries.check_region(con, region)
+    rule_id = queries.check_rule(con, rule)
+    severity_value = queries.check_severity(severity)
+    start, end = _window(period)
+    counts = queries.issue_counts(con, start, end, region=region_code)
+    issues = queries.validation_issues(con, start, end, rule=rule_id, severity=severity_value, region=region_code)
+    issues = issues.with_columns(pl.col("period").map_elements(format_period, return_dtype=pl.String))
+    top = counts.row(0, named=True) if counts.height else None
+    summary = (
+        f"The most frequent was {top['rule_id']} ({top['severity']}): {plural(top['issues'], 'issue')} in "
+        f"{plural(top['files'], 'file')} from {plural(top['authorities'], 'authority', 'authorities')}."
+        if top else "No validation issues in these months."
+    )
+    what = " and ".join(filter(None, [f"rule {rule_id}" if rule_id else None, f"{severity_value}s" if severity_value else None]))
+    return [
+        components.chart_card(
+            "returns-rules",
+            title=f"Validation issues by rule, {month_label(start)} to {month_label(end)}, {_where(con, region_code)}",
+            caption=(
+                "How often each validation rule was broken in the returns for these months. Errors reject a "
+                "file; queries load it but cost recording-quality points. The severity is in each bar's label."
+            ),
+            figure=figures.issue_counts_figure(counts),
+            table_frame=counts,
+            labels=RULE_LABELS,
+            summary=summary,
+            filename=f"validation-issues-by-rule-{format_period(start)}-to-{format_period(end)}",
+            graph_id=ids.RETURNS_ISSUES_CHART,
+        ),
+        issue_list(issues, what),
+    ]
+
+
+def issue_list(issues: pl.DataFrame, what: str) -> html.Div:
+    """The filtered issues, newest first, or a sentence saying there are none."""
+    if issues.is_empty():
+        return html.P("No validation issues match" + (f" {what}" if what else "") + " in these months.",
+                      id=ids.RETURNS_ISSUES_SUMMARY)
+    limited = issues.height == queries.ISSUE_LIST_LIMIT
+    return html.Div(
+        [
+            html.P(
+                (f"The latest {queries.ISSUE_LIST_LIMIT} issues" if limited else f"All {plural(issues.height, 'issue')}")
+                + (f" for {what}" if what else "") + ", newest month first."
+                + (" The download has every issue." if limited else ""),
+                id=ids.RETURNS_ISSUES_SUMMARY,
+            ),
+            plain_table(issues, ISSUE_COLUMNS, "Validation issues", ids.RETURNS_ISSUES_TABLE),
+        ]
+    )
+
+
+def runs_section(con) -> html.Div | html.P:
+    runs = queries.load_runs(con)
+    if runs.is_empty():
+        return html.P("No load runs recorded yet.")
+    return plain_table(runs, RUN_COLUMNS, "Latest load runs, newest first", ids.RETURNS_RUNS_TABLE)
+
+
+def download(con, which: str, month: object, region: object, rule: object = None, severity: object = None) -> dict:
+    """A dcc.Download payload: the grid (CSV), the chase list (CSV or XLSX) or the issues (CSV)."""
+    period = queries.check_period(con, month)
+    region_code = queries.check_region(con, region)
+    start, end = _window(period)
+    if which == "grid":
+        grid = queries.returns_grid(con, period, region=region_code)
+        frame = grid.with_columns(pl.col("period").map_elements(format_period, return_dtype=pl.String)).drop("region_code")
+        return exports.download(frame, f"returns-grid-{format_period(start)}-to-{format_period(end)}", "csv")
+    if which in ("chase-csv", "chase-xlsx"):
+        chase = queries.chase_list(con, period, region=region_code)
+        return exports.download(chase, f"chase-list-{format_period(period)}", which.removeprefix("chase-"))
+    if which == "issues":
+        issues = queries.validation_issues(
+            con, start, end, rule=queries.check_rule(con, rule), severity=queries.check_severity(severity),
+            region=region_code, limit=queries.ISSUE_DOWNLOAD_LIMIT,
+        )
+        return exports.download(issues, f"validation-issues-{format_period(start)}-to-{format_period(end)}", "csv")
+    raise ValueError(f"unknown download {which!r}")
+
+
+# ---- layout -------------------------------------------------------------------------------------
+
+def _options(con) -> dict[str, list[dict]]:
+    return {
+        "month": [{"label": month_label(p), "value": format_period(p)} for p in reversed(queries.available_periods(con))],
+        "region": [{"label": "All of England", "value": ALL}]
+        + [{"label": name, "value": code} for code, name in queries.regions(con).items()],
+        "rule": [{"label": "All rules", "value": ALL}] + [{"label": r, "value": r} for r in queries.known_rules(con)],
+        "severity": [
+            {"label": "Errors and queries", "value": ALL},
+            {"label": "Errors (file rejected)", "value": "error"},
+            {"label": "Queries (file loaded)", "value": "query"},
+        ],
+    }
+
+
+def _values(options: list[dict]) -> list[str]:
+    return [option["value"] for option in options]
+
+
+URL_STATE = state.sync_url(
+    ids.RETURNS_URL_STATE,
+    {"month": ids.RETURNS_MONTH, "region": ids.RETURNS_REGION, "rule": ids.RETURNS_RULE, "severity": ids.RETURNS_SEVERITY},
+)
+
+
+def _button(label: str, button_id: str) -> html.Button:
+    return html.Button(label, id=button_id, n_clicks=0, className="btn btn-secondary btn-sm me-2 mb-2")
+
+
+def layout(month: str | None = None, region: str | None = None, rule: str | None = None,
+           severity: str | None = None, **_other: str) -> html.Div:
+    """The page for the state in the URL; a value not on offer falls back to its default."""
+    options = database.cached(("returns", "options"), _options)
+    if not options["month"]:
+        return html.Div([html.H1("Returns"), html.P("No returns have been loaded yet: run `oversight refresh`.")])
+    with database.connection() as con:
+        runs = runs_section(con)
+    return html.Div(
+        [
+            html.H1("Returns"),
+            html.P(
+                "Which authorities sent their monthly return, which were late, rejected or missing, and the "
+                "validation issues found in the files. The grid shows the 12 months up to the month chosen.",
+                className="lead",
+            ),
+            URL_STATE,
+            html.Div(
+                [
+                    components.control("Month", ids.RETURNS_MONTH, options["month"],
+                                       state.pick(month, _values(options["month"]), options["month"][0]["value"]), searchable=True),
+                    components.control("Region", ids.RETURNS_REGION, options["region"],
+                                       state.pick(region, _values(options["region"]), ALL)),
+                    components.control("Validation rule", ids.RETURNS_RULE, options["rule"],
+                                       state.pick(rule, _values(options["rule"]), ALL), searchable=True),
+                    components.control("Severity", ids.RETURNS_SEVERITY, options["severity"],
+                                       state.pick(severity, _values(options["severity"]), ALL)),
+                ],
+                className="row no-print",
+                role="group",
+                **{"aria-label": "Month and filters"},
+            ),
+            html.H2("Returns by authority and month", className="govuk-heading-m"),
+            dcc.Loading(html.Div(id=ids.RETURNS_GRID_SECTION)),
+            html.Div(_button("Download the grid (CSV)", ids.RETURNS_GRID_CSV_BUTTON), className="no-print"),
+            html.H2("Chase list", className="govuk-heading-m"),
+            html.P("Authorities whose return for the month chosen is missing, late or rejected, and why."),
+            dcc.Loading(html.Div(id=ids.RETURNS_CHASE_SECTION)),
+            html.Div(
+                [
+                    _button("Download the chase list (CSV)", ids.RETURNS_CHASE_CSV_BUTTON),
+                    _button("Download the chase list (Excel)", ids.RETURNS_CHASE_XLSX_BUTTON),
+                ],
+                className="no-print",
+            ),
+            html.H2("Validation issues", className="govuk-heading-m"),
+            dcc.Loading(html.Div(id=ids.RETURNS_ISSUES_SECTION)),
+            html.Div(_button("Download these issues (CSV)", ids.RETURNS_ISSUES_CSV_BUTTON), className="no-print"),
+            html.H2("Load runs", className="govuk-heading-m"),
+            html.P("Each time returns were loaded: the files seen and what became of them."),
+            runs,
+            dcc.Download(id=ids.RETURNS_CHASE_DOWNLOAD),
+        ]
+    )
+
+
+# ---- callbacks ----------------------------------------------------------------------------------
+
+def guarded(build, *args) -> list:
+    """Run a section builder; a crafted or stale input becomes a clear message, not a traceback."""
+    try:
+        with database.connection() as con:
+            return build(con, *args)
+    except OversightError as error:
+        return [components.message(str(error))]
+
+
+@callback(
+    Output(ids.RETURNS_GRID_SECTION, "children"),
+    Output(ids.RETURNS_CHASE_SECTION, "children"),
+    Input(ids.RETURNS_MONTH, "value"),
+    Input(ids.RETURNS_REGION, "value"),
+)
+def update_returns(month: object, region: object) -> tuple[list, list]:
+    """The grid and the chase list follow the month and the region."""
+    return guarded(grid_section, month, region), guarded(chase_section, month, region)
+
+
+@callback(
+    Output(ids.RETURNS_ISSUES_SECTION, "children"),
+    Input(ids.RETURNS_MONTH, "value"),
+    Input(ids.RETURNS_REGION, "value"),
+    Input(ids.RETURNS_RULE, "value"),
+    Input(ids.RETURNS_SEVERITY, "value"),
+)
+def update_issues(month: object, region: object, rule: object, severity: object) -> list:
+    """The issue chart and list follow the month, region, rule and severity."""
+    return guarded(issues_section, month, region, rule, severity)
+
+
+DOWNLOAD_BUTTONS = {
+    ids.RETURNS_GRID_CSV_BUTTON: "grid",
+    ids.RETURNS_CHASE_CSV_BUTTON: "chase-csv",
+    ids.RETURNS_CHASE_XLSX_BUTTON: "chase-xlsx",
+    ids.RETURNS_ISSUES_CSV_BUTTON: "issues",
+}
+
+
+@callback(
+    Output(ids.RETURNS_CHASE_DOWNLOAD, "data"),
+    *[Input(button, "n_clicks") for button in DOWNLOAD_BUTTONS],
+    State(ids.RETURNS_MONTH, "value"),
+    State(ids.RETURNS_REGION, "value"),
+    State(ids.RETURNS_RULE, "value"),
+    State(ids.RETURNS_SEVERITY, "value"),
+    prevent_initial_call=True,
+)
+def download_file(*args: object) -> dict | None:
+    """The download asked for (formulas neutralised, synthetic data stamped by `exports`)."""
+    month, region, rule, severity = args[-4:]
+    which = DOWNLOAD_BUTTONS.get(dash.ctx.triggered_id)
+    if which is None:
+        return None
+    try:
+        with database.connection() as con:
+            return download(con, which, month, region, rule, severity)
+    except OversightError:
+        return None  # the sections already show the message for a bad month, region or rule
