@@ -1,0 +1,1 @@
+"""The Dash app over the oversight database: `server.create_app`, pages, queries, figures, exports."""

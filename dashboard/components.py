@@ -1,0 +1,278 @@
+"""Reusable page parts: the accessible chart card, data tables, download links, tiles, messages.
+
+The chart card is how every chart appears: plotly.js charts are not keyboard-operable and their SVG
+has no accessible name (plotly.js #4264), so each sits in a container with role="img" and an
+accessible name (its title) and description (a plain-language summary shown beneath it), above a caption, a data-table alternative in a
+<details> disclosure, and a CSV download of exactly the frame drawn.
+
+Downloads here are `data:` links built when the card is built, so they need no callback and always
+hold what is on screen. Tables are emitted as plain serialised dicts rather than `html.Td` objects:
+building thousands of component objects costs ~100 ms per callback and renders the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+
+import plotly.graph_objects as go
+import polars as pl
+from dash import dcc, html
+
+from dashboard import exports, ids
+
+TABLE_ROW_LIMIT = 500  # a longer table is cut (with a note): the CSV download has every row
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    # Offline: plotly.js must never reach for its CDN; the server answers with an empty base map.
+    "topojsonURL": "/_oversight/topojson/",
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+}
+
+
+def slug(text: str) -> str:
+    """'Scores by region, October 2026' -> 'scores-by-region-october-2026' (for file names)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "data"
+
+
+def _element(tag: str, children: object = None, **props: object) -> dict:
+    """A serialised dash_html_components element (what Dash would send for `html.<tag>`)."""
+    props["children"] = children
+    return {"type": tag, "namespace": "dash_html_components", "props": props}
+
+
+def format_value(value: object) -> str:
+    """A cell as text: numbers to at most one decimal place, dates as 'Oct 2026', None as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if value == value else "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, datetime):
+        return value.strftime("%d %b %Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%b %Y") if value.day == 1 else value.strftime("%d %b %Y")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def data_table(
+    frame: pl.DataFrame, caption: str, table_id: str | None = None,
+    labels: Mapping[str, str] | None = None, row_limit: int = TABLE_ROW_LIMIT,
+) -> html.Div:
+    """A plain, accessible HTML table of the frame (caption, column headers with scope)."""
+    labels = labels or {}
+    columns = [name for name in frame.columns if not labels or name in labels] if labels else frame.columns
+    shown = frame.select(columns).head(row_limit)
+    head = _element("Thead", _element("Tr", [_element("Th", labels.get(c, c.replace("_", " ").capitalize()), scope="col") for c in columns]))
+    body = _element(
+        "Tbody",
+        [
+            _element("Tr", [_element("Th" if i == 0 else "Td", format_value(v), **({"scope": "row"} if i == 0 else {}))
+                            for i, v in enumerate(row)])
+            for row in shown.iter_rows()
+        ],
+    )
+    note = (
+        [html.P(f"Showing the first {row_limit:,} of {frame.height:,} rows; the CSV download has them all.", className="govuk-hint")]
+        if frame.height > row_limit else []
+    )
+    props = {"id": table_id} if table_id else {}
+    table = html.Table([html.Caption(caption), head, body], className="table table-sm", **props)
+    return html.Div([html.Div(table, className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption}), *note])
+
+
+def csv_link(frame: pl.DataFrame, filename: str, label: str = "Download this data (CSV)",
+             link_id: str | None = None, synthetic: bool | None = None) -> html.A:
+    """An `<a download>` holding the frame as CSV (formulas neutralised, synthetic data stamped)."""
+    content = exports.csv_bytes(frame, synthetic)
+    props = {"id": link_id} if link_id else {}
+    return html.A(
+        label, href=exports.data_uri(content, exports.CSV_MIME), download=f"{filename}.csv",
+        className="btn btn-secondary btn-sm chart-download no-print", **props,
+    )
+
+
+def xlsx_link(data: pl.DataFrame | Mapping[str, pl.DataFrame], filename: str, label: str = "Download (Excel)",
+              link_id: str | None = None, synthetic: bool | None = None) -> html.A:
+    """An `<a download>` holding the frame(s) as an XLSX workbook."""
+    content = exports.xlsx_bytes(data, synthetic)
+    props = {"id": link_id} if link_id else {}
+    return html.A(
+        label, href=exports.data_uri(content, exports.XLSX_MIME), download=f"{filename}.xlsx",
+        className="btn btn-secondary btn-sm chart-download no-print", **props,
+    )
+
+
+def download_buttons(data: pl.DataFrame, filename: str, label: str = "this data") -> html.Div:
+    """CSV and Excel downloads of one frame, side by side."""
+    return html.Div(
+        [
+            csv_link(data, filename, f"Download {label} (CSV)"),
+            " ",
+            xlsx_link(data, filename, f"Download {label} (Excel)"),
+        ],
+        className="download-buttons no-print mb-3",
+    )
+
+
+def default_summary(title: str, frame: pl.DataFrame) -> str:
+    return f"{title}. The data behind this chart has {frame.height:,} rows; open the table below to read every value."
+
+
+def chart_card(
+    id_prefix: str | None = None,
+    title: str = "",
+    caption: str = "",
+    figure: go.Figure | None = None,
+    table_frame: pl.DataFrame | None = None,
+    download_id: str | None = None,
+    *,
+    summary: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    filename: str | None = None,
+    data: pl.DataFrame | None = None,
+    graph_id: str | None = None,
+    synthetic: bool | None = None,
+) -> html.Section:
+    """One chart with everything that makes it accessible and reusable.
+
+    - `figure` in a container with role="img", labelled by the title and described by `summary` (a
+      plain-language account of what the data shows, shown under the chart; generic when not given);
+    - `caption`: what the chart shows, in words (meaning never in colour alone);
+    - `table_frame` as an html.Table in a <details> disclosure ("Show the data as a table"), with
+      column headings from `labels` (and only those columns, when given);
+    - a CSV download of exactly `table_frame` (id `download_id`, file `filename`.csv).
+    Ids derive from `id_prefix` (see `ids.card_ids`). `data` and `graph_id` are accepted as
+    synonyms of `table_frame` and the graph's id. `synthetic` stamps the CSV (None: ask the database).
+    """
+    frame = table_frame if table_frame is not None else data
+    if frame is None:
+        frame = pl.DataFrame()
+    if id_prefix is None:
+        id_prefix = (graph_id or slug(title)).removesuffix("-graph")
+    card = ids.card_ids(id_prefix)
+    summary_text = summary or default_summary(title, frame)
+    heading_id = f"{id_prefix}-title"
+    figure = figure if figure is not None else go.Figure()
+    return html.Section(
+        [
+            html.H3(title, id=heading_id, className="govuk-heading-s"),
+            html.P(caption, className="chart-caption"),
+            html.Div(
+                dcc.Graph(id=graph_id or card["graph"], figure=figure, config=GRAPH_CONFIG),
+                role="img",
+                **{"aria-label": title, "aria-describedby": card["summary"]},
+            ),
+            html.P(summary_text, id=card["summary"], className="chart-summary"),
+            html.Details(
+                [
+                    html.Summary("Show the data as a table"),
+                    data_table(frame, f"Data for: {title}", card["table"], labels=labels),
+                ],
+                className="mb-2",
+            ),
+            csv_link(frame.select([c for c in frame.columns if not labels or c in labels]) if labels else frame,
+                     filename or slug(title), link_id=download_id or card["csv"], synthetic=synthetic),
+        ],
+        className="card card-body mb-4 chart-card",
+        **{"aria-labelledby": heading_id},
+    )
+
+
+def message(text: str, message_id: str | None = None, kind: str = "warning") -> html.Div:
+    """A clear message in place of content (a crafted input, no data yet); never a traceback."""
+    props = {"id": message_id} if message_id else {}
+    return html.Div(text, className=f"alert alert-{kind}", role="alert", **props)
+
+
+def tile(label: str, value: str, detail: str | None = None, tile_id: str | None = None) -> html.Div:
+    """A headline number with its label and a line of context."""
+    props = {"id": tile_id} if tile_id else {}
+    return html.Div(
+        html.Div(
+            [
+                html.P(label, className="tile-label mb-1"),
+                html.P(value, className="tile-value h2 mb-1"),
+                html.P(detail or "", className="tile-detail govuk-hint mb-0"),
+            ],
+            className="card card-body h-100",
+        ),
+        className="col-6 col-lg-3 mb-3",
+        **props,
+    )
+
+
+def control(label: str, control_id: str, options: list[dict], value: object, hint: str | None = None,
+            searchable: bool = False, width: str = "col-12 col-md-3") -> html.Div:
+    """A labelled dropdown (keyboard usable; the label is tied to it for screen readers)."""
+    return html.Div(
+        [
+            html.Label(label, htmlFor=control_id, className="form-label"),
+            *([html.P(hint, className="govuk-hint small mb-1")] if hint else []),
+            dcc.Dropdown(id=control_id, options=options, value=value, clearable=False, searchable=searchable),
+        ],
+        className=f"{width} mb-3",
+    )
+
+
+def guarded(build: Callable[..., object], *args: object) -> object:
+    """Run a section builder; an OversightError (a crafted or stale input, missing data) becomes a
+    clear message in place of the section, never a traceback. Other errors are bugs and propagate."""
+    from etl.errors import OversightError
+
+    try:
+        return build(*args)
+    except OversightError as error:
+        return message(str(error)[:1].upper() + str(error)[1:])
+
+
+def month_label(period: date) -> str:
+    """date(2026, 10, 1) -> 'October 2026'."""
+    return period.strftime("%B %Y")
+
+
+def period_options(periods: list[date]) -> list[dict]:
+    """Dropdown options for periods, newest first, labelled 'October 2026', valued '2026-10'."""
+    return [{"label": month_label(p), "value": f"{p.year:04d}-{p.month:02d}"} for p in reversed(periods)]
+
+
+def window_options() -> list[dict]:
+    return [
+        {"label": "12 months ending in the month", "value": "rolling12"},
+        {"label": "The month only", "value": "month"},
+    ]
+
+
+def window_phrase(window: str, period: date) -> str:
+    """'the 12 months to October 2026' or 'October 2026'."""
+    return f"the 12 months to {month_label(period)}" if window == "rolling12" else month_label(period)
+
+
+NO_DATA = "No scores yet: load returns with `oversight refresh`, then reload this page."
+
+
+def page_body(title: str, empty: bool, message_id: str, content: list) -> html.Div:
+    """A page: its heading, then its content, or a message when the database has no scores yet.
+
+    The content is still rendered (hidden) when empty, so every control and section a callback names
+    exists on the page and Dash reports no missing ids.
+    """
+    return html.Div(
+        [
+            html.H1(title),
+            *([message(NO_DATA, message_id)] if empty else []),
+            html.Div(content, hidden=empty),
+        ]
+    )
+
+
+def default_choice(options: list[str], preferred: str) -> str | None:
+    """`preferred` if on offer, else the first option, else None."""
+    return preferred if preferred in options else (options[0] if options else None)

@@ -1,0 +1,190 @@
+"""The dashboard's read-only DuckDB handle: one per process, reopened when the ETL swaps in a new file.
+
+Why it is built this way:
+- The ETL never writes the live file: it builds `<db>.next` and `os.replace`s it into place
+  (docs/architecture.md, "The write session"). A handle open across the swap keeps reading the old,
+  unlinked file, so the dashboard sees the old state or the new, never half. We notice the swap by the
+  file's identity (inode, mtime, size) and open the new file for the next request.
+- DuckDB caches database instances by path inside a process: `duckdb.connect(path, read_only=True)`
+  after the swap would hand back the OLD instance while any cursor on it is alive. So the file is
+  ATTACHed (read-only) to a fresh in-memory instance instead, which is never cached.
+- Callbacks run on several threads: each call to `connection()` gets its own cursor, and a cursor's
+  `.cursor()` gives another, already pointing at the attached database.
+
+The only module-level state is this per-process handle and the per-version result cache below;
+callbacks share nothing else.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from etl.errors import DatabaseError
+
+ALIAS = "oversight"
+CACHE_SIZE = 512
+T = TypeVar("T")
+
+
+class Connection:
+    """A cursor on the attached read-only database (quacks like `duckdb.DuckDBPyConnection`).
+
+    `.sql`, `.execute`, `.fetchall`... go to the underlying DuckDB cursor; `.cursor()` returns another
+    `Connection` on the same database, so code written for a plain DuckDB connection works unchanged.
+    """
+
+    def __init__(self, parent: duckdb.DuckDBPyConnection) -> None:
+        self._parent = parent
+        self._cursor = parent.cursor()
+        # A new cursor starts in the in-memory catalog: point it at the attached database.
+        self._cursor.execute(f"use {ALIAS}")
+
+    def cursor(self) -> Connection:
+        return Connection(self._parent)
+
+    def close(self) -> None:
+        self._cursor.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class _Handle:
+    path: Path
+    version: tuple[int, int, int]
+    parent: duckdb.DuckDBPyConnection
+
+
+_lock = threading.Lock()
+_db_path: Path | None = None
+_handle: _Handle | None = None
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def configure(db_path: Path | str) -> Path:
+    """Set the database this process serves (called once by `create_app`); checks it can be opened."""
+    global _db_path, _handle
+    path = Path(db_path).expanduser().resolve()
+    if not path.is_file():
+        raise DatabaseError(
+            f"database {path} does not exist; build it with `oversight refresh` (or `make demo`) "
+            "or pass --db with the path of an existing database"
+        )
+    with _lock:
+        _db_path = path
+        _handle = None
+        _cache.clear()
+    connection().close()  # fail now, at start-up, rather than on the first request
+    return path
+
+
+def db_path() -> Path:
+    if _db_path is None:
+        raise DatabaseError("the dashboard has no database: call dashboard.database.configure(path) first")
+    return _db_path
+
+
+def _file_version(path: Path) -> tuple[int, int, int]:
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise DatabaseError(f"database {path} has disappeared; run `oversight refresh` to rebuild it") from exc
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _open(path: Path, version: tuple[int, int, int]) -> _Handle:
+    parent = duckdb.connect(":memory:")
+    try:
+        parent.execute(f"attach ? as {ALIAS} (read_only)", [str(path)])
+    except duckdb.Error as exc:
+        parent.close()
+        raise DatabaseError(
+            f"cannot open {path} read-only ({exc}); if a refresh is writing it, wait for it to finish"
+        ) from exc
+    return _Handle(path, version, parent)
+
+
+def _current_handle() -> _Handle:
+    """The handle for the file as it is now, reopening after a swap (old cursors keep the old file)."""
+    global _handle
+    path = db_path()
+    version = _file_version(path)
+    handle = _handle
+    if handle is not None and handle.version == version:
+        return handle
+    with _lock:
+        if _handle is None or _handle.version != version:
+            # The previous parent is not closed here: requests in flight may still hold cursors on it.
+            # It is released when the last of them goes.
+            _handle = _open(path, version)
+            _cache.clear()
+        return _handle
+
+
+def connection() -> Connection:
+    """A new read-only cursor on the current database (one per call: safe across threads)."""
+    return Connection(_current_handle().parent)
+
+
+def version() -> tuple[int, int, int]:
+    """Identity of the database file now being served: changes when the ETL swaps in a new file."""
+    return _current_handle().version
+
+
+def cached(key: Hashable, build: Callable[[Connection], T]) -> T:
+    """`build(connection())`, memoised for this database version under `key`.
+
+    For results that depend only on the database (the periods on offer, the authority list, a
+    page's frames for given validated inputs). Cached values are shared between threads, so callers
+    must not mutate them (polars frames are immutable in use). Bounded: least recently used go first.
+    """
+    handle = _current_handle()
+    full_key = (handle.version, key)
+    with _lock:
+        if full_key in _cache:
+            _cache.move_to_end(full_key)
+            return _cache[full_key]
+    with Connection(handle.parent) as con:
+        value = build(con)
+    with _lock:
+        _cache[full_key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def meta(key: str) -> str | None:
+    """A value from the `meta` table (None when absent)."""
+    return cached(("meta",), _all_meta).get(key)
+
+
+def _all_meta(con: Connection) -> dict[str, str]:
+    return dict(con.execute("select key, value from meta").fetchall())
+
+
+def contains_synthetic_data() -> bool:
+    """True when the database holds demonstration data (banner on every page, stamp on every export)."""
+    return (meta("contains_synthetic_data") or "").strip().lower() == "true"
+
+
+def reset() -> None:
+    """Forget the configured database (tests that switch databases in one process)."""
+    global _db_path, _handle
+    with _lock:
+        _db_path = None
+        _handle = None
+        _cache.clear()

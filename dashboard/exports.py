@@ -1,0 +1,147 @@
+"""CSV and XLSX exports: formula injection neutralised, synthetic data stamped, small counts suppressed.
+
+- Spreadsheet formula injection (OWASP "CSV injection"): a text cell that starts with `=`, `+`, `-`,
+  `@`, a tab or a carriage return is prefixed with `'`, so Excel shows it as text instead of running it.
+  Numbers stay numbers (a negative count is not text).
+- Whenever the database holds demonstration data, every export says so: the first line of a CSV and
+  the first row of every XLSX sheet read "SYNTHETIC DEMONSTRATION DATA ...".
+- Small-count suppression for public views (`suppress_small_counts`): counts of 1 to 4 are shown as
+  "c", the Department for Education's symbol for "confidential", where the viewer is not entitled to
+  see them. Analysts signed in to the dashboard are entitled (the default); a public export must pass
+  `entitled=False`. Zero is not suppressed (it reveals nothing about a person).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+import polars as pl
+
+SYNTHETIC_STAMP = "SYNTHETIC DEMONSTRATION DATA: not real returns; do not use for any decision"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SUPPRESSED = "c"
+SMALL_COUNT_MAX = 4
+CSV_MIME = "text/csv"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(value: object) -> object:
+    """A text value that a spreadsheet would run as a formula, made inert with a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value: object) -> object:
+    """A frame value as a spreadsheet cell: dates as ISO text, lists joined, text neutralised."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(item) for item in value)
+    return neutralise(value)
+
+
+def _rows(frame: pl.DataFrame) -> Iterable[list[object]]:
+    for row in frame.iter_rows():
+        yield [_cell(value) for value in row]
+
+
+def _resolve_synthetic(synthetic: bool | None) -> bool:
+    if synthetic is not None:
+        return synthetic
+    from dashboard import database  # only when the caller did not say: exports stay usable offline
+
+    return database.contains_synthetic_data()
+
+
+def csv_bytes(frame: pl.DataFrame, synthetic: bool | None = None) -> bytes:
+    """The frame as UTF-8 CSV (with a BOM, so Excel reads accents), stamped when synthetic."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if _resolve_synthetic(synthetic):
+        writer.writerow([SYNTHETIC_STAMP])
+    writer.writerow([neutralise(name) for name in frame.columns])
+    writer.writerows(_rows(frame))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(sheets: pl.DataFrame | Mapping[str, pl.DataFrame], synthetic: bool | None = None) -> bytes:
+    """One sheet per frame (a lone frame becomes sheet 'data'), stamped in row 1 when synthetic."""
+    from openpyxl import Workbook
+
+    named = {"data": sheets} if isinstance(sheets, pl.DataFrame) else dict(sheets)
+    stamp = _resolve_synthetic(synthetic)
+    workbook = Workbook(write_only=True)
+    for name, frame in named.items():
+        sheet = workbook.create_sheet(title=_sheet_title(name))
+        if stamp:
+            sheet.append([SYNTHETIC_STAMP])
+        sheet.append([neutralise(column) for column in frame.columns])
+        for row in _rows(frame):
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(name: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip() or "data"
+    return cleaned[:31]
+
+
+def download(
+    data: pl.DataFrame | Mapping[str, pl.DataFrame], filename: str, file_format: str = "csv",
+    synthetic: bool | None = None,
+) -> dict:
+    """The `data` property of a `dcc.Download`: the frame(s) as CSV or XLSX, named `filename.<ext>`.
+
+    A mapping of frames makes one XLSX sheet each; for CSV the sheets are stacked with a title line.
+    """
+    if file_format == "xlsx":
+        content = xlsx_bytes(data, synthetic)
+        return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.xlsx",
+                "type": XLSX_MIME, "base64": True}
+    if file_format != "csv":
+        raise ValueError(f"file_format must be 'csv' or 'xlsx', not {file_format!r}")
+    if isinstance(data, pl.DataFrame):
+        content = csv_bytes(data, synthetic)
+    else:
+        content = _stacked_csv(data, _resolve_synthetic(synthetic))
+    return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.csv",
+            "type": CSV_MIME, "base64": True}
+
+
+def _stacked_csv(frames: Mapping[str, pl.DataFrame], synthetic: bool) -> bytes:
+    parts = [SYNTHETIC_STAMP + "\r\n"] if synthetic else []
+    for title, frame in frames.items():
+        parts.append(f"{neutralise(title)}\r\n")
+        parts.append(csv_bytes(frame, synthetic=False).decode("utf-8").lstrip("\ufeff") + "\r\n")
+    return ("\ufeff" + "".join(parts)).encode("utf-8")
+
+
+def data_uri(content: bytes, mime: str) -> str:
+    """A `data:` URL for an `<a download>` link (the chart cards' CSV links need no callback)."""
+    return f"data:{mime};base64," + base64.b64encode(content).decode("ascii")
+
+
+def suppress_small_counts(frame: pl.DataFrame, columns: Iterable[str], entitled: bool = True) -> pl.DataFrame:
+    """Counts 1-4 in `columns` shown as 'c' (DfE convention) unless the viewer is entitled to them.
+
+    Suppressed columns become text. This is primary suppression only: a public table that also shows
+    totals needs secondary suppression too, and suppression must hold across periods and
+    resubmissions; no public view of the dashboard shows such totals yet.
+    """
+    if entitled:
+        return frame
+    small = lambda name: (pl.col(name) >= 1) & (pl.col(name) <= SMALL_COUNT_MAX)  # noqa: E731
+    return frame.with_columns(
+        pl.when(small(name)).then(pl.lit(SUPPRESSED)).otherwise(pl.col(name).cast(pl.String)).alias(name)
+        for name in columns
+    )

@@ -1,0 +1,53 @@
+"""Shared look of every chart: the Government Analysis Function palette, fonts and base layout.
+
+Palette (Analysis Function guidance, colour-blind safe): categorical dark blue #12436D, turquoise
+#28A197, dark pink #801650, orange #F46A25; sequential #12436D, #2073BC, #6BACE6. Meaning is never
+carried by colour alone: flags also differ by marker shape and are named in text and tables.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+DARK_BLUE = "#12436D"
+TURQUOISE = "#28A197"
+DARK_PINK = "#801650"
+ORANGE = "#F46A25"
+MID_BLUE = "#2073BC"
+LIGHT_BLUE = "#6BACE6"
+GREY = "#505A5F"  # GOV.UK secondary text: 7:1 on white
+LIGHT_GREY = "#B1B4B6"
+FONT = "Arial, Helvetica, sans-serif"
+SEQUENTIAL = [[0.0, "#DCEBF8"], [0.35, LIGHT_BLUE], [0.7, MID_BLUE], [1.0, DARK_BLUE]]
+
+
+def empty_figure(text: str) -> go.Figure:
+    """A blank chart that says why it is blank (no data for the choice)."""
+    figure = go.Figure()
+    figure.update_layout(
+        xaxis={"visible": False}, yaxis={"visible": False}, height=220,
+        annotations=[{"text": text, "showarrow": False, "font": {"size": 16, "family": FONT, "color": GREY}}],
+        paper_bgcolor="white", plot_bgcolor="white", margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return figure
+
+
+def base_layout(figure: go.Figure, height: int = 420, **extra: object) -> go.Figure:
+    """Plain white background, system fonts, legend above the plot, room for axis titles."""
+    settings: dict[str, object] = {
+        "height": height,
+        "font": {"family": FONT, "size": 14, "color": "#0B0C0C"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+    figure.update_layout(**{**settings, **extra})
+    figure.update_xaxes(showline=True, linecolor=GREY, gridcolor="#E5E5E5", zeroline=False)
+    figure.update_yaxes(showline=True, linecolor=GREY, gridcolor="#E5E5E5", zeroline=False)
+    return figure
+
+
+def axis_title(measure_label: str, unit: str) -> str:
+    return f"{measure_label} ({unit})"

@@ -1,0 +1,98 @@
+"""Figures for regional variation: a measure across the 9 regions with intervals, and the funnel plot.
+
+Pure functions of polars frames. Flags in the funnel plot differ by marker shape as well as colour,
+and their names are in the legend and hover text.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.figures.common import (
+    DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure,
+)
+
+# flag -> (legend text, colour, marker symbol): shape carries the meaning as well as colour.
+FUNNEL_FLAGS: dict[str, tuple[str, str, str]] = {
+    "in_control": ("Within the 95% limits", DARK_BLUE, "circle"),
+    "low_95": ("Below the 95% limit", ORANGE, "triangle-down"),
+    "high_95": ("Above the 95% limit", ORANGE, "triangle-up"),
+    "low_998": ("Below the 99.8% limit", DARK_PINK, "diamond"),
+    "high_998": ("Above the 99.8% limit", DARK_PINK, "diamond-tall"),
+}
+
+
+def region_ci_figure(regions: pl.DataFrame, england: float | None, label: str, unit: str) -> go.Figure:
+    """Each region's value (dot) with its 95% confidence interval (bar); England as a dashed line.
+
+    `regions`: region_name, value, lower, upper (interval may be null when it cannot be computed).
+    """
+    data = regions.filter(pl.col("value").is_not_null()).sort("value")
+    if data.is_empty():
+        return empty_figure("No regional values for this choice.")
+    lower = [v - lo if lo is not None else 0 for v, lo in zip(data["value"], data["lower"])]
+    upper = [hi - v if hi is not None else 0 for v, hi in zip(data["value"], data["upper"])]
+    figure = go.Figure(
+        go.Scatter(
+            x=data["value"].to_list(), y=data["region_name"].to_list(), mode="markers", name="Region (95% interval)",
+            marker={"color": DARK_BLUE, "size": 11, "symbol": "circle"},
+            error_x={"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
+                     "color": DARK_BLUE, "thickness": 2, "width": 6},
+            customdata=list(zip(data["lower"].to_list(), data["upper"].to_list())),
+            hovertemplate="%{y}: %{x:.1f} (95% interval %{customdata[0]:.1f} to %{customdata[1]:.1f})<extra></extra>",
+        )
+    )
+    if england is not None:
+        figure.add_vline(x=england, line={"color": GREY, "dash": "dash", "width": 2},
+                         annotation_text=f"England {england:.1f}", annotation_position="top")
+    base_layout(figure, height=440, margin={"l": 190, "r": 30, "t": 40, "b": 60})
+    figure.update_xaxes(title_text=axis_title(label, unit))
+    return figure
+
+
+def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float | None, label: str,
+                  highlight_region: str | None = None) -> go.Figure:
+    """Recording rate against population, with the England rate and 95% / 99.8% control limits.
+
+    `points`: authority_code, name, region_name, population, rate, flag. `limits`: population,
+    lower95, upper95, lower998, upper998 (the curves). Authorities in `highlight_region` are drawn
+    solid and labelled in hover; the others faded, so a region stands out without a new colour.
+    """
+    if points.is_empty():
+        return empty_figure("No funnel plot data for this period.")
+    figure = go.Figure()
+    # Draw the limits only over the populations there are: the curves shoot up for tiny populations
+    # and would squash every authority against the axis.
+    low_pop, high_pop = points["population"].min() / 1.3, points["population"].max() * 1.3
+    curves = limits.filter(pl.col("population").is_between(low_pop, high_pop)).sort("population")
+    population = curves["population"].to_list()
+    for column, name, dash in (("upper998", "99.8% limits", "dot"), ("lower998", None, "dot"),
+                               ("upper95", "95% limits", "dash"), ("lower95", None, "dash")):
+        figure.add_trace(go.Scatter(
+            x=population, y=curves[column].to_list(), mode="lines", name=name or "", showlegend=name is not None,
+            legendgroup=column[-3:], line={"color": GREY, "width": 1.5, "dash": dash}, hoverinfo="skip",
+        ))
+    if target_rate is not None:
+        figure.add_hline(y=target_rate, line={"color": GREY, "width": 2},
+                         annotation_text=f"England {target_rate:.1f}", annotation_position="top left")
+    for flag, (text, colour, symbol) in FUNNEL_FLAGS.items():
+        part = points.filter(pl.col("flag") == flag)
+        if part.is_empty():
+            continue
+        in_region = part.filter(pl.col("region_name") == highlight_region) if highlight_region else part
+        others = part.filter(pl.col("region_name") != highlight_region) if highlight_region else part.clear()
+        for subset, solid in ((others, False), (in_region, True)):
+            figure.add_trace(go.Scatter(
+                x=subset["population"].to_list(), y=subset["rate"].to_list(), mode="markers", name=text,
+                legendgroup=flag, showlegend=solid,  # one legend entry per flag, drawn solid
+                marker={"color": colour, "symbol": symbol, "size": 10 if solid else 8, "opacity": 1.0 if solid else 0.3,
+                        "line": {"color": "white", "width": 0.5}},
+                text=subset["name"].to_list(), customdata=subset["region_name"].to_list(),
+                hovertemplate="%{text} (%{customdata}): %{y:.1f} per 10,000, population %{x:,.0f}<extra>" + text + "</extra>",
+            ))
+    top = max([v for v in points["rate"].to_list() if v is not None] + [v for v in curves["upper998"].to_list() if v is not None] + [0])
+    base_layout(figure, height=520)
+    figure.update_xaxes(title_text="Children aged 0 to 17 (population, log scale)", type="log")
+    figure.update_yaxes(title_text=axis_title(label, "per 10,000 children a year"), range=[0, top * 1.05])
+    return figure

@@ -1,0 +1,106 @@
+"""The page shell around every page: skip link, GOV.UK-style header and navigation, the synthetic-data
+banner, the page content, and the footer (accessibility statement, data attribution).
+
+`shell()` is the app's layout function: Dash calls it for every page load, so the banner follows the
+database being served now (it appears whenever meta('contains_synthetic_data') = 'true').
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dashboard import database, ids
+
+SERVICE_NAME = "Prevent recording oversight"
+BANNER_TEXT = (
+    "Synthetic demonstration data. Every authority's figures on this site are invented to show how the "
+    "dashboard works. They are not real returns and must not be used for any decision."
+)
+ATTRIBUTION = (
+    "Boundaries and populations: Office for National Statistics, licensed under the Open Government "
+    "Licence v3.0; contains OS data © Crown copyright and database right. Statistical neighbours: "
+    "Department for Education. Returns: local authorities' monthly Prevent recording returns."
+)
+
+
+def nav_pages() -> list[dict]:
+    """Pages for the navigation: registered pages in `order`, except hidden ones (order >= 90)."""
+    pages = sorted(dash.page_registry.values(), key=lambda page: (page.get("order") or 0, page["name"]))
+    return [page for page in pages if (page.get("order") if page.get("order") is not None else 0) < 90]
+
+
+def header() -> html.Header:
+    return html.Header(
+        html.Div(
+            [
+                dcc.Link(SERVICE_NAME, href="/", className="navbar-brand govuk-header__link"),
+                html.Nav(
+                    html.Ul(
+                        [
+                            html.Li(dcc.Link(page["name"], href=page["relative_path"], className="nav-link"),
+                                    className="nav-item")
+                            for page in nav_pages()
+                        ],
+                        className="nav app-nav",
+                    ),
+                    id=ids.SHELL_NAV,
+                    **{"aria-label": "Main"},
+                ),
+            ],
+            className="container",
+        ),
+        className="govuk-header app-header",
+        role="banner",
+    )
+
+
+def synthetic_banner() -> html.Div | None:
+    if not database.contains_synthetic_data():
+        return None
+    return html.Div(
+        html.Div([html.Strong("Synthetic demonstration data. "), BANNER_TEXT.split(". ", 1)[1]], className="container"),
+        id=ids.SHELL_BANNER,
+        className="synthetic-banner app-synthetic-banner",
+        role="note",
+        **{"aria-label": "Synthetic demonstration data"},
+    )
+
+
+def footer() -> html.Footer:
+    return html.Footer(
+        html.Div(
+            [
+                html.Ul(
+                    [
+                        html.Li(dcc.Link("Accessibility statement", href="/accessibility")),
+                        html.Li(dcc.Link("Methodology and standard", href="/methodology")),
+                    ],
+                    className="list-inline",
+                ),
+                html.P(ATTRIBUTION, className="small"),
+            ],
+            className="container",
+        ),
+        className="app-footer mt-5 py-4 border-top no-print",
+        role="contentinfo",
+    )
+
+
+def shell() -> html.Div:
+    """The whole page: pages render into `dash.page_container` inside <main>."""
+    banner = synthetic_banner()
+    return html.Div(
+        [
+            html.A("Skip to main content", href=f"#{ids.SHELL_MAIN}", className="govuk-skip-link"),
+            header(),
+            *([banner] if banner is not None else []),
+            html.Main(
+                dash.page_container,
+                id=ids.SHELL_MAIN,
+                className="container py-4",
+                tabIndex=-1,  # so the skip link moves keyboard focus here
+            ),
+            footer(),
+        ]
+    )

@@ -1,0 +1,1 @@
+"""The dashboard's pages: each module calls `dash.register_page` and defines `layout(**query)`."""

@@ -1,0 +1,48 @@
+"""Data access for the national overview: headline figures, a measure by authority, trends by region."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from dashboard.queries.common import frame
+from etl.periods import add_months
+
+
+def authority_values(con: duckdb.DuckDBPyConnection, period: date, window: str, measure: str) -> pl.DataFrame:
+    """authority_code, name, region_name, value: one measure for every authority scored in the period."""
+    return frame(con, "overview_authority_values", {"period": period, "window": window, "measure": measure})
+
+
+def region_trend(con: duckdb.DuckDBPyConnection, window: str, measure: str) -> pl.DataFrame:
+    """region_name, period, value for the 9 regions over every period."""
+    return frame(con, "overview_level_trend", {"level": "region", "window": window, "measure": measure}).drop("code")
+
+
+def england_trend(con: duckdb.DuckDBPyConnection, window: str, measure: str) -> pl.DataFrame:
+    """period, value for England over every period."""
+    return frame(con, "overview_level_trend", {"level": "england", "window": window, "measure": measure}).select(
+        "period", "value"
+    )
+
+
+def headline(con: duckdb.DuckDBPyConnection, period: date, window: str) -> dict[str, float | int | None]:
+    """composite (England, this period), previous_composite (the month before), flagged_low (authorities)."""
+    row = frame(con, "overview_headline", {"period": period, "previous": add_months(period, -1), "window": window})
+    return row.row(0, named=True)
+
+
+def flagged(con: duckdb.DuckDBPyConnection, period: date) -> pl.DataFrame:
+    """Every flag raised in the period: authority_code, name, region_name, flag_type, measure, value, detail."""
+    return frame(con, "overview_flagged", {"period": period})
+
+
+def returns_states(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, int]:
+    """How many returns owed for the month are in each state (accepted, queried, late, rejected, missing,
+    not_due), judged exactly as the Returns page judges them."""
+    from dashboard.queries import returns as returns_queries
+
+    grid = returns_queries.returns_grid(con, period, months=1)
+    return dict(grid.group_by("state").len().iter_rows())

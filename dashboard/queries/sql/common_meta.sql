@@ -1,0 +1,2 @@
+-- key/value facts about the database (e.g. contains_synthetic_data)
+select key, value from meta order by key

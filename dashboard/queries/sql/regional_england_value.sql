@@ -1,0 +1,7 @@
+-- england's value of one measure
+select value
+from measure_value
+where level = 'england'
+  and period = $period
+  and "window" = $window
+  and measure = $measure

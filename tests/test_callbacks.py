@@ -1,0 +1,268 @@
+"""Core pages (overview, regional, authority): callbacks called as functions with valid and crafted
+inputs, layouts restored from the URL, and the app's HTTP surface (CSP, request size, banner)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_END
+from dash._utils import to_json
+
+from dashboard import exports
+
+
+@pytest.fixture(scope="module")
+def app(demo_db: Path):
+    from dashboard.server import create_app
+
+    return create_app(demo_db)
+
+
+@pytest.fixture(scope="module")
+def pages(app):
+    from dashboard.pages import authority, overview, regional
+
+    return {"overview": overview, "regional": regional, "authority": authority}
+
+
+def text_of(component) -> str:
+    return to_json(component)
+
+
+def is_message(component) -> bool:
+    return getattr(component, "role", None) == "alert"
+
+
+def find(component, component_id: str):
+    """The component with `component_id` inside a layout tree (None when absent)."""
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            found = find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+# ---- overview -----------------------------------------------------------------------------------------
+
+def test_overview_tiles_show_the_months_returns_and_score(pages):
+    tiles = text_of(pages["overview"].update_tiles(DEMO_END, "rolling12"))
+    assert "Returns expected" in tiles and "National composite score" in tiles and "Authorities flagged low" in tiles
+
+
+def test_overview_map_and_distribution_follow_the_measure(pages):
+    map_card, distribution = pages["overview"].update_map(DEMO_END, "month", "timeliness")
+    assert "Timeliness score by authority" in text_of(map_card)
+    assert "Timeliness score: spread within each region" in text_of(distribution)
+
+
+@pytest.mark.parametrize("period, window, measure", [
+    ("2099-01", "rolling12", "composite"),
+    ("not-a-month", "rolling12", "composite"),
+    (DEMO_END, "weekly", "composite"),
+    (DEMO_END, "rolling12", "composite; drop table score"),
+    ({"__proto__": 1}, ["month"], None),
+])
+def test_overview_turns_crafted_inputs_into_a_message(pages, period, window, measure):
+    for output in pages["overview"].update_map(period, window, measure):
+        assert is_message(output)
+
+
+@pytest.mark.parametrize("period, window", [("2099-01", "rolling12"), (DEMO_END, "weekly"), (["2026-10"], None)])
+def test_overview_tiles_turn_a_crafted_period_into_a_message(pages, period, window):
+    assert is_message(pages["overview"].update_tiles(period, window))
+
+
+def test_overview_trend_refuses_an_unknown_measure(pages):
+    assert is_message(pages["overview"].update_trend("rolling12", "../../etc/passwd"))
+
+
+def test_overview_layout_restores_the_state_in_the_url(pages, app):
+    from dashboard import ids
+
+    with app.server.test_request_context("/"):
+        layout = pages["overview"].layout(period="2025-01", window="month", measure="coverage")
+    assert find(layout, ids.OVERVIEW_PERIOD).value == "2025-01"
+    assert find(layout, ids.OVERVIEW_WINDOW).value == "month"
+    assert find(layout, ids.OVERVIEW_MEASURE).value == "coverage"
+
+
+def test_overview_layout_falls_back_to_defaults_for_a_bad_link(pages, app):
+    from dashboard import ids
+
+    with app.server.test_request_context("/"):
+        layout = pages["overview"].layout(period="1900-01", window="<b>", measure="nope")
+    assert find(layout, ids.OVERVIEW_PERIOD).value == DEMO_END
+    assert find(layout, ids.OVERVIEW_WINDOW).value == "rolling12"
+    assert find(layout, ids.OVERVIEW_MEASURE).value == "composite"
+
+
+# ---- regional ---------------------------------------------------------------------------------------
+
+def test_regional_sections_render_for_valid_inputs(pages):
+    regional = pages["regional"]
+    assert "by region" in text_of(regional.update_intervals(DEMO_END, "rolling12", "rate_total_per_10k"))
+    assert "funnel plot" in text_of(regional.update_funnel(DEMO_END, "rate_total_per_10k", "E12000007"))
+    table = regional.update_table(DEMO_END, "rolling12", "E12000007", "composite", "asc")
+    assert "Authorities in London" in text_of(table)
+
+
+def _first_column(table) -> list[str]:
+    body = table.children[2]
+    return [row["props"]["children"][0]["props"]["children"] for row in body.children]
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_regional_table_sorts_by_the_chosen_column(pages, order):
+    from dashboard import ids
+
+    section = pages["regional"].update_table(DEMO_END, "rolling12", "E12000007", "name", order)
+    names = _first_column(find(section, ids.REGIONAL_TABLE))
+    assert len(names) > 1 and names == sorted(names, reverse=order == "desc")
+    assert f'"aria-sort":"{"ascending" if order == "asc" else "descending"}"' in text_of(section)
+
+
+@pytest.mark.parametrize("sort, order", [("1; drop table score", "asc"), ("composite", "sideways")])
+def test_regional_table_refuses_a_crafted_sort(pages, sort, order):
+    assert is_message(pages["regional"].update_table(DEMO_END, "rolling12", "E12000007", sort, order))
+
+
+@pytest.mark.parametrize("rate, region", [("composite", "E12000007"), ("rate_total_per_10k", "E12999999"),
+                                          ("rate_total_per_10k", None)])
+def test_regional_funnel_refuses_a_crafted_rate_or_region(pages, rate, region):
+    assert is_message(pages["regional"].update_funnel(DEMO_END, rate, region))
+
+
+# ---- authority --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def code(demo_db: Path) -> str:
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        return con.sql("select authority_code from score_component group by 1 order by count(*) desc limit 1").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_authority_summary_has_the_spine_and_its_score_explained(pages, code):
+    sections, href = pages["authority"].update_summary(code, DEMO_END, "rolling12")
+    text = text_of(sections)
+    assert "Every measure against England" in text and "Its score explained" in text and "What to fix" in text
+    assert href == f"/authority/report?code={code}&period={DEMO_END}&window=rolling12"
+
+
+def test_authority_can_be_chosen_by_dfe_number(pages, demo_db):
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    gss, dfe, name = con.sql("select gss_code, dfe_code, name from ref_authority where dfe_code is not null limit 1").fetchall()[0]
+    con.close()
+    sections, _ = pages["authority"].update_summary(dfe, DEMO_END, "month")
+    assert name in text_of(sections) and gss in text_of(sections)
+
+
+@pytest.mark.parametrize("crafted", ["E99999999", "<script>alert(1)</script>", None, {"code": "x"}])
+def test_authority_callbacks_turn_an_unknown_authority_into_a_message(pages, crafted):
+    authority = pages["authority"]
+    sections, href = authority.update_summary(crafted, DEMO_END, "rolling12")
+    assert is_message(sections) and "choose an authority" in str(sections.children)
+    assert is_message(authority.update_trend(crafted, "rolling12", "composite"))
+    assert is_message(authority.update_returns(crafted))
+    assert is_message(authority.update_transfers(crafted, DEMO_END))
+    assert "script" not in href
+
+
+def test_authority_sections_render_returns_transfers_and_trend(pages, code):
+    authority = pages["authority"]
+    assert "files received" in text_of(authority.update_returns(code))
+    assert "12 months to" in text_of(authority.update_transfers(code, DEMO_END))
+    assert "against comparators" in text_of(authority.update_trend(code, "month", "timeliness"))
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_authority_download_holds_its_data_stamped_as_synthetic(pages, app, code, file_format):
+    with app.server.test_request_context("/"):
+        data = pages["authority"].download(code, DEMO_END, "rolling12", file_format)
+    content = base64.b64decode(data["content"])
+    assert data["filename"].endswith(f".{file_format}") and code in data["filename"]
+    if file_format == "csv":
+        assert content.decode("utf-8-sig").startswith(exports.SYNTHETIC_STAMP)
+    else:
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        assert "measures" in book.sheetnames and "validation issues" in book.sheetnames
+        assert next(book["measures"].iter_rows(values_only=True))[0] == exports.SYNTHETIC_STAMP
+
+
+def test_printable_report_shows_the_authority_and_refuses_a_crafted_code(pages, code):
+    report = pages["authority"].report_layout(code=code, period=DEMO_END, window="rolling12")
+    assert "recording quality report" in text_of(report)
+    assert "choose an authority" in text_of(pages["authority"].report_layout(code="nope"))
+
+
+# ---- the HTTP surface -----------------------------------------------------------------------------------
+
+def test_every_core_page_is_served(app):
+    client = app.server.test_client()
+    for path in ("/", "/regional", "/authority", "/authority/report"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_the_content_security_policy_allows_no_other_origin(app):
+    policy = app.server.test_client().get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "http" not in policy and "unsafe-eval" not in policy
+    assert "'sha256-" in policy  # Dash's own inline scripts, by hash
+
+
+def test_the_synthetic_banner_is_in_the_page_shell(app):
+    layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert "Synthetic demonstration data" in layout
+
+
+def test_an_oversized_request_is_refused_before_any_callback(app):
+    limit = app.server.config["MAX_CONTENT_LENGTH"]
+    response = app.server.test_client().post("/_dash-update-component", data=b"x" * (limit + 1),
+                                             content_type="application/json")
+    assert response.status_code == 413
+
+
+def test_a_crafted_callback_request_gets_a_message_not_a_traceback(app):
+    body = {
+        "output": "overview-tiles.children",
+        "outputs": {"id": "overview-tiles", "property": "children"},
+        "inputs": [{"id": "overview-period", "property": "value", "value": "2099-13"},
+                   {"id": "overview-window", "property": "value", "value": "rolling12"}],
+        "changedPropIds": ["overview-period.value"],
+        "state": [],
+    }
+    response = app.server.test_client().post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    payload = json.loads(response.get_data(as_text=True))
+    tiles = payload["response"]["overview-tiles"]["children"]
+    assert tiles["props"]["role"] == "alert" and "YYYY-MM" in tiles["props"]["children"]
+
+
+def test_the_wsgi_entry_serves_the_database_named_by_oversight_db(demo_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    probe = ("from dashboard import wsgi, database; "
+             "print(database.db_path()); print(wsgi.server.test_client().get('/').status_code)")
+    env = {**os.environ, "OVERSIGHT_DB": str(demo_db)}
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == [str(demo_db.resolve()), "200"], result.stderr[-2000:]
+    missing = subprocess.run([sys.executable, "-c", probe], env={**env, "OVERSIGHT_DB": str(tmp_path / "none.duckdb")},
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode != 0 and "oversight refresh" in missing.stderr

@@ -1,0 +1,178 @@
+"""Figure builders and the chart card: pure functions of tiny frames, checked for what they draw."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+from dash._utils import to_json
+
+from dashboard import components
+from dashboard.figures import authority, overview, regional
+
+SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
+BOUNDARIES = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature", "properties": {"gss_code": code, "name": name}, "geometry": SQUARE}
+        for code, name in (("E1", "Alpha"), ("E2", "Beta"), ("E3", "Gamma"))
+    ],
+}
+NAMES = pl.DataFrame({"gss_code": ["E1", "E2", "E3"], "name": ["Alpha", "Beta", "Gamma"]})
+
+
+def test_map_colours_authorities_with_values_and_greys_the_rest():
+    values = pl.DataFrame({"authority_code": ["E1", "E2", "E3"], "name": ["Alpha", "Beta", "Gamma"],
+                           "value": [80.0, None, 95.0]})
+    figure = overview.map_figure(values, BOUNDARIES, NAMES, "Composite", "score out of 100")
+    base, coloured = figure.data
+    assert list(base.locations) == ["E1", "E2", "E3"]  # every authority drawn
+    assert list(coloured.locations) == ["E1", "E3"] and list(coloured.z) == [80.0, 95.0]
+    assert "Beta: no data" in base.text
+
+
+def test_map_leaves_out_authorities_not_valid_in_the_period():
+    values = pl.DataFrame({"authority_code": ["E1", "E9"], "name": ["Alpha", "Old"], "value": [1.0, 2.0]})
+    coloured = overview.map_figure(values, "/boundaries.json", NAMES, "m", "u").data[1]
+    assert coloured.geojson == "/boundaries.json"  # a URL: the browser fetches the shapes once
+    assert list(coloured.locations) == ["E1"]
+
+
+def test_map_without_boundaries_says_so():
+    empty = pl.DataFrame({"gss_code": [], "name": []}, schema={"gss_code": pl.String, "name": pl.String})
+    figure = overview.map_figure(pl.DataFrame({"authority_code": [], "name": [], "value": []}), {"features": []}, empty, "m", "u")
+    assert "No boundaries" in figure.layout.annotations[0].text
+
+
+def test_distribution_draws_one_box_per_region_lowest_median_first():
+    scores = pl.DataFrame({"region_name": ["North", "North", "South", "South"], "name": list("abcd"),
+                           "value": [90.0, 92.0, 70.0, 72.0]})
+    figure = overview.region_distribution_figure(scores, "Composite", "score")
+    assert [trace.name for trace in figure.data] == ["South", "North"]
+    assert all(trace.boxpoints == "all" for trace in figure.data)
+
+
+def test_trend_has_a_panel_per_region_with_england_in_each():
+    trend = pl.DataFrame({"region_name": ["A", "A", "B", "B"], "period": [date(2026, 9, 1), date(2026, 10, 1)] * 2,
+                          "value": [1.0, 2.0, 3.0, 4.0]})
+    england = pl.DataFrame({"period": [date(2026, 9, 1), date(2026, 10, 1)], "value": [2.0, 3.0]})
+    figure = overview.region_trend_figure(trend, england, "m", "u")
+    names = [trace.name for trace in figure.data]
+    assert names.count("England") == 2 and names.count("Region") == 2
+    assert [a.text for a in figure.layout.annotations][:2] == ["A", "B"]
+    assert figure.layout.yaxis.range == figure.layout.yaxis2.range  # one scale for every panel
+
+
+def test_region_intervals_draw_asymmetric_error_bars_and_england():
+    regions = pl.DataFrame({"region_name": ["A", "B"], "value": [10.0, 20.0], "lower": [8.0, 19.0], "upper": [13.0, 22.0]})
+    figure = regional.region_ci_figure(regions, 15.0, "Rate", "per 10,000")
+    trace = figure.data[0]
+    assert list(trace.y) == ["A", "B"]
+    assert list(trace.error_x.array) == [3.0, 2.0] and list(trace.error_x.arrayminus) == [2.0, 1.0]
+    assert figure.layout.shapes[0].x0 == 15.0
+
+
+def _funnel_points() -> pl.DataFrame:
+    return pl.DataFrame({
+        "authority_code": ["E1", "E2", "E3"], "name": ["Alpha", "Beta", "Gamma"], "region_name": ["North", "South", "North"],
+        "population": [1000.0, 5000.0, 20000.0], "rate": [2.0, 9.0, 30.0], "flag": ["low_998", "in_control", "high_95"],
+    })
+
+
+def test_funnel_marks_each_flag_with_its_own_shape_and_legend_entry():
+    limits = pl.DataFrame({"population": [800.0, 30000.0], "lower95": [1.0, 7.0], "upper95": [20.0, 11.0],
+                           "lower998": [0.0, 6.0], "upper998": [30.0, 12.0]})
+    figure = regional.funnel_figure(_funnel_points(), limits, 9.0, "Rate", highlight_region="North")
+    legend = {t.name: t.marker.symbol for t in figure.data if t.showlegend and t.mode == "markers"}
+    assert legend == {"Within the 95% limits": "circle", "Above the 95% limit": "triangle-up",
+                      "Below the 99.8% limit": "diamond"}
+    solid = [t for t in figure.data if t.mode == "markers" and t.showlegend]
+    assert sorted(name for t in solid for name in t.text) == ["Alpha", "Gamma"]  # the chosen region, drawn solid
+
+
+def test_funnel_draws_limits_only_over_the_populations_present():
+    limits = pl.DataFrame({"population": [1.0, 1000.0, 20000.0, 10_000_000.0], "lower95": [0.0] * 4,
+                           "upper95": [500.0, 20.0, 12.0, 9.1], "lower998": [0.0] * 4, "upper998": [900.0, 25.0, 13.0, 9.2]})
+    figure = regional.funnel_figure(_funnel_points(), limits, 9.0, "Rate")
+    curve = next(t for t in figure.data if t.name == "99.8% limits")
+    assert list(curve.x) == [1000.0, 20000.0]
+
+
+def _spine() -> pl.DataFrame:
+    return pl.DataFrame({
+        "measure": ["composite", "rate"], "label": ["Composite", "Rate"], "authority": [90.0, 5.0],
+        "region": [95.0, None], "neighbours": [92.0, 6.0], "england": [94.0, 8.0], "minimum": [80.0, 0.0],
+        "q1": [90.0, 4.0], "q3": [98.0, 10.0], "maximum": [100.0, 20.0],
+    })
+
+
+def test_spine_places_each_marker_on_its_rows_england_range():
+    figure = authority.spine_figure(_spine(), {"authority": "Alpha", "region": "North", "neighbours": "Neighbours"})
+    by_name = {t.name: t for t in figure.data}
+    # rows are drawn bottom-up, so the first measure is last
+    assert list(by_name["Alpha"].x) == [pytest.approx(0.25), pytest.approx(0.5)]
+    assert list(by_name["North"].x) == [None, pytest.approx(0.75)]
+    assert list(by_name["England"].x) == [pytest.approx(0.4), pytest.approx(0.7)]
+
+
+def test_spine_distinguishes_comparators_by_shape():
+    figure = authority.spine_figure(_spine(), {"authority": "Alpha", "region": "North", "neighbours": "Neighbours"})
+    symbols = {t.name: t.marker.symbol for t in figure.data if t.type == "scatter"}
+    assert len(set(symbols.values())) == len(symbols)
+
+
+def test_comparison_trend_draws_a_line_per_series():
+    trend = pl.DataFrame({"series": ["authority", "england", "region", "neighbours"], "period": [date(2026, 10, 1)] * 4,
+                          "value": [1.0, 2.0, 3.0, 4.0]})
+    figure = authority.comparison_trend_figure(trend, {"authority": "Alpha", "region": "North",
+                                                       "neighbours": "Neighbours", "england": "England"}, "m", "u")
+    assert {t.name: t.line.dash for t in figure.data} == {"England": "dashdot", "Neighbours": "dot", "North": "dash",
+                                                          "Alpha": "solid"}
+
+
+def test_points_lost_lists_causes_largest_at_the_top():
+    causes = pl.DataFrame({"dimension": ["validity", "timeliness", "coverage"], "rule_id": ["V1", "T1", "C1"],
+                           "points": [1.0, 3.0, 0.0]})
+    bar = authority.points_lost_figure(causes).data[0]
+    assert list(bar.y) == ["validity: V1", "timeliness: T1"]  # plotly draws the last bar at the top
+
+
+@pytest.mark.parametrize("builder", [
+    lambda: overview.region_distribution_figure(pl.DataFrame({"region_name": [], "name": [], "value": []}), "m", "u"),
+    lambda: authority.points_lost_figure(pl.DataFrame({"dimension": [], "rule_id": [], "points": []})),
+    lambda: regional.funnel_figure(pl.DataFrame(), pl.DataFrame(), None, "m"),
+])
+def test_a_chart_with_no_data_says_so(builder):
+    figure = builder()
+    assert isinstance(figure, go.Figure) and figure.layout.annotations[0].text.startswith("No ")
+
+
+def _csv_of(link) -> list[list[str]]:
+    encoded = link.href.split("base64,", 1)[1]
+    return list(csv.reader(io.StringIO(base64.b64decode(encoded).decode("utf-8-sig"))))
+
+
+def test_chart_card_has_an_accessible_figure_a_table_and_the_data_drawn_as_csv():
+    frame = pl.DataFrame({"name": ["=evil()", "Beta"], "value": [1.5, 2.0], "hidden": [1, 2]})
+    card = components.chart_card("test-card", title="Scores", caption="What it shows", figure=go.Figure(),
+                                 table_frame=frame, summary="Beta is highest.", labels={"name": "Authority", "value": "Score"},
+                                 filename="scores", synthetic=False)
+    text = json.dumps(json.loads(to_json(card)))
+    assert '"role": "img"' in text and '"aria-describedby": "test-card-summary"' in text
+    assert "Beta is highest." in text and "Show the data as a table" in text
+    link = next(c for c in card.children if getattr(c, "id", None) == "test-card-csv")
+    assert link.download == "scores.csv"
+    rows = [r for r in _csv_of(link) if r]
+    assert rows == [["name", "value"], ["'=evil()", "1.5"], ["Beta", "2.0"]]  # labelled columns only, formula made inert
+
+
+def test_data_table_cuts_long_tables_and_says_so():
+    table = components.data_table(pl.DataFrame({"a": list(range(10))}), "Numbers", row_limit=3)
+    text = to_json(table)
+    assert "Showing the first 3 of 10 rows" in text
