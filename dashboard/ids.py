@@ -84,6 +84,7 @@ RETURNS_RUNS_TABLE = "returns-runs-table"
 RETURNS_URL_STATE = "returns-url-state"
 RETURNS_GRID_CSV_BUTTON = "returns-grid-csv-button"
 RETURNS_ISSUES_CSV_BUTTON = "returns-issues-csv-button"
+RETURNS_MESSAGE = "returns-message"
 
 # ---- page 5: check a return (dashboard-2) ----------------------------------------------------------
 CHECK_HINT = "check-hint"

@@ -8,7 +8,7 @@ database being served now (it appears whenever meta('contains_synthetic_data') =
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboard import database, ids
 
@@ -30,20 +30,39 @@ def nav_pages() -> list[dict]:
     return [page for page in pages if (page.get("order") if page.get("order") is not None else 0) < 90]
 
 
+def is_current(page: dict, pathname: str | None) -> bool:
+    """Whether `pathname` is `page` or a page under it (/authority/report is within /authority)."""
+    if not pathname:
+        return False
+    path = page["relative_path"].rstrip("/") or "/"
+    here = pathname.rstrip("/") or "/"
+    return here == path or (path != "/" and here.startswith(path + "/"))
+
+
+def nav_list(pathname: str | None = None) -> html.Ul:
+    """The navigation links; the current page's link carries aria-current="page" (as GOV.UK's does).
+
+    dcc.Link takes no aria attributes, so the current page is a plain link (following it reloads the
+    page it is already on, which is harmless); the others stay dcc.Link for in-app navigation.
+    """
+    items = []
+    for page in nav_pages():
+        if is_current(page, pathname):
+            link = html.A(page["name"], href=page["relative_path"], className="nav-link active",
+                          **{"aria-current": "page"})
+        else:
+            link = dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
+        items.append(html.Li(link, className="nav-item"))
+    return html.Ul(items, className="nav app-nav")
+
+
 def header() -> html.Header:
     return html.Header(
         html.Div(
             [
                 dcc.Link(SERVICE_NAME, href="/", className="navbar-brand govuk-header__link"),
                 html.Nav(
-                    html.Ul(
-                        [
-                            html.Li(dcc.Link(page["name"], href=page["relative_path"], className="nav-link"),
-                                    className="nav-item")
-                            for page in nav_pages()
-                        ],
-                        className="nav app-nav",
-                    ),
+                    nav_list(),
                     id=ids.SHELL_NAV,
                     **{"aria-label": "Main"},
                 ),
@@ -92,6 +111,8 @@ def shell() -> html.Div:
     banner = synthetic_banner()
     return html.Div(
         [
+            # Our own Location (not the pages router's private one) drives the navigation's current page.
+            dcc.Location(id=ids.SHELL_LOCATION),
             html.A("Skip to main content", href=f"#{ids.SHELL_MAIN}", className="govuk-skip-link"),
             header(),
             *([banner] if banner is not None else []),
@@ -104,3 +125,17 @@ def shell() -> html.Div:
             footer(),
         ]
     )
+
+
+def mark_current_page(pathname: str | None) -> html.Ul:
+    """Rebuild the navigation whenever the address changes, so aria-current follows the page shown."""
+    return nav_list(pathname if isinstance(pathname, str) else None)
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Wire the shell's callback to `app` (called by `create_app`).
+
+    On the app rather than with module-level `@callback`: this module is imported once, and Dash hands
+    module-level callbacks only to the first app created in a process (tests create several).
+    """
+    app.callback(Output(ids.SHELL_NAV, "children"), Input(ids.SHELL_LOCATION, "pathname"))(mark_current_page)

@@ -23,7 +23,7 @@ import flask
 from flask_talisman import Talisman
 
 from dashboard import database
-from dashboard.layout import SERVICE_NAME, shell
+from dashboard.layout import SERVICE_NAME, register_callbacks, shell
 from dashboard.queries import geometry
 from dashboard.upload import request_limit_bytes
 from etl.errors import OversightError
@@ -102,6 +102,7 @@ def create_app(db_path: Path | str) -> dash.Dash:
         include_pages_meta=False,  # twitter/og tags would leak page addresses to link previews
     )
     app.layout = shell
+    register_callbacks(app)
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = request_limit_bytes()
     server.add_url_rule(TOPOJSON_ROUTE + "<name>", "empty_topology", _serve_empty_topology)

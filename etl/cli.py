@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -166,10 +167,20 @@ def score(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
         console.print(summary.describe())
 
 
+class ScoreWindow(str, Enum):
+    """The score windows (as etl.scoring.explain.WINDOWS), so typer lists and checks the choices."""
+
+    month = "month"
+    rolling12 = "rolling12"
+
+
 @app.command()
 def explain(
     authority: str = typer.Option(..., "--authority", help="Authority GSS code, e.g. E06000043."),
     period: str = typer.Option(..., "--period", help="Period YYYY-MM."),
+    window: ScoreWindow = typer.Option(
+        ScoreWindow.month, "--window", help="month: that month alone; rolling12: the 12 months ending in it."
+    ),
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -177,7 +188,7 @@ def explain(
     from .scoring import explain_score
 
     try:
-        explanation = explain_score(_db(db), authority, period)
+        explanation = explain_score(_db(db), authority, period, window=window.value)
     except OversightError as error:
         _fail(error)
     if as_json:

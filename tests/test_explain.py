@@ -68,3 +68,31 @@ def test_explanation_renders_and_serialises(db: Path) -> None:
 def test_unknown_authority_is_a_clear_error(db: Path) -> None:
     with pytest.raises(NotFoundError, match="no authority with GSS code"):
         explain_score(db, "E99999999", SEP)
+
+
+@pytest.mark.parametrize("window", ["month", "rolling12"])
+def test_explain_command_passes_the_window_on(db: Path, window: str) -> None:
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    result = CliRunner().invoke(
+        app, ["explain", "--authority", CODE, "--period", SEP, "--window", window, "--db", str(db), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["window"] == window
+    assert data == json.loads(json.dumps(explain_score(db, CODE, SEP, window=window).to_dict()))
+
+
+def test_explain_command_defaults_to_the_month_and_refuses_another_window(db: Path) -> None:
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    runner = CliRunner()
+    default = runner.invoke(app, ["explain", "--authority", CODE, "--period", SEP, "--db", str(db), "--json"])
+    assert default.exit_code == 0 and json.loads(default.stdout)["window"] == "month"
+    refused = runner.invoke(app, ["explain", "--authority", CODE, "--period", SEP, "--db", str(db), "--window", "year"])
+    assert refused.exit_code == 2
+    assert "rolling12" in refused.output

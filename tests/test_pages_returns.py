@@ -336,3 +336,49 @@ def test_a_download_with_a_crafted_month_gives_nothing_rather_than_an_error(retu
         assert returns_page.download_file(1, 0, 0, 0, "1999-01", "all", "all", "all") is None
     finally:
         returns_page.dash.ctx = original
+
+
+def _ids_in(component) -> set[str]:
+    """Every string id in a layout tree."""
+    found = set()
+    component_id = getattr(component, "id", None)
+    if isinstance(component_id, str):
+        found.add(component_id)
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            found |= _ids_in(child)
+    return found
+
+
+def _callback_ids(app, prefix: str) -> set[str]:
+    """The component ids named (as output, input or state) by the app's callbacks for one page."""
+    named = set()
+    for entry in app._callback_list:
+        outputs = entry["output"].strip(".").split("...")
+        named |= {output.rsplit(".", 1)[0] for output in outputs}
+        named |= {dep["id"] for dep in entry["inputs"] + entry["state"] if isinstance(dep["id"], str)}
+    return {component_id for component_id in named if component_id.startswith(prefix)}
+
+
+def test_layout_over_an_empty_database_holds_every_id_its_callbacks_name(returns_page, tmp_path: Path):
+    import dash
+
+    from dashboard import database, ids
+    from etl.db import connect, migrate, sync_reference
+
+    empty = tmp_path / "empty.duckdb"
+    con = connect(empty)
+    migrate(con)
+    sync_reference(con)
+    con.close()
+    serving = database.db_path()
+    database.configure(empty)
+    try:
+        page = returns_page.layout()
+    finally:
+        database.configure(serving)
+    needed = _callback_ids(dash.get_app(), "returns-")
+    assert ids.RETURNS_MONTH in needed and ids.RETURNS_CHASE_DOWNLOAD in needed
+    assert needed - _ids_in(page) == set()
+    assert ids.RETURNS_MESSAGE in _ids_in(page)

@@ -141,3 +141,23 @@ def test_every_score_records_the_configuration_version(db: Path) -> None:
     versions = query(db, "select distinct config_version from score")
     stored = query(db, "select config_version from score_config")
     assert len(versions) == 1 and versions[0] in stored
+
+
+OUT_OF_RANGE_SCORES = """
+    select 'score' as mart, authority_code, period, "window", dimension, score
+    from score where score < 0 or score > 100
+    union all
+    select 'measure_value', code, period, "window", measure, value
+    from measure_value
+    where measure in (select distinct dimension from score) and (value < 0 or value > 100)
+"""
+
+
+def test_no_stored_score_is_outside_0_to_100(db: Path) -> None:
+    assert query(db, OUT_OF_RANGE_SCORES) == []
+
+
+def test_no_score_in_the_national_demo_is_outside_0_to_100(demo_db: Path) -> None:
+    # Many authorities and fractional losses: where floating-point error (100.00000000000001) shows.
+    assert query(demo_db, "select count(*) from score where score is not null")[0][0] > 0
+    assert query(demo_db, OUT_OF_RANGE_SCORES) == []

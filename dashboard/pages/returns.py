@@ -263,13 +263,17 @@ def layout(month: str | None = None, region: str | None = None, rule: str | None
            severity: str | None = None, **_other: str) -> html.Div:
     """The page for the state in the URL; a value not on offer falls back to its default."""
     options = database.cached(("returns", "options"), _options)
-    if not options["month"]:
-        return html.Div([html.H1("Returns"), html.P("No returns have been loaded yet: run `oversight refresh`.")])
+    # With no returns loaded the controls and sections are still laid out (hidden, by page_body), so
+    # every id the callbacks name exists and the browser logs no "ID not found in layout".
+    empty = not options["month"]
+    default_month = options["month"][0]["value"] if options["month"] else None
     with database.connection() as con:
         runs = runs_section(con)
-    return html.Div(
+    return components.page_body(
+        "Returns",
+        empty,
+        ids.RETURNS_MESSAGE,
         [
-            html.H1("Returns"),
             html.P(
                 "Which authorities sent their monthly return, which were late, rejected or missing, and the "
                 "validation issues found in the files. The grid shows the 12 months up to the month chosen.",
@@ -279,7 +283,7 @@ def layout(month: str | None = None, region: str | None = None, rule: str | None
             html.Div(
                 [
                     components.control("Month", ids.RETURNS_MONTH, options["month"],
-                                       state.pick(month, _values(options["month"]), options["month"][0]["value"]), searchable=True),
+                                       state.pick(month, _values(options["month"]), default_month), searchable=True),
                     components.control("Region", ids.RETURNS_REGION, options["region"],
                                        state.pick(region, _values(options["region"]), ALL)),
                     components.control("Validation rule", ids.RETURNS_RULE, options["rule"],
@@ -311,7 +315,7 @@ def layout(month: str | None = None, region: str | None = None, rule: str | None
             html.P("Each time returns were loaded: the files seen and what became of them."),
             runs,
             dcc.Download(id=ids.RETURNS_CHASE_DOWNLOAD),
-        ]
+        ],
     )
 
 

@@ -22,5 +22,7 @@ windows as (
     window w as (partition by authority_code, dimension order by period
                  range between interval 11 months preceding and current row)
 )
-select *, case when denominator > 0 then 100.0 * numerator / denominator end as score
+-- Rounded to 6 decimals where computed: sums of fractional units leave floating-point error
+-- (100.00000000000001) that would otherwise reach the marts, the bands and the dashboard.
+select *, case when denominator > 0 then round(100.0 * numerator / denominator, 6) end as score
 from windows

@@ -9,7 +9,8 @@ with weighted as (
     group by all
 ),
 scored as (
-    select *, case when weight_available > 0 then weighted_sum / weight_available end as score
+    -- rounded (as the dimensions are) before banding, so float error cannot move a score across a band
+    select *, case when weight_available > 0 then round(weighted_sum / weight_available, 6) end as score
     from weighted
 )
 select

@@ -20,7 +20,7 @@ with_region as (
 ),
 region as (
     select 'region' as level, region_code as code, period, "window", measure,
-           case when bool_or(is_rate) then sum(numerator) / nullif(sum(denominator), 0) * $per else avg(value) end as value,
+           case when bool_or(is_rate) then sum(numerator) / nullif(sum(denominator), 0) * $per else round(avg(value), 6) end as value,
            case when bool_or(is_rate) then sum(numerator) end as numerator,
            case when bool_or(is_rate) then sum(denominator) else count(value) end as denominator
     from with_region
@@ -28,7 +28,7 @@ region as (
 ),
 england as (
     select 'england' as level, 'E92000001' as code, period, "window", measure,
-           case when bool_or(is_rate) then sum(numerator) / nullif(sum(denominator), 0) * $per else avg(value) end as value,
+           case when bool_or(is_rate) then sum(numerator) / nullif(sum(denominator), 0) * $per else round(avg(value), 6) end as value,
            case when bool_or(is_rate) then sum(numerator) end as numerator,
            case when bool_or(is_rate) then sum(denominator) else count(value) end as denominator
     from with_region
@@ -36,7 +36,7 @@ england as (
 ),
 neighbours as (
     select 'neighbours' as level, n.gss_code as code, a.period, a."window", a.measure,
-           avg(a.value) as value, cast(null as double) as numerator, count(a.value) as denominator
+           round(avg(a.value), 6) as value, cast(null as double) as numerator, count(a.value) as denominator
     from ref_statistical_neighbour as n
     join authority_scores as a on a.code = n.neighbour_gss_code
     where n.rank <= $neighbours
