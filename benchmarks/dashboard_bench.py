@@ -3,7 +3,9 @@
 1. Callbacks. Each page is opened in headless Chromium against a real `oversight serve`, and every
    `/_dash-update-component` request it sends (the real inputs of every callback that fires) is
    recorded. Each recorded request is then replayed in-process against the app's Flask server
-   (`create_app(db).server.test_client()`, no network) REPEATS times: median and 95th percentile.
+   (`create_app(db).server.test_client()`, no network): uncached, once each for the recorded inputs
+   and DISTINCT_INPUTS other values of its dropdowns, from an emptied cache; then cached, the
+   recorded request REPEATS times. Median and 95th percentile of each.
    Callbacks that only fire on a user action (downloads, the upload check) are called the same way
    with representative inputs, so every callback is timed.
 2. Pages. Each page is loaded cold (new browser context, so nothing cached in the browser) RUNS
@@ -46,6 +48,7 @@ CHROMIUM_ARGS = [
 ]
 EXTRA_PAGES = ["/accessibility"]  # in the footer rather than the navigation
 REPEATS = 30
+DISTINCT_INPUTS = 20  # first calls per callback, each with inputs not asked before
 RUNS = 5
 CALLBACK_TARGET_MS = 150.0
 PAGE_TARGET_MS = 2000.0
@@ -192,8 +195,56 @@ def _callback_name(body: dict) -> str:
     return output if len(output) < 90 else output[:87] + "..."
 
 
+def _options_by_id(layout: object) -> dict[str, list]:
+    """Every dropdown's allowed values in a page layout (a serialised component tree), by id."""
+    found: dict[str, list] = {}
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            props = node.get("props") if "namespace" in node else None
+            if isinstance(props, dict) and isinstance(props.get("id"), str) and isinstance(props.get("options"), list):
+                found[props["id"]] = [o["value"] if isinstance(o, dict) else o for o in props["options"]]
+            stack.extend(node.values())
+    return found
+
+
+def distinct_inputs(body: dict, options: dict[str, list], count: int) -> list[dict]:
+    """Up to `count` copies of a callback request, each with a different combination of the values
+    its dropdown inputs allow (never the recorded one), so none can be answered from the cache."""
+    import copy
+    import random
+
+    varying = [i for i, item in enumerate(body.get("inputs", [])) if isinstance(item, dict) and options.get(item.get("id"))]
+    seen = {tuple(body["inputs"][i].get("value") for i in varying)}
+    rng = random.Random(20261129)
+    variants = []
+    for _ in range(count * 50):
+        if len(variants) == count or not varying:
+            break
+        choice = tuple(rng.choice(options[body["inputs"][i]["id"]]) for i in varying)
+        if choice in seen:
+            continue
+        seen.add(choice)
+        variant = copy.deepcopy(body)
+        for index, value in zip(varying, choice):
+            variant["inputs"][index]["value"] = value
+        variants.append(variant)
+    return variants
+
+
+def _timed_post(client, url: str, body: dict) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = client.post("/" + url, json=body)
+    return (time.perf_counter() - started) * 1000, response.status_code
+
+
 def time_replays(db: Path, requests: dict[str, list[dict]]) -> list[dict]:
-    """Replay each recorded callback request REPEATS times through the Flask test client."""
+    """Each recorded callback: first calls over DISTINCT inputs (uncached), then the recorded request
+    replayed REPEATS times (after its first call, answered from the per-version cache where used)."""
+    from dashboard import database
     from dashboard.server import create_app
 
     app = create_app(db)
@@ -201,20 +252,30 @@ def time_replays(db: Path, requests: dict[str, list[dict]]) -> list[dict]:
     rows: list[dict] = []
     seen: set[tuple[str, str]] = set()
     for page_name, recorded in requests.items():
+        options: dict[str, list] = {}
         for request in recorded:
             body = request["body"]
             key = (page_name, _callback_name(body))
             if key in seen:
                 continue
             seen.add(key)
-            samples = []
-            status = None
+            # Start each callback from an empty cache, so no other callback's results help it.
+            database.clear_cache()
+            first_ms, status = _timed_post(client, request["url"], body)
+            uncached = [first_ms]
+            for variant in distinct_inputs(body, options, DISTINCT_INPUTS):
+                uncached.append(_timed_post(client, request["url"], variant)[0])
+            cached = []
             for _ in range(REPEATS):
-                started = time.perf_counter()
-                response = client.post("/" + request["url"], json=body)
-                samples.append((time.perf_counter() - started) * 1000)
-                status = response.status_code
-            rows.append({"page": page_name, "callback": key[1], "status": status, **summarise(samples)})
+                elapsed, status = _timed_post(client, request["url"], body)
+                cached.append(elapsed)
+            if "_pages_content" in body.get("output", ""):
+                response = client.post("/" + request["url"], json=body).get_json() or {}
+                options = _options_by_id(response.get("response", {}))
+            rows.append({
+                "page": page_name, "callback": key[1], "status": status,
+                "uncached": summarise(uncached), **summarise(cached),
+            })
     rows.extend(time_direct_calls(db, app))
     return rows
 
@@ -282,8 +343,13 @@ def _a_demo_return(db: Path) -> str:
 
 # ---- report --------------------------------------------------------------------------------------
 
+def _judged_p95(row: dict) -> float:
+    """The p95 a callback is judged by: of its uncached first calls where measured."""
+    return row["uncached"]["p95_ms"] if "uncached" in row else row["p95_ms"]
+
+
 def write_results(db_source: str, timings: dict, callbacks: list[dict]) -> dict:
-    worst_callback = max((row["p95_ms"] for row in callbacks), default=0.0)
+    worst_callback = max((_judged_p95(row) for row in callbacks), default=0.0)
     worst_page = max((t["fcp"]["median_ms"] for t in timings.values()), default=0.0)
     worst_rendered = max((t["rendered"]["median_ms"] for t in timings.values()), default=0.0)
     results = {
@@ -310,22 +376,26 @@ def write_results(db_source: str, timings: dict, callbacks: list[dict]) -> dict:
         f"Recorded {results['recorded_at']} on {results['machine']}; database: {db_source}.",
         "Produced by `make bench` (`python -m benchmarks.dashboard_bench`).",
         "",
-        f"## Callbacks (server-side, {REPEATS} calls each; target p95 < {CALLBACK_TARGET_MS:.0f} ms)",
+        f"## Callbacks (server-side; target p95 < {CALLBACK_TARGET_MS:.0f} ms, judged on uncached calls)",
         "",
         "Requests recorded from each page load in Chromium and replayed in-process through the Flask",
-        "test client (Dash dispatch and JSON included, no network); `direct` rows call the callback",
-        "function itself for actions a page load does not trigger. Callbacks that use",
-        "`dashboard.database.cached` answer repeats from memory, so for them the max column (the",
-        "first, uncached call) is the figure a user sees on a first visit to a view.",
+        "test client (Dash dispatch and JSON included, no network). Uncached: the cache is emptied",
+        f"before each callback, then the recorded request and up to {DISTINCT_INPUTS} requests with other",
+        "values of its dropdown inputs (periods, authorities, measures...) are each called once, so every",
+        f"call is the first for its inputs. Cached: the recorded request repeated {REPEATS} times (results",
+        "come from `dashboard.database.cached`). `direct` rows call the callback function itself for",
+        "actions a page load does not trigger (same input each time; no cache involved).",
         "",
-        "| page | callback (outputs) | status | median ms | p95 ms | max ms | meets target |",
-        "|---|---|---|---:|---:|---:|---|",
+        "| page | callback (outputs) | status | uncached n | uncached median ms | uncached p95 ms | cached median ms | cached p95 ms | meets target |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for row in callbacks:
-        met = "yes" if row["p95_ms"] < CALLBACK_TARGET_MS else "**no**"
+        met = "yes" if _judged_p95(row) < CALLBACK_TARGET_MS else "**no**"
         name = row["callback"].replace("|", "\\|")
+        first = row.get("uncached")
+        uncached = f"{first['n']} | {first['median_ms']} | {first['p95_ms']}" if first else "- | - | -"
         lines.append(
-            f"| {row['page']} | `{name}` | {row['status']} | {row['median_ms']} | {row['p95_ms']} | {row['max_ms']} | {met} |"
+            f"| {row['page']} | `{name}` | {row['status']} | {uncached} | {row['median_ms']} | {row['p95_ms']} | {met} |"
         )
     lines += [
         "",

@@ -188,3 +188,9 @@ def reset() -> None:
         _db_path = None
         _handle = None
         _cache.clear()
+
+
+def clear_cache() -> None:
+    """Drop every cached result (the benchmark times first, uncached calls)."""
+    with _lock:
+        _cache.clear()
