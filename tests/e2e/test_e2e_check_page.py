@@ -69,3 +69,21 @@ def test_a_good_demo_return_is_accepted_or_queried(page, server_url, demo_dir: P
     page.wait_for_selector("#check-status")
     expected = validate_file(good).status
     assert expected.capitalize() in page.locator("#check-status").inner_text()
+
+
+def test_the_upload_can_be_used_with_the_keyboard_alone(page, server_url):
+    page.goto(server_url + "/check")
+    settle(page)
+    in_upload = "() => !!document.activeElement && !!document.activeElement.closest('#check-upload')"
+    for _ in range(30):  # Tab through the header, navigation and page until the drop zone has focus
+        page.keyboard.press("Tab")
+        if page.evaluate(in_upload):
+            break
+    assert page.evaluate(in_upload), "Tab never reached the upload area"
+    # The focus ring is drawn on the whole drop zone (its file input is transparent).
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.upload-zone')).outlineStyle") == "solid"
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press(" ")  # Space activates a focused file input, as for a button
+    chooser.value.set_files(files=[{"name": "bad-return.csv", "mimeType": "text/csv", "buffer": BAD_RETURN.encode()}])
+    page.wait_for_selector("#check-status")
+    assert "Rejected" in page.locator("#check-status").inner_text()
