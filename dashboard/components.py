@@ -58,6 +58,9 @@ def format_value(value: object) -> str:
 
 
 def _th_td(tag: str, text: str, scope: str) -> str:
+    # One line per cell: a blank line in a value would end dcc.Markdown's HTML block and let the rest of
+    # the value be read as markdown (links, images from other hosts). HTML collapses the whitespace anyway.
+    text = " ".join(text.split())
     return f'<{tag} scope="{scope}">{escape(text)}</{tag}>' if scope else f"<{tag}>{escape(text)}</{tag}>"
 
 

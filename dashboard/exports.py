@@ -7,8 +7,8 @@
   the first row of every XLSX sheet read "SYNTHETIC DEMONSTRATION DATA ...".
 - Small-count suppression for public views (`suppress_small_counts`): counts of 1 to 4 are shown as
   "c", the Department for Education's symbol for "confidential", where the viewer is not entitled to
-  see them. Analysts signed in to the dashboard are entitled (the default); a public export must pass
-  `entitled=False`. Zero is not suppressed (it reveals nothing about a person).
+  see them. The dashboard has no sign-in and ships for analysts entitled to the counts (the default);
+  a public export must pass `entitled=False`. Zero is not suppressed (it reveals nothing about a person).
 """
 
 from __future__ import annotations

@@ -52,7 +52,6 @@ AUTHORITY_SPINE = "authority-spine"
 AUTHORITY_SPINE_SECTION = "authority-spine-section"
 AUTHORITY_TREND = "authority-trend"
 AUTHORITY_TREND_SECTION = "authority-trend-section"
-AUTHORITY_SCORE_SECTION = "authority-score-section"
 AUTHORITY_RETURNS_SECTION = "authority-returns-section"
 AUTHORITY_TRANSFERS_SECTION = "authority-transfers-section"
 AUTHORITY_DOWNLOADS = "authority-downloads"
@@ -102,7 +101,6 @@ CHECK_TEMPLATE_DOWNLOAD = "check-template-download"
 # ---- page 6: methodology (dashboard-2) -------------------------------------------------------------
 METHOD_PAGE = "method-page"
 METHOD_CONFIG_TABLE = "method-config-table"
-METHOD_CONFIG_DOWNLOAD_BUTTON = "method-config-download-button"
 METHOD_CONFIG_DOWNLOAD = "method-config-download"
 
 

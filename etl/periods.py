@@ -32,11 +32,6 @@ def add_months(period: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def months_between(start: date, end: date) -> int:
-    """Whole months from start to end (end - start), both taken as months."""
-    return (end.year - start.year) * 12 + (end.month - start.month)
-
-
 def month_range(start: date, end: date) -> Iterator[date]:
     """Every period from start to end inclusive."""
     period = month_start(start)

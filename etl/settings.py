@@ -11,7 +11,6 @@ from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
-SPEC_DIR = PACKAGE_DIR / "spec"
 SQL_DIR = PACKAGE_DIR / "sql"
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 DEFAULT_DB = PROJECT_ROOT / "data" / "oversight.duckdb"

@@ -110,6 +110,7 @@ def write_template(out: Path, period: str | None = None, authority: str | None =
     lists = workbook.create_sheet(LISTS_SHEET)
     instructions = workbook.create_sheet(INSTRUCTIONS_SHEET)
     workbook.move_sheet(instructions, offset=-2)
+    _instructions(standard, instructions, period_date, code)
     workbook.active = 1  # open on the return sheet
 
     authorities = [a.gss_code for a in (reference.expected_authorities(period_date) if period_date else

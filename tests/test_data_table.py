@@ -29,3 +29,9 @@ def test_table_has_a_caption_and_header_cells_with_scope_for_screen_readers() ->
     assert "<caption" in text
     assert text.count('scope=\\"col\\"') == 2
     assert text.count('scope=\\"row\\"') == 2
+
+
+def test_a_blank_line_in_a_value_cannot_end_the_html_block_and_start_markdown() -> None:
+    frame = pl.DataFrame({"name": ["Derby\n\n![x](https://example.org/t.png)"], "value": [1]})
+    html_text = json.loads(to_json(data_table(frame, caption="Caption")))["props"]["children"][0]["props"]["children"]["props"]["children"]
+    assert "\n" not in html_text

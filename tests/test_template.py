@@ -68,3 +68,11 @@ def test_an_unfilled_template_is_rejected_for_empty_counts(tmp_path):
 def test_invalid_prefill_values_raise_a_clear_error(tmp_path, period, authority, fragment):
     with pytest.raises(InvalidInputError, match=fragment):
         write_template(tmp_path / "t.xlsx", period=period, authority=authority)
+
+
+def test_the_instructions_sheet_explains_how_to_fill_in_the_return(tmp_path):
+    workbook = load_workbook(write_template(tmp_path / "t.xlsx", period="2026-09", authority="E06000001"))
+    lines = [row[0] for row in workbook["instructions"].iter_rows(max_col=1, values_only=True) if row[0]]
+    assert "How to fill in this return" in lines
+    assert any("E06000001" in line and "2026-09" in line for line in lines)
+    assert any(line.startswith("concern_type:") for line in lines)

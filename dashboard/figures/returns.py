@@ -70,8 +70,10 @@ def returns_legend() -> html.Ul:
 
 
 def _cell(tag: str, text: str, **attrs: str) -> str:
-    rendered = "".join(f' {name.rstrip("_").replace("_", "-")}="{escape(value)}"' for name, value in attrs.items())
-    return f"<{tag}{rendered}>{escape(text)}</{tag}>"
+    # Whitespace collapsed: a blank line in a value would end dcc.Markdown's HTML block (see components._th_td).
+    one_line = lambda value: escape(" ".join(value.split()))  # noqa: E731
+    rendered = "".join(f' {name.rstrip("_").replace("_", "-")}="{one_line(value)}"' for name, value in attrs.items())
+    return f"<{tag}{rendered}>{one_line(text)}</{tag}>"
 
 
 def grid_html(grid: pl.DataFrame) -> str:

@@ -20,7 +20,6 @@ from etl.errors import InvalidInputError
 from etl.periods import format_period, parse_period
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-ENGLAND_CODE = "E92000001"
 WINDOWS = ("month", "rolling12")
 
 # Every measure the dashboard knows how to label, in display order. A measure in measure_value that is
@@ -37,7 +36,6 @@ MEASURE_LABELS: dict[str, str] = {
     "rate_under18_per_10k": "Concerns about under-18s per 10,000 children",
     "rate_total_per_10k": "All concerns per 10,000 children",
 }
-RATE_MEASURES = ("rate_under18_per_10k", "rate_total_per_10k")
 
 
 @lru_cache(maxsize=None)

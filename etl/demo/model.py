@@ -78,7 +78,6 @@ BREAKDOWN_SHARES = {
     "referral_source": REFERRAL_SOURCE_SHARES,
     "action": ACTION_SHARES,
 }
-UNDER_18_BANDS = ("AGE_0_10", "AGE_11_15", "AGE_16_17")
 NOT_RECORDED = "NOT_RECORDED"
 # Good recorders leave a few per cent unrecorded; each authority draws its own share up to this.
 MAX_HONEST_NOT_RECORDED = 0.04

@@ -26,7 +26,6 @@ from .summary import ScoreSummary
 __all__ = ["Explanation", "ScoreSummary", "explain_score", "rescore", "rescore_database"]
 
 MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation")
-FUNNEL_MEASURES = ("rate_under18_per_10k", "rate_total_per_10k")
 
 
 def rescore(con: duckdb.DuckDBPyConnection, config: ScoringConfig | None = None) -> ScoreSummary:
