@@ -33,19 +33,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-OVERSIGHT = Path(sys.executable).parent / "oversight"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EXTRA_PAGES = ["/accessibility"]  # in the footer rather than the navigation
 REPEATS = 30
 DISTINCT_INPUTS = 20  # first calls per callback, each with inputs not asked before
@@ -88,34 +79,14 @@ def bench_database(work: Path) -> tuple[Path, str]:
     return work / "oversight.duckdb", "demo built for this run"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
-    handle = log.open("w")
-    process = subprocess.Popen(
-        [str(OVERSIGHT), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
-    import urllib.request
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"`oversight serve` exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.1)  # not listening yet
-    process.kill()
-    raise SystemExit("the dashboard did not start within 60 s")
+def start_serving(db: Path, port: int, log: Path) -> subprocess.Popen:
+    process = start_server(db, port, log)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/", process)
+    except RuntimeError as error:
+        process.kill()
+        raise SystemExit(f"{error}\n{log.read_text()}") from error
+    return process
 
 
 # ---- browser: page timings and the callback requests each page sends ----------------------------
@@ -173,7 +144,7 @@ def browse(base_url: str) -> tuple[dict, dict[str, list[dict]]]:
     timings: dict[str, dict] = {}
     requests: dict[str, list[dict]] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         for name, path in page_paths(browser, base_url).items():
             load_once(browser, base_url + path, None)  # warm the server's caches and the OS file cache
             bodies: list[dict] = []
@@ -432,7 +403,7 @@ def main() -> dict:
     try:
         db, source = bench_database(work)
         port = free_port()
-        server = start_server(db, port, work / "serve.log")
+        server = start_serving(db, port, work / "serve.log")
         base_url = f"http://127.0.0.1:{port}"
         try:
             timings, requests = browse(base_url)

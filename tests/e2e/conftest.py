@@ -8,62 +8,16 @@ none happened.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-OVERSIGHT = Path(sys.executable).parent / "oversight"
+from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
+
 SERVER_START_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float) -> None:
-    """Poll the URL until it answers 200 (a condition, not a fixed sleep); fail if the server died."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"`oversight serve` exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)  # the port is not open yet; poll again
-    raise RuntimeError(f"the dashboard did not answer on {url} within {timeout_s:.0f} s")
-
-
-def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as handle:
-        return subprocess.Popen(
-            [str(OVERSIGHT), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
 
 
 @pytest.fixture(scope="session")

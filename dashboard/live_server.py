@@ -1,0 +1,61 @@
+"""A real `oversight serve` in a subprocess and Debian's headless Chromium settings.
+
+Shared by the browser tests (tests/e2e) and the dashboard benchmark, so both drive the same server
+and browser the same way. Only 127.0.0.1 is ever used.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless as root needs --no-sandbox; the rest stop Chromium calling out to a network it cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OVERSIGHT = Path(sys.executable).parent / "oversight"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
+    """Start `oversight serve` on 127.0.0.1:port, its output going to log."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as handle:
+        return subprocess.Popen(
+            [str(OVERSIGHT), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float = 60.0) -> None:
+    """Poll the URL until it answers 200 (a condition, not a fixed sleep); fail if the server died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"`oversight serve` exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)  # the port is not open yet; poll again
+    raise RuntimeError(f"the dashboard did not answer on {url} within {timeout_s:.0f} s")
