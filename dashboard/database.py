@@ -11,13 +11,22 @@ Why it is built this way:
 - Callbacks run on several threads: each call to `connection()` gets its own cursor, and a cursor's
   `.cursor()` gives another, already pointing at the attached database.
 
-The only module-level state is this per-process handle and the per-version result cache below;
-callbacks share nothing else.
+- Every file is checked when it is opened (`_check`): readable in full (every table read, so DuckDB
+  verifies each block's checksum: a truncated or damaged file is caught here, not as a 500 in a
+  callback), every table the dashboard reads present, the schema version one this code knows, `meta`
+  readable. A file that fails is not served: `health()` says why, and dashboard/health.py answers
+  every request with a service-unavailable page until a good file is swapped in (checked again
+  whenever the file changes, and every RECHECK_S seconds).
+
+The only module-level state is this per-process handle, the last failure and the per-version result
+cache below; callbacks share nothing else.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -26,11 +35,44 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from etl.db import available_migrations
 from etl.errors import DatabaseError
 
 ALIAS = "oversight"
 CACHE_SIZE = 512
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# The oldest schema the dashboard's queries work on (002 adds the scoring marts).
+MIN_SCHEMA_VERSION = 2
+# Every table a page or export reads; a database without one of them is not served.
+REQUIRED_TABLES = (
+    "meta", "schema_migrations", "ref_region", "ref_authority", "ref_population", "ref_statistical_neighbour",
+    "load_run", "submission", "return_count", "validation_issue", "score_config", "score", "score_component",
+    "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation",
+)
+# How often a file that failed its check is tried again even if it has not changed (a reader hiccup).
+RECHECK_S = 30.0
+
+
+class DatabaseUnavailableError(DatabaseError):
+    """The configured database cannot be served now (missing, damaged, incomplete or too new).
+
+    `reason` is a short plain-English phrase for the public page; the message, with the path and the
+    underlying error, is for the server log.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Health:
+    """Whether the dashboard can serve its database now, and if not why (short, for the public page)."""
+
+    ok: bool
+    reason: str = ""
 
 
 class Connection:
@@ -72,12 +114,18 @@ class _Handle:
 _lock = threading.Lock()
 _db_path: Path | None = None
 _handle: _Handle | None = None
+_failure: tuple[tuple[int, int, int] | None, float, DatabaseUnavailableError] | None = None
 _cache: OrderedDict[tuple, Any] = OrderedDict()
 
 
 def configure(db_path: Path | str) -> Path:
-    """Set the database this process serves (called once by `create_app`); checks it can be opened."""
-    global _db_path, _handle
+    """Set the database this process serves (called once by `create_app`).
+
+    A path with no file is refused (a mistyped --db is found at start-up). A file that exists but fails
+    its check does not stop the server: it starts, serves the service-unavailable page, logs why, and
+    recovers by itself when a good file is swapped in.
+    """
+    global _db_path, _handle, _failure
     path = Path(db_path).expanduser().resolve()
     if not path.is_file():
         raise DatabaseError(
@@ -87,8 +135,9 @@ def configure(db_path: Path | str) -> Path:
     with _lock:
         _db_path = path
         _handle = None
+        _failure = None
         _cache.clear()
-    connection().close()  # fail now, at start-up, rather than on the first request
+    health()  # check now, at start-up, so the log says at once whether the file can be served
     return path
 
 
@@ -102,37 +151,118 @@ def _file_version(path: Path) -> tuple[int, int, int]:
     try:
         stat = path.stat()
     except FileNotFoundError as exc:
-        raise DatabaseError(f"database {path} has disappeared; run `oversight refresh` to rebuild it") from exc
+        raise DatabaseUnavailableError(
+            f"database {path} has disappeared; run `oversight refresh` to rebuild it or restore a backup",
+            "there is no database file",
+        ) from exc
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def _open(path: Path, version: tuple[int, int, int]) -> _Handle:
+    if version[2] == 0:
+        raise DatabaseUnavailableError(
+            f"database {path} is an empty file (0 bytes), not a DuckDB database: restore the latest backup "
+            "or rebuild it (docs/operations.md, \"The dashboard says the service is unavailable\")",
+            "the database file is empty",
+        )
     parent = duckdb.connect(":memory:")
     try:
         parent.execute(f"attach ? as {ALIAS} (read_only)", [str(path)])
     except duckdb.Error as exc:
         parent.close()
-        raise DatabaseError(
-            f"cannot open {path} read-only ({exc}); if a refresh is writing it, wait for it to finish"
+        raise DatabaseUnavailableError(
+            f"cannot open {path} read-only ({_first_line(exc)}): the file is damaged or not a DuckDB "
+            "database; restore the latest backup or rebuild it",
+            "the database file is damaged",
         ) from exc
+    try:
+        _check(parent, path)
+    except BaseException:
+        parent.close()
+        raise
     return _Handle(path, version, parent)
 
 
+def _check(parent: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a file the pages cannot serve: missing tables, an unknown schema, unreadable blocks."""
+    tables = {name for (name,) in parent.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'", [ALIAS]
+    ).fetchall()}
+    missing = [name for name in REQUIRED_TABLES if name not in tables]
+    if missing:
+        raise DatabaseUnavailableError(
+            f"database {path} lacks the table(s) {', '.join(missing)}: it is incomplete or from another "
+            "program; rebuild it with `oversight refresh` (which migrates it) or restore a backup",
+            "the database is incomplete",
+        )
+    try:
+        newest = parent.execute(f"select max(version) from {ALIAS}.schema_migrations").fetchone()[0] or 0
+        known = max((m.version for m in available_migrations()), default=0)
+        parent.execute(f"select key, value from {ALIAS}.meta").fetchall()
+        for name in sorted(tables):
+            # every table read in full: DuckDB checks each block's checksum (names from its catalogue)
+            parent.execute(f'select bit_xor(hash(t)) from {ALIAS}.main."{name}" as t').fetchall()
+    except duckdb.Error as exc:
+        raise DatabaseUnavailableError(
+            f"database {path} cannot be read in full ({_first_line(exc)}): it is damaged (truncated?); "
+            "restore the latest backup or rebuild it",
+            "the database file is damaged",
+        ) from exc
+    if newest < MIN_SCHEMA_VERSION or newest > known:
+        raise DatabaseUnavailableError(
+            f"database {path} has schema version {newest:03d}; this dashboard reads {MIN_SCHEMA_VERSION:03d} "
+            f"to {known:03d}: run `oversight refresh` to migrate an old database, or upgrade the dashboard "
+            "to serve a newer one",
+            "the database was written by a different version of the service",
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _current_handle() -> _Handle:
-    """The handle for the file as it is now, reopening after a swap (old cursors keep the old file)."""
-    global _handle
+    """The handle for the file as it is now, reopening after a swap (old cursors keep the old file).
+
+    Raises DatabaseUnavailableError while the file cannot be served; a failure is remembered for this
+    file version (so a bad file is not re-read on every request) and retried every RECHECK_S seconds.
+    """
+    global _handle, _failure
     path = db_path()
     version = _file_version(path)
     handle = _handle
     if handle is not None and handle.version == version:
         return handle
     with _lock:
-        if _handle is None or _handle.version != version:
-            # The previous parent is not closed here: requests in flight may still hold cursors on it.
-            # It is released when the last of them goes.
-            _handle = _open(path, version)
-            _cache.clear()
+        if _handle is not None and _handle.version == version:
+            return _handle
+        failure = _failure
+        if failure is not None and failure[0] == version and time.monotonic() - failure[1] < RECHECK_S:
+            raise failure[2]
+        try:
+            opened = _open(path, version)
+        except DatabaseUnavailableError as error:
+            if failure is None or failure[0] != version:
+                log.error("not serving %s: %s", path, error)
+            _failure = (version, time.monotonic(), error)
+            raise
+        # The previous parent is not closed here: requests in flight may still hold cursors on it.
+        # It is released when the last of them goes.
+        if _failure is not None:
+            log.warning("serving %s again: the file now passes its check", path)
+        _handle, _failure = opened, None
+        _cache.clear()
         return _handle
+
+
+def health() -> Health:
+    """Can the database be served now? Checks a changed file (once per version), else answers from memory."""
+    try:
+        _current_handle()
+    except DatabaseUnavailableError as error:
+        return Health(False, error.reason)
+    return Health(True)
 
 
 def connection() -> Connection:
@@ -183,10 +313,11 @@ def contains_synthetic_data() -> bool:
 
 def reset() -> None:
     """Forget the configured database (tests that switch databases in one process)."""
-    global _db_path, _handle
+    global _db_path, _handle, _failure
     with _lock:
         _db_path = None
         _handle = None
+        _failure = None
         _cache.clear()
 
 

@@ -22,7 +22,7 @@ import dash
 import flask
 from flask_talisman import Talisman
 
-from dashboard import database
+from dashboard import database, health
 from dashboard.layout import SERVICE_NAME, register_callbacks, shell
 from dashboard.queries import geometry
 from dashboard.upload import request_limit_bytes
@@ -107,6 +107,7 @@ def create_app(db_path: Path | str) -> dash.Dash:
     server.config["MAX_CONTENT_LENGTH"] = request_limit_bytes()
     server.add_url_rule(TOPOJSON_ROUTE + "<name>", "empty_topology", _serve_empty_topology)
     server.add_url_rule(geometry.URL_PREFIX + "<name>", "boundaries", _serve_boundaries)
+    health.install(server)  # a service-unavailable page while the database cannot be served
     talisman = Talisman(
         server,
         content_security_policy=content_security_policy([]),

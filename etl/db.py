@@ -95,7 +95,7 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         )
         con.execute("commit")
     except duckdb.Error as exc:
-        con.execute("rollback")
+        rollback_quietly(con)
         raise MigrationError(
             f"migration {migration.path.name} failed and was rolled back: {exc}. Fix the SQL and run again"
         ) from exc
@@ -122,7 +122,7 @@ def sync_reference(con: duckdb.DuckDBPyConnection, reference: Reference | None =
         _insert_columns(con, "ref_statistical_neighbour", reference.neighbour_rows())
         con.execute("commit")
     except duckdb.Error as exc:
-        con.execute("rollback")
+        rollback_quietly(con)
         raise DatabaseError(f"could not refresh the reference tables: {exc}") from exc
 
 
@@ -133,6 +133,15 @@ def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple
     columns = [list(values) for values in zip(*rows)]
     placeholders = ", ".join("unnest(?)" for _ in columns)
     con.execute(f"insert into {table} select {placeholders}", columns)
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """After an I/O error DuckDB may have aborted the transaction already; "cannot rollback" must not
+    replace the error that caused it."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error:
+        pass
 
 
 def _utc_now() -> datetime:

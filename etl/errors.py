@@ -31,6 +31,10 @@ class DatabaseLockedError(DatabaseError):
     """Another refresh or load holds the write lock on this database."""
 
 
+class DiskFullError(DatabaseError):
+    """The disk filled up while a writer built its working copy (the live database is unchanged)."""
+
+
 class MigrationError(DatabaseError):
     """A schema migration failed or the database is newer than this code."""
 

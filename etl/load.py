@@ -1,9 +1,11 @@
-"""Loading returns into DuckDB: the write session (lock, copy, per-file transactions, swap), archive and quarantine.
+"""Loading returns into DuckDB: validation, per-file transactions, archive and quarantine.
 
-How a run works (docs/architecture.md, "The write session"): take the lock `<db>.lock`; resume from
-`<db>.next` if a crashed run left one, else copy `<db>` to `<db>.next`; store each file in its own
-transaction in `<db>.next`; rescore; checkpoint; close; `os.replace(<db>.next, <db>)`; only then move
-inbox files. The live file is never written, so readers see the old state or the new one.
+A run goes through the one write session (etl/write_session.py: lock, private copy `<db>.next`,
+swap): each file is stored in its own transaction in the copy; then, in one transaction, the synthetic
+marker is recomputed from the stored submissions, the marts are rescored if they do not match the
+stored returns and configuration (etl/scored_state.py) and the run is recorded; the session swaps the
+copy in; only then are inbox files moved. The live file is never written, so readers see the old
+state or the new one. A killed run leaves its copy for the re-run to resume.
 
 Versions: every accepted or queried return for an (authority, period) is kept. Versions are numbered
 in order of receipt (file modification time, then order of loading) and the most recently received
@@ -13,14 +15,12 @@ current one is stored as superseded at once. Rejected files are kept with their 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import multiprocessing
 import multiprocessing.pool
 import os
 import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -28,11 +28,19 @@ from typing import Iterable, Iterator
 
 import duckdb
 
-from .db import connect, migrate, sync_reference
-from .errors import DatabaseError, DatabaseLockedError, InvalidInputError
+from .db import connect, rollback_quietly, sync_reference
+from .errors import DatabaseError, InvalidInputError
+from .faults import fault_point
 from .periods import format_period
 from .returns import Issue, ValidationResult
+from .scored_state import ensure_scored, sync_synthetic_marker
 from .settings import SQL_DIR
+from .write_session import lock_path, next_path, write_lock, write_session
+
+__all__ = [
+    "FileOutcome", "RunSummary", "file_away", "inbox_files", "load_files", "lock_path", "next_path",
+    "refresh", "write_lock",
+]
 
 SYNTHETIC_PREFIX = "SYNTHETIC_"
 SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
@@ -155,7 +163,7 @@ def refresh(
     archive = Path(archive_dir) if archive_dir else inbox.parent / "archive"
     quarantine = Path(quarantine_dir) if quarantine_dir else inbox.parent / "quarantine"
     db_path = Path(db_path)
-    with write_lock(db_path):
+    with write_lock(db_path, "refresh"):
         summary = _write_session("refresh", inbox_files(inbox), db_path, progress=progress, locked=True)
         file_away(summary, archive, quarantine)
     return summary
@@ -170,46 +178,7 @@ def inbox_files(inbox: Path) -> list[Path]:
     )
 
 
-# --- the lock ----------------------------------------------------------------------------------
-
-
-def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
-
-
-def next_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".next")
-
-
-@contextmanager
-def write_lock(db_path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking flock on `<db>.lock`; it records the holder's pid for the message.
-
-    The kernel drops the lock when its process dies, so a crash never leaves a stale lock behind.
-    """
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    path = lock_path(db_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-        os.close(fd)
-        raise DatabaseLockedError(
-            f"another load or refresh (pid {holder}) is writing {db_path}; wait for it to finish and run "
-            f"again. The lock is {path}; it is released automatically when that process ends."
-        ) from None
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        yield
-    finally:
-        os.ftruncate(fd, 0)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-# --- the write session -------------------------------------------------------------------------
+# --- the run ------------------------------------------------------------------------------------
 
 
 def _write_session(
@@ -221,92 +190,33 @@ def _write_session(
     received_at: datetime | None = None,
     locked: bool = False,
 ) -> RunSummary:
-    if not locked:
-        with write_lock(db_path):
-            return _write_session(command, files, db_path, progress=progress, received_at=received_at, locked=True)
+    """Store the files through the one write session (etl/write_session.py), then return the summary."""
     started = time.perf_counter()
     candidates = [_Candidate.of(path, received_at) for path in _arrival_order(files, received_at)]
-    target = _prepare_next(db_path)
-    pool = _start_pool(len(candidates))
+    incoming = sum(c.path.stat().st_size for c in candidates)
+    pool = _start_pool(len(candidates))  # forked before this process opens DuckDB
     try:
-        summary = _run(command, candidates, target, pool, progress, started)
+        with write_session(db_path, command, locked=locked, incoming_bytes=incoming) as con:
+            summary = _run(command, candidates, con, pool, progress, started)
     finally:
         if pool is not None:
             pool.terminate()
     summary.db_path = str(db_path)
-    _swap(target, db_path)
     return summary
 
 
 def _run(
-    command: str, candidates: list[_Candidate], target: Path, pool: multiprocessing.pool.Pool | None,
-    progress: bool, started: float,
+    command: str, candidates: list[_Candidate], con: duckdb.DuckDBPyConnection,
+    pool: multiprocessing.pool.Pool | None, progress: bool, started: float,
 ) -> RunSummary:
-    con = connect(target)
+    writer = _Writer.open(con, command)
     try:
-        writer = _Writer.open(con, command)
-        try:
-            _store_all(writer, candidates, pool, progress)
-            writer.finish(started)
-        except BaseException as exc:
-            writer.fail(exc, started)
-            raise
-        con.execute("checkpoint")
-    finally:
-        con.close()
+        _store_all(writer, candidates, pool, progress)
+        writer.finish(started)
+    except BaseException as exc:
+        writer.fail(exc, started)
+        raise
     return writer.summary
-
-
-def _prepare_next(db_path: Path) -> Path:
-    """Resume from `<db>.next` after a crash, else copy the live file (and any WAL) to it."""
-    target = next_path(db_path)
-    if target.exists():
-        if _opens_cleanly(target):
-            return target  # every file committed there is complete: each loaded in its own transaction
-        # Only an operating-system crash (the working copy is written without fsync) gets here: keep the
-        # damaged copy for inspection and start again from the live file; the inbox still holds the files.
-        os.replace(target, target.with_name(f"{target.name}.damaged-{int(time.time())}"))
-    if db_path.exists():
-        partial = db_path.with_name(db_path.name + ".next.partial")
-        shutil.copyfile(db_path, partial)
-        live_wal = db_path.with_name(db_path.name + ".wal")
-        if live_wal.exists():
-            shutil.copyfile(live_wal, partial.with_name(target.name + ".wal"))
-        os.replace(partial, target)  # a crash mid-copy never leaves a half-copied .next behind
-    return target
-
-
-def _opens_cleanly(path: Path) -> bool:
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error:
-        return False
-    try:
-        con.execute("select count(*) from information_schema.tables").fetchone()
-        return True
-    except duckdb.Error:
-        return False
-    finally:
-        con.close()
-
-
-def _swap(target: Path, db_path: Path) -> None:
-    _fsync(target)
-    os.replace(target, db_path)
-    _fsync(db_path.parent)
-    # The old live WAL (if someone wrote the live file directly) was copied into .next before the run.
-    stale_wal = db_path.with_name(db_path.name + ".wal")
-    if stale_wal.exists():
-        os.remove(stale_wal)
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file (or a directory entry) to stable storage."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _arrival_order(files: list[Path], received_at: datetime | None) -> list[Path]:
@@ -430,17 +340,10 @@ class _Writer:
         self.chains: dict[tuple[str, date], list[_Version]] = {}
         self.next_id = 1
         self.stored = 0
-        self.migrated = False
 
     @classmethod
     def open(cls, con: duckdb.DuckDBPyConnection, command: str) -> "_Writer":
-        # Checkpoint once at the end rather than every 16 MB of WAL during a long run.
-        con.execute("set checkpoint_threshold = '1GB'")
-        # .next is a private working copy: a killed process loses nothing without fsync (the OS keeps
-        # the written pages), and after an OS crash the live file and the inbox are still intact.
-        # _swap fsyncs the finished file once before it replaces the live one.
-        con.execute("set fsync_mode = 'none'")
-        migrated = migrate(con)
+        """Start a run on the session's connection (migrated; fsync and checkpoint settings made there)."""
         sync_reference(con)
         con.execute(
             "update load_run set status = 'failed', error = 'interrupted: the run stopped before finishing'"
@@ -452,7 +355,6 @@ class _Writer:
             [command, started_at],
         ).fetchone()[0]
         writer = cls(con, RunSummary(run_id=run_id, command=command, db_path="", started_at=started_at))
-        writer.migrated = bool(migrated)
         writer._read_state()
         return writer
 
@@ -497,7 +399,7 @@ class _Writer:
                 _update_versions(self.con, changes)
             self.con.execute("commit")
         except BaseException as exc:
-            self.con.execute("rollback")
+            rollback_quietly(self.con)
             if isinstance(exc, duckdb.Error):
                 raise DatabaseError(
                     f"could not store {candidate.path.name}: {exc}. The live database is unchanged; "
@@ -505,6 +407,7 @@ class _Writer:
                 ) from exc
             raise
         self._remember(candidate, result, new, chain_key, superseded, outcome)
+        fault_point("store")  # test-only (etl/faults.py)
         return outcome
 
     def _remember(self, candidate, result, new, chain_key, superseded: int, outcome: FileOutcome) -> None:
@@ -514,31 +417,24 @@ class _Writer:
             self.chains.setdefault(chain_key, []).append(new)
             self.summary.superseded += superseded
         outcome.version, outcome.is_current = new.version, new.is_current
-        self.summary.contains_synthetic_data |= candidate.is_synthetic
         self.next_id += 1
         self.stored += 1
 
     def finish(self, started: float) -> None:
+        """Scores, synthetic marker and the run record in one transaction. Whether to rescore is decided
+        from the database (etl/scored_state.py), so a re-run after a kill during rescoring rescores."""
         summary = self.summary
-        # One transaction: the marts, the synthetic marker and the run record change together.
         self.con.execute("begin transaction")
         try:
-            if self.stored or self.migrated:
-                from .scoring import rescore
-
-                rescore(self.con)
-                summary.rescored = True
-            if summary.contains_synthetic_data:
-                self.con.execute(
-                    "insert or replace into meta (key, value) values ('contains_synthetic_data', 'true')"
-                )
+            summary.contains_synthetic_data = sync_synthetic_marker(self.con)
+            summary.rescored = ensure_scored(self.con) is not None
             summary.finished_at = _utc_now()
             summary.duration_s = time.perf_counter() - started
             summary.status = "completed"
             self._record_run()
             self.con.execute("commit")
         except BaseException:
-            self.con.execute("rollback")
+            rollback_quietly(self.con)
             summary.rescored = False
             raise
 
@@ -548,6 +444,7 @@ class _Writer:
         summary.finished_at = _utc_now()
         summary.duration_s = time.perf_counter() - started
         summary.status = "failed"
+        rollback_quietly(self.con)  # an I/O error can leave an aborted transaction open
         try:
             self._record_run(error=f"{type(exc).__name__}: {exc}"[:1000])
         except duckdb.Error:
@@ -650,6 +547,7 @@ def file_away(summary: RunSummary, archive: Path, quarantine: Path) -> None:
             _write_errors(destination.with_name(destination.name + ".errors.txt"), outcome, issues, summary)
         shutil.move(str(outcome.path), str(destination))  # a rename on one filesystem: keeps the mtime
         outcome.moved_to = str(destination)
+        fault_point("archive")  # test-only (etl/faults.py)
 
 
 def _free_name(folder: Path, name: str) -> Path:

@@ -72,7 +72,7 @@ def test_a_second_writer_fails_at_once_with_a_clear_message_naming_the_holder(tm
     holder.start()
     try:
         held.wait(10)
-        with pytest.raises(DatabaseLockedError, match=r"another load or refresh \(pid \d+\) is writing"):
+        with pytest.raises(DatabaseLockedError, match=r"another writer \(pid \d+\) is writing"):
             refresh(inbox, db)
     finally:
         release.set()

@@ -15,7 +15,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..db import connect, migrate
 from ..settings import today as settings_today
 from .config import ScoringConfig, load_config
 from .explain import Explanation, explain_score
@@ -55,25 +54,14 @@ def rescore(con: duckdb.DuckDBPyConnection, config: ScoringConfig | None = None)
 
 
 def rescore_database(db_path: Path | str, config_path: Path | str | None = None) -> ScoreSummary:
-    """Open the database read-write, migrate it, rescore in one transaction and checkpoint.
+    """Rescore a database file through the one write session (lock, private copy, swap: never the live
+    file in place), in one transaction; the scored-state marker records what was scored.
 
     config_path: another scoring TOML (what-if runs, tests); default etl/scoring.toml.
     """
-    config = load_config(Path(config_path) if config_path else None)
-    con = connect(Path(db_path))
-    try:
-        migrate(con)
-        con.execute("begin transaction")
-        try:
-            summary = rescore(con, config)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-        con.execute("checkpoint")
-        return summary
-    finally:
-        con.close()
+    from ..scored_state import rescore_database_file
+
+    return rescore_database_file(Path(db_path), load_config(Path(config_path) if config_path else None))
 
 
 def _record_config(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:

@@ -1,0 +1,38 @@
+"""Test-only fault hook: make a real writer process die or fail at a named point.
+
+    OVERSIGHT_FAULT_AT=rescore oversight refresh ...            # SIGKILL itself during rescoring
+    OVERSIGHT_FAULT_AT=store:3 OVERSIGHT_FAULT_ACTION=enospc ...  # "No space left on device" after the 3rd file
+
+Points (in the order a run reaches them): `copy` (live file copied, not yet renamed to `<db>.next`),
+`store` (after each file committed), `rescore` (scores computed, not yet committed), `checkpoint`
+(before the final checkpoint), `swap` (before `<db>.next` replaces `<db>`), `archive` (after each
+inbox file is moved). `:N` fires on the Nth time the point is reached (default the first).
+Actions: `kill` (default: SIGKILL, what an OOM killer or `kill -9` does) or `enospc` (raise OSError
+ENOSPC, what a full disk does). Unset in production: the hook then costs one environment lookup.
+The tests in tests/test_write_session_*.py drive it; nothing else should set these variables.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+
+_reached: dict[str, int] = {}
+
+
+def fault_point(name: str) -> None:
+    """Do what OVERSIGHT_FAULT_AT / OVERSIGHT_FAULT_ACTION ask when this point is the one named."""
+    wanted = os.environ.get("OVERSIGHT_FAULT_AT", "")
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _reached[name] = _reached.get(name, 0) + 1
+    if _reached[name] != (int(nth) if nth else 1):
+        return
+    action = os.environ.get("OVERSIGHT_FAULT_ACTION", "kill")
+    if action == "enospc":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"(fault injected at {wanted})")
+    os.kill(os.getpid(), signal.SIGKILL)

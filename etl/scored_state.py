@@ -1,0 +1,111 @@
+"""What the scores were computed from: a digest kept in `meta('scored_state')`, and the synthetic marker.
+
+Whether a database needs rescoring is decided from the database, never from what a run did: the digest
+covers the stored returns (ids, SHA-256, version chains, statuses), the reference tables, the schema
+version, the scoring configuration version, the scoring SQL models and the "as of" date (coverage and
+timeliness depend on which deadlines have passed). Every write session compares it with the marker
+and rescores when they differ, so a run killed during rescoring, a disk-full failure or a what-if
+`score --config` is repaired by the next writer. `meta('contains_synthetic_data')` is recomputed from
+`submission.is_synthetic` the same way, and removed when no synthetic submission remains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+
+from .settings import SQL_DIR, today
+from .faults import fault_point
+
+SCORED_STATE_KEY = "scored_state"
+SCORED_CONFIG_KEY = "scored_config_version"
+SYNTHETIC_KEY = "contains_synthetic_data"
+
+
+def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
+    """The digest the scores must have been computed from to be current for this database now."""
+    from .scoring.models import model_paths
+
+    submissions, reference, schema_version = con.execute(
+        (SQL_DIR / "scored_state_inputs.sql").read_text(encoding="utf-8")
+    ).fetchone()
+    models = hashlib.sha256()
+    for path in model_paths():
+        models.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    inputs = {
+        "submissions": submissions,
+        "reference": reference,
+        "schema_version": schema_version,
+        "config_version": config_version,
+        "models": models.hexdigest(),
+        "as_of": today().isoformat(),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def recorded_state(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("select value from meta where key = ?", [SCORED_STATE_KEY]).fetchone()
+    return row[0] if row else None
+
+
+def ensure_scored(con: duckdb.DuckDBPyConnection, *, config=None, force: bool = False):
+    """Rescore when the scores do not match the stored returns and configuration (or when forced).
+
+    Runs in the caller's transaction (opens none), so the marts and the marker change together.
+    Returns the ScoreSummary when it rescored, else None.
+    """
+    from .scoring import rescore
+    from .scoring.config import load_config
+
+    config = config or load_config()
+    wanted = scored_state(con, config.config_version)
+    if not force and recorded_state(con) == wanted:
+        return None
+    summary = rescore(con, config)
+    fault_point("rescore")  # test-only: a kill here is a kill during rescoring (etl/faults.py)
+    con.execute(
+        "insert or replace into meta (key, value) values (?, ?), (?, ?)",
+        [SCORED_STATE_KEY, wanted, SCORED_CONFIG_KEY, config.config_version],
+    )
+    return summary
+
+
+def recorded_config(con: duckdb.DuckDBPyConnection):
+    """The configuration the stored scores were computed with (a what-if `rescore_database(db, config)`
+    stays in force until the next load or refresh), else the shipped etl/scoring.toml."""
+    from .scoring.config import load_config, parse_config
+
+    row = con.execute(
+        "select c.toml_text from meta as m join score_config as c on c.config_version = m.value"
+        " where m.key = ? limit 1",
+        [SCORED_CONFIG_KEY],
+    ).fetchone()
+    return parse_config(row[0]) if row else load_config()
+
+
+def sync_synthetic_marker(con: duckdb.DuckDBPyConnection) -> bool:
+    """Set or remove `meta('contains_synthetic_data')` from the stored submissions; True if set."""
+    synthetic = con.execute("select exists (select 1 from submission where is_synthetic)").fetchone()[0]
+    if synthetic:
+        con.execute("insert or replace into meta (key, value) values (?, 'true')", [SYNTHETIC_KEY])
+    else:
+        con.execute("delete from meta where key = ?", [SYNTHETIC_KEY])
+    return bool(synthetic)
+
+
+def rescore_database_file(db_path, config):
+    """`oversight score`: rescore in a write session (lock, private copy, swap), whatever the marker says."""
+    from .db import rollback_quietly
+    from .write_session import write_session
+
+    with write_session(db_path, "score") as con:
+        con.execute("begin transaction")
+        try:
+            summary = ensure_scored(con, config=config, force=True)
+            con.execute("commit")
+        except BaseException:
+            rollback_quietly(con)
+            raise
+    return summary

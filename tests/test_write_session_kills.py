@@ -1,0 +1,151 @@
+"""A real `oversight refresh` killed with SIGKILL at chosen moments: the re-run completes the work and
+the database equals one built without interruption, scores and the synthetic marker included.
+
+The kills come from the test-only fault hook (etl/faults.py, OVERSIGHT_FAULT_AT): the process sends
+itself SIGKILL at the named point, exactly what `kill -9` or the OOM killer does. Each scenario starts
+from a live database already holding the first files, so the run copies a real live file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from write_session_helpers import (
+    assert_same_database, copy_inbox, refresh, scalar, small_demo_inbox, tables, working_files,
+)
+
+FIRST_FILES = 20  # stored by a first, uninterrupted refresh; the faulted run has the rest
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The inbox, the database built without interruption, and a live database holding the first files
+    (with the inbox of the files still to come)."""
+    root = tmp_path_factory.mktemp("kills")
+    inbox = small_demo_inbox(root / "source")
+    baseline = root / "baseline"
+    copy_inbox(inbox, baseline / "inbox")
+    done = refresh(baseline / "inbox", baseline / "o.duckdb")
+    assert done.returncode == 0, done.stderr
+    half = root / "half"
+    copy_inbox(inbox, half / "inbox")
+    later = half / "later"
+    later.mkdir()
+    returns = sorted(
+        (p for p in (half / "inbox").iterdir() if p.name != "SYNTHETIC_DATA.txt"),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    for path in returns[FIRST_FILES:]:  # the later arrivals wait outside the inbox
+        shutil.move(str(path), str(later / path.name))
+    done = refresh(half / "inbox", half / "o.duckdb")
+    assert done.returncode == 0, done.stderr
+    for path in later.iterdir():
+        shutil.move(str(path), str(half / "inbox" / path.name))
+    later.rmdir()
+    return {"inbox": inbox, "baseline": baseline / "o.duckdb", "half": half}
+
+
+def start_from_half(states: dict[str, Path], folder: Path) -> tuple[Path, Path]:
+    shutil.copytree(states["half"], folder, copy_function=shutil.copy2)
+    return folder / "inbox", folder / "o.duckdb"
+
+
+def filed_away(folder: Path) -> list[str]:
+    names = [p.name for sub in ("archive", "quarantine") if (folder / sub).exists()
+             for p in (folder / sub).rglob("*") if p.is_file() and not p.name.endswith(".errors.txt")]
+    return sorted(names)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "copy",        # the live file copied to <db>.next.partial, not yet renamed
+        "store:15",    # during the load: 14 files committed in <db>.next, the 15th just committed
+        "rescore",     # every file stored; scores computed but not committed (issue 7, case 1)
+        "swap",        # <db>.next complete and fsynced, not yet swapped in
+        "archive:10",  # swapped in; 9 files moved to the archive, the rest still in the inbox
+    ],
+)
+def test_a_refresh_killed_at_any_moment_is_completed_by_the_next_run_exactly(
+    states: dict[str, Path], tmp_path: Path, fault: str
+) -> None:
+    inbox, db = start_from_half(states, tmp_path / "run")
+    live_before = tables(db)
+    returns = sorted(p.name for p in inbox.iterdir() if p.name != "SYNTHETIC_DATA.txt")
+
+    killed = refresh(inbox, db, fault=fault)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    if fault.startswith("archive"):
+        assert len(filed_away(db.parent)) > 0  # the new database is live; filing away was cut short
+    else:
+        assert tables(db) == live_before, "the live database must not change before the swap"
+        assert sorted(p.name for p in inbox.iterdir() if p.name != "SYNTHETIC_DATA.txt") == returns
+
+    rerun = refresh(inbox, db)
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    assert_same_database(db, states["baseline"])
+    assert scalar(db, "select value from meta where key = 'contains_synthetic_data'") == "true"
+    assert scalar(db, "select count(*) from score") > 0
+    assert working_files(db) == [], "nothing of the killed run may be left beside the live file"
+    assert [p.name for p in inbox.iterdir()] == ["SYNTHETIC_DATA.txt"]
+    everything = sorted(p.name for p in states["inbox"].iterdir() if p.name != "SYNTHETIC_DATA.txt")
+    assert filed_away(db.parent) == everything, "every file filed away exactly once"
+    if fault == "rescore":  # every file was stored before the kill: rescoring is decided from the database
+        summary = json.loads(rerun.stdout)
+        assert summary["files_unchanged"] == summary["files_seen"] > 0
+        assert summary["rescored"] is True and summary["contains_synthetic_data"] is True
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zeroed"])
+def test_a_damaged_working_copy_is_set_aside_with_its_wal_and_the_run_starts_again(
+    states: dict[str, Path], tmp_path: Path, damage: str
+) -> None:
+    inbox, db = start_from_half(states, tmp_path / "run")
+    assert refresh(inbox, db, fault="store:15").returncode == -signal.SIGKILL
+    working = db.with_name(db.name + ".next")
+    wal = working.with_name(working.name + ".wal")
+    assert working.exists() and wal.exists(), "a killed run leaves its copy and the log of its commits"
+    data = bytearray(working.read_bytes())
+    if damage == "truncated":  # what a copy cut short leaves
+        working.write_bytes(bytes(data[: len(data) // 2]))
+    else:  # a copy that opens but one of whose data blocks was never written (an OS crash without fsync)
+        working.write_bytes(opens_but_unreadable(working, bytes(data)))
+
+    rerun = refresh(inbox, db)
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert "damaged" in rerun.stderr
+    aside = sorted(p.name for p in db.parent.glob("o.duckdb.next.damaged-*"))
+    assert len(aside) == 2 and aside[1] == aside[0] + ".wal", "the damaged copy is kept with its WAL"
+    assert_same_database(db, states["baseline"])
+    assert not working.exists() and not wal.exists()
+
+
+def opens_but_unreadable(path: Path, data: bytes) -> bytes:
+    """`data` with one 256 KiB block zeroed such that DuckDB still opens the file (its catalogue is
+    intact) but reading every table fails: the damage a check that only opens the file cannot see."""
+    header, block = 3 * 4096, 262144
+    for start in range(header, len(data) - block + 1, block):
+        damaged = data[:start] + bytes(block) + data[start + block:]
+        path.write_bytes(damaged)
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            continue  # that block held the catalogue: the file does not even open
+        try:
+            for (name,) in con.execute("select table_name from duckdb_tables()").fetchall():
+                con.execute(f'select * from "{name}"').fetchall()
+        except duckdb.Error:
+            return damaged
+        finally:
+            con.close()
+    pytest.fail("no block of the working copy could be damaged so that it opens but cannot be read")

@@ -1,0 +1,132 @@
+"""Helpers for the write-session failure tests: a small synthetic inbox, a real `oversight refresh`
+subprocess with the test-only fault hook (etl/faults.py), and a table-by-table database comparison."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+OVERSIGHT = Path(sys.executable).parent / "oversight"
+# Run bookkeeping that legitimately differs between an interrupted build and an uninterrupted one:
+# which run stored a file, and when things happened. Everything else must be equal, exactly.
+BOOKKEEPING = {
+    "load_run": None,  # the whole table: one row per run, timings
+    "submission": ("run_id", "loaded_at"),
+    "score_config": ("created_at",),
+    "schema_migrations": ("applied_at",),
+}
+# A few dozen files: every return of these authorities in the demo's last months.
+AUTHORITIES = ("E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000047",
+               "E08000013", "E08000007", "E09000006", "E10000007", "E10000016", "E06000015")
+
+
+def small_demo_inbox(folder: Path) -> Path:
+    """A synthetic inbox of a few dozen demo returns (with SYNTHETIC_DATA.txt), mtimes kept."""
+    from etl.demo import generate_demo
+
+    full = folder / "full" / "inbox"
+    generate_demo(full, seed=20261129, start="2026-06", end="2026-10")
+    inbox = folder / "inbox"
+    inbox.mkdir(parents=True)
+    for path in sorted(full.iterdir()):
+        if path.name == "SYNTHETIC_DATA.txt" or any(f"_{code}_" in path.name for code in AUTHORITIES):
+            shutil.copy2(path, inbox / path.name)
+    shutil.rmtree(folder / "full")
+    return inbox
+
+
+def copy_inbox(source: Path, destination: Path) -> Path:
+    """A fresh copy of an inbox with its modification times (the files' received moments)."""
+    shutil.copytree(source, destination, copy_function=shutil.copy2)
+    return destination
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def oversight(*args: str, fault: str | None = None, action: str = "kill", timeout: float = 300) -> Run:
+    """Run the real `oversight` command; `fault` sets OVERSIGHT_FAULT_AT (etl/faults.py)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERSIGHT_FAULT")}
+    if fault:
+        env |= {"OVERSIGHT_FAULT_AT": fault, "OVERSIGHT_FAULT_ACTION": action}
+    done = subprocess.run([str(OVERSIGHT), *args], capture_output=True, text=True, env=env, timeout=timeout)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def refresh(inbox: Path, db: Path, fault: str | None = None, action: str = "kill") -> Run:
+    return oversight("refresh", "--inbox", str(inbox), "--db", str(db), "--json", fault=fault, action=action)
+
+
+def tables(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows in a fixed order, run bookkeeping left out (see BOOKKEEPING)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where not temporary order by table_name"
+        ).fetchall()]
+        content = {}
+        for name in names:
+            if name in BOOKKEEPING and BOOKKEEPING[name] is None:
+                continue
+            excluded = BOOKKEEPING.get(name)
+            columns = f"* exclude ({', '.join(excluded)})" if excluded else "*"
+            content[name] = con.execute(f'select {columns} from "{name}" order by all').fetchall()
+        return content
+    finally:
+        con.close()
+
+
+# Issue 7 item 6 (fixed separately, in etl/sql/scoring/): two clean builds of the same inbox can differ
+# by one unit in the 6th decimal of a few averaged score values (floating-point sums in a parallel
+# aggregate, then rounding to 6 decimals). Until that lands, and only in the scoring marts, a double
+# may differ by that one unit; every other value of those rows (keys, counts, bands, ranks, text) and
+# every other table must be equal exactly. Set this to 0 once item 6 is merged.
+SCORE_MARTS = {"score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag",
+               "transfer_reconciliation"}
+ITEM6_SCORE_TOLERANCE = 1.001e-6
+
+
+def _same_row(got: tuple, want: tuple, tolerance: float) -> bool:
+    if got == want:
+        return True
+    if not tolerance or len(got) != len(want):
+        return False
+    return all(
+        g == w or (isinstance(g, float) and isinstance(w, float) and abs(g - w) <= tolerance)
+        for g, w in zip(got, want)
+    )
+
+
+def assert_same_database(actual: Path, expected: Path) -> None:
+    """Table by table, row by row, exactly (scores included, see ITEM6_SCORE_TOLERANCE), apart from
+    run bookkeeping."""
+    got, want = tables(actual), tables(expected)
+    assert sorted(got) == sorted(want), "the two databases hold different tables"
+    for name in want:
+        assert len(got[name]) == len(want[name]), f"table {name}: {len(got[name])} rows, expected {len(want[name])}"
+        tolerance = ITEM6_SCORE_TOLERANCE if name in SCORE_MARTS else 0.0
+        differing = [(g, w) for g, w in zip(got[name], want[name]) if not _same_row(g, w, tolerance)]
+        assert not differing, f"table {name}: {len(differing)} rows differ, first {differing[0]}"
+
+
+def scalar(db: Path, sql: str):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def working_files(db: Path) -> list[str]:
+    """What a session leaves beside the live file (working copies, WALs, set-aside copies)."""
+    return sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name + ".") and p.name != db.name + ".lock")
