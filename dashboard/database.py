@@ -307,8 +307,14 @@ def _all_meta(con: Connection) -> dict[str, str]:
 
 
 def contains_synthetic_data() -> bool:
-    """True when the database holds demonstration data (banner on every page, stamp on every export)."""
-    return (meta("contains_synthetic_data") or "").strip().lower() == "true"
+    """True when the database holds demonstration data (banner on every page, stamp on every export).
+
+    True too when the database cannot be served (never hide the banner when unsure): Dash evaluates
+    the page shell once at start-up, and a damaged file must not stop the server starting."""
+    try:
+        return (meta("contains_synthetic_data") or "").strip().lower() == "true"
+    except DatabaseUnavailableError:
+        return True
 
 
 def reset() -> None:

@@ -9,51 +9,15 @@ from a live database already holding the first files, so the run copies a real l
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from write_session_helpers import (
-    assert_same_database, copy_inbox, refresh, scalar, small_demo_inbox, tables, working_files,
+from write_session_helpers import (  # noqa: F401 (states is a fixture)
+    assert_same_database, opens_but_unreadable, refresh, scalar, start_from_half, states, tables,
+    working_files,
 )
-
-FIRST_FILES = 20  # stored by a first, uninterrupted refresh; the faulted run has the rest
-
-
-@pytest.fixture(scope="module")
-def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The inbox, the database built without interruption, and a live database holding the first files
-    (with the inbox of the files still to come)."""
-    root = tmp_path_factory.mktemp("kills")
-    inbox = small_demo_inbox(root / "source")
-    baseline = root / "baseline"
-    copy_inbox(inbox, baseline / "inbox")
-    done = refresh(baseline / "inbox", baseline / "o.duckdb")
-    assert done.returncode == 0, done.stderr
-    half = root / "half"
-    copy_inbox(inbox, half / "inbox")
-    later = half / "later"
-    later.mkdir()
-    returns = sorted(
-        (p for p in (half / "inbox").iterdir() if p.name != "SYNTHETIC_DATA.txt"),
-        key=lambda p: (p.stat().st_mtime, p.name),
-    )
-    for path in returns[FIRST_FILES:]:  # the later arrivals wait outside the inbox
-        shutil.move(str(path), str(later / path.name))
-    done = refresh(half / "inbox", half / "o.duckdb")
-    assert done.returncode == 0, done.stderr
-    for path in later.iterdir():
-        shutil.move(str(path), str(half / "inbox" / path.name))
-    later.rmdir()
-    return {"inbox": inbox, "baseline": baseline / "o.duckdb", "half": half}
-
-
-def start_from_half(states: dict[str, Path], folder: Path) -> tuple[Path, Path]:
-    shutil.copytree(states["half"], folder, copy_function=shutil.copy2)
-    return folder / "inbox", folder / "o.duckdb"
 
 
 def filed_away(folder: Path) -> list[str]:
@@ -129,23 +93,3 @@ def test_a_damaged_working_copy_is_set_aside_with_its_wal_and_the_run_starts_aga
     assert_same_database(db, states["baseline"])
     assert not working.exists() and not wal.exists()
 
-
-def opens_but_unreadable(path: Path, data: bytes) -> bytes:
-    """`data` with one 256 KiB block zeroed such that DuckDB still opens the file (its catalogue is
-    intact) but reading every table fails: the damage a check that only opens the file cannot see."""
-    header, block = 3 * 4096, 262144
-    for start in range(header, len(data) - block + 1, block):
-        damaged = data[:start] + bytes(block) + data[start + block:]
-        path.write_bytes(damaged)
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error:
-            continue  # that block held the catalogue: the file does not even open
-        try:
-            for (name,) in con.execute("select table_name from duckdb_tables()").fetchall():
-                con.execute(f'select * from "{name}"').fetchall()
-        except duckdb.Error:
-            return damaged
-        finally:
-            con.close()
-    pytest.fail("no block of the working copy could be damaged so that it opens but cannot be read")
