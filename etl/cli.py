@@ -154,7 +154,10 @@ def demo(
 
 @app.command()
 def score(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
-    """Recompute every score, flag and reconciliation (also run at the end of load and refresh)."""
+    """Recompute every score, flag and reconciliation (load and refresh do it whenever scores are stale).
+
+    Like every writer it takes the lock, works on a private copy and swaps it in (safe while the dashboard serves).
+    """
     from .scoring import rescore_database
 
     try:
