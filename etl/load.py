@@ -29,7 +29,7 @@ from typing import Iterable, Iterator
 import duckdb
 
 from .db import connect, rollback_quietly, sync_reference
-from .errors import DatabaseError, InvalidInputError
+from .errors import DatabaseError, InvalidInputError, OversightError
 from .faults import fault_point
 from .periods import format_period
 from .returns import Issue, ValidationResult
@@ -165,7 +165,14 @@ def refresh(
     db_path = Path(db_path)
     with write_lock(db_path, "refresh"):
         summary = _write_session("refresh", inbox_files(inbox), db_path, progress=progress, locked=True)
-        file_away(summary, archive, quarantine)
+        try:
+            file_away(summary, archive, quarantine)
+        except OSError as exc:  # a full disk or a permission: the database is already up to date
+            raise OversightError(
+                f"the database {db_path} is up to date (run {summary.run_id}), but moving the files out of "
+                f"{inbox} failed: {exc}. Fix that (free space, permissions on {archive} and {quarantine}) and "
+                "run `oversight refresh` again: files already loaded are recognised and just moved"
+            ) from exc
     return summary
 
 

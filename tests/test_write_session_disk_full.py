@@ -81,3 +81,20 @@ def test_a_real_full_disk_is_reported_cleaned_up_and_the_rerun_completes(
     assert rerun.returncode == 0, rerun.stderr
     assert_same_database(db, states["baseline"])
     assert not os.listdir(inbox) or os.listdir(inbox) == ["SYNTHETIC_DATA.txt"]
+
+
+def test_a_full_disk_while_filing_away_says_the_database_is_up_to_date_and_the_rerun_moves_the_rest(
+    states: dict[str, Path], tmp_path: Path
+) -> None:
+    inbox, db = start_from_half(states, tmp_path / "run")
+
+    full = refresh(inbox, db, fault="archive:3", action="enospc")
+
+    assert full.returncode == 2 and "Traceback" not in full.stderr
+    message = " ".join(full.stderr.split())
+    assert "is up to date" in message and "No space left on device" in message
+    assert_same_database(db, states["baseline"])
+    rerun = refresh(inbox, db)
+    assert rerun.returncode == 0, rerun.stderr
+    assert os.listdir(inbox) == ["SYNTHETIC_DATA.txt"]
+    assert_same_database(db, states["baseline"])
