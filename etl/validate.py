@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import ReturnFileError, ReturnFileTooLargeError
 from .periods import format_period, month_start
-from .readers import RawTable, detect_format, read_table
+from .readers import FormulaCell, RawTable, detect_format, read_table
 from .reference import Reference, load_reference
 from .returns import CountRow, Issue, ValidationResult
 from .settings import Limits
@@ -27,6 +27,7 @@ from .spec import Standard, load_standard, normalise_label
 _WHOLE = re.compile(r"^\d{1,9}$")  # 9 digits: far above any real count, and safe in a 32-bit column
 _HEADER_SEARCH = 10  # non-blank records searched for the header (title rows above it are skipped)
 _SHOWN_VALUE = 80  # longer values are cut in messages
+_SHOWN_TEXT = 400  # and no message text is longer than this, whatever a file holds
 _SHOWN_ROWS = 8  # rows listed in a message about a repeated value
 
 
@@ -92,16 +93,20 @@ class _Collector:
     issues: list[Issue] = field(default_factory=list)
     repeated: dict[int, list[int]] = field(default_factory=dict)  # issue index -> rows with the same value
 
-    def add(self, rule_id: str, row: int | None, column: str | None, value: str | None, text: str, hint: str | None = None) -> None:
+    def add(self, rule_id: str, row: int | None, column: str | None, value: str | None, text: str, hint: str | None = None,
+            *, cell: str | None = None) -> None:
         rule = self.standard.rule(rule_id)
         value = _shown(value)
+        text = text if len(text) <= _SHOWN_TEXT else text[: _SHOWN_TEXT - 1] + "…"
         where = [self.file, f"row {row}" if row is not None else "whole file"]
         if column is not None:
             where.append(f"column '{column}'")
+        if cell is not None:
+            where.append(f"cell {cell}")
         if value is not None:
             where.append(f"value '{value}'")
         message = f"{', '.join(where)}: {text}"
-        self.issues.append(Issue(rule_id, rule.severity, row, column, value, message, hint or rule.hint))  # type: ignore[arg-type]
+        self.issues.append(Issue(rule_id, rule.severity, row, column, value, message, hint or rule.hint, text))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -112,6 +117,12 @@ class _Row:
     section: str
     category: str
     count: str
+    formulas: dict[str, FormulaCell] = field(default_factory=dict)  # column -> the formula in that cell
+
+    def unreadable(self, column: str) -> bool:
+        """The cell is a formula whose result was never saved (E122 says so; no other rule repeats it)."""
+        formula = self.formulas.get(column)
+        return formula is not None and not formula.saved
 
 
 @dataclass
@@ -127,6 +138,8 @@ class _State:
     rows: list[CountRow] = field(default_factory=list)
     seen_repairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # repairs reported once per file
     sections_named: set[str] = field(default_factory=set)  # sections with any row, even one with errors
+    categories_named: set[tuple[str, str]] = field(default_factory=set)  # (section, category) of rows read or in error
+    counts_filled: bool = True  # False when no row has a count at all (the template sent back unfilled)
 
 
 # --- entry points -----------------------------------------------------------------------------------
@@ -210,10 +223,11 @@ def _validate(data: bytes, result: ValidationResult, issues: _Collector, standar
     parsed = _header_and_rows(table, issues, standard, limits)
     if parsed is None:
         return
-    state = _State()
-    content_known = not any(i.rule == "E103" and i.column in ("section", "category", "count") for i in issues.issues)
-    for row in parsed:
-        _check_row(row, state, issues, standard, reference, content_known)
+    rows, known = parsed
+    content_known = {"section", "category", "count"} <= known
+    state = _State(counts_filled="count" not in known or any(row.count or "count" in row.formulas for row in rows))
+    for row in rows:
+        _check_row(row, state, issues, standard, reference, known)
     _mention_repeats(issues)
     _check_file(state, issues, standard, reference, today, result, content_known)
     result.rows = state.rows
@@ -239,17 +253,33 @@ def _map_header(header: list[str], issues: _Collector, standard: Standard) -> di
             continue
         column = standard.resolve_column(name)
         if column is None:
-            issues.add("Q211", 0, name, name, f"the column '{name}' is not in the standard and was ignored")
+            issues.add("Q211", 0, name, name, f"the column '{_shown(name)}' is not in the standard and was ignored")
         elif column in positions:
             issues.add("Q211", 0, name, name, f"a second column for '{column}' was ignored (the first one is used)")
         else:
             positions[column] = position
             if raw != column:
-                issues.add("Q203", 0, name, raw, f"the header '{raw}' was read as '{column}'", f"Name the column exactly '{column}'.")
+                issues.add("Q203", 0, name, raw, f"the header '{_shown(raw)}' was read as '{column}'", f"Name the column exactly '{column}'.")
     return positions
 
 
-def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, limits: Limits) -> list[_Row] | None:
+def _is_spare_transfer(cells: dict[str, str], formulas: dict[str, FormulaCell], standard: Standard) -> bool:
+    """A template's unused transfer row: a transfer section, no counterparty, and a count of 0 or nothing.
+
+    People type 0 down the whole count column to "complete" the form; such a row reports no transfer,
+    so it is ignored like a blank row rather than rejected for its missing counterparty.
+    """
+    section = standard.resolve_section(cells.get("section", ""))
+    if section is None or standard.sections[section].kind != "transfer":
+        return False
+    if cells.get("category") or "category" in formulas or "count" in formulas:
+        return False
+    count = cells.get("count", "")
+    return count == "" or (_WHOLE.match(count) is not None and int(count) == 0)
+
+
+def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, limits: Limits) -> tuple[list[_Row], set[str]] | None:
+    """The data rows and the columns the header names (rows are still checked for the known columns)."""
     records = table.records
     header_index = _find_header(records, standard)
     if header_index is None:
@@ -265,16 +295,22 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
             aliases = ", ".join(f"'{a}'" for a in standard.columns[standard.column_names.index(column)].aliases[:4])
             issues.add("E103", 0, column, None, f"the required column '{column}' is missing from the header",
                        f"Add a column named '{column}' (also accepted: {aliases}).")
-    # Without section, category and count no row can be understood: only the authority and period
-    # are checked, and E103 says what to add.
-    content_known = all(column in positions for column in ("section", "category", "count"))
+    # A column the header does not name cannot be checked (E103 says what to add), but every column it
+    # does name still is, on every row: a wrong header must not hide the rows' own errors.
+    both_known = "category" in positions and "count" in positions
     rows: list[_Row] = []
     for offset, record in enumerate(records[header_index + 1:], start=1):
+        index = header_index + offset
         cells = {column: (record[p].strip() if p < len(record) else "") for column, p in positions.items()}
-        if not (cells.get("category") or cells.get("count")):
-            if content_known or not any(cell.strip() for cell in record):
-                continue  # a blank row, or one of the template's unused transfer rows
-        rows.append(_Row(offset, cells.get("authority_code", ""), cells.get("period", ""), cells.get("section", ""), cells.get("category", ""), cells.get("count", "")))
+        formulas = {column: table.formulas[(index, p)] for column, p in positions.items() if (index, p) in table.formulas}
+        if not any(cell.strip() for cell in record) and not formulas:
+            continue  # a blank row
+        if both_known and not (cells["category"] or cells["count"] or formulas.keys() & {"category", "count"}):
+            continue  # a row with nothing in it but its labels, such as an unused template row
+        if _is_spare_transfer(cells, formulas, standard):
+            continue
+        rows.append(_Row(offset, cells.get("authority_code", ""), cells.get("period", ""), cells.get("section", ""),
+                         cells.get("category", ""), cells.get("count", ""), formulas))
     if table.truncated or len(rows) > limits.max_rows:
         shown = f"more than {limits.max_rows:,}" if table.truncated else f"{len(rows):,}"
         issues.add("E120", None, None, None, f"the file has {shown} data rows, over the limit of {limits.max_rows:,}")
@@ -282,19 +318,20 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
     if not rows:
         issues.add("E102", None, None, None, "the file has a header but no data rows")
         return None
-    return rows
+    return rows, set(positions)
 
 
-def _check_row(row: _Row, state: _State, issues: _Collector, standard: Standard, reference: Reference, content_known: bool) -> None:
+def _check_row(row: _Row, state: _State, issues: _Collector, standard: Standard, reference: Reference, known: set[str]) -> None:
+    _note_formulas(row, issues)
     _note_authority(row, state, issues, reference)
     _note_period(row, state, issues, standard)
-    if not content_known:
-        return
-    section = _section_of(row, state, issues, standard)
+    section = _section_of(row, state, issues, standard) if "section" in known else None
     if section:
         state.sections_named.add(section)
-    category = _category_of(row, section, issues, standard, reference) if section else None
-    count = _count_of(row, issues)
+    category = _category_of(row, section, issues, standard, reference) if section and "category" in known else None
+    count = _count_of(row, section, state, issues, standard) if "count" in known else None
+    if section and category:
+        state.categories_named.add((section, category))
     if section is None or category is None or count is None:
         return
     state.sections_seen.setdefault(section, row.row)
@@ -327,7 +364,18 @@ def _mention_repeats(issues: _Collector) -> None:
             issues.issues[index] = replace(issue, message=f"{issue.message} (the same on {_rows_text(rows)})")
 
 
+def _note_formulas(row: _Row, issues: _Collector) -> None:
+    """E122 for a formula whose result the file does not hold; Q212 when its saved result is used."""
+    for column, formula in row.formulas.items():
+        if formula.saved:
+            issues.add("Q212", row.row, column, formula.formula, "the cell holds a formula; its saved result was read", cell=formula.cell)
+        else:
+            issues.add("E122", row.row, column, formula.formula, "the cell holds a formula with no saved result, so it reads as empty", cell=formula.cell)
+
+
 def _note_authority(row: _Row, state: _State, issues: _Collector, reference: Reference) -> None:
+    if row.unreadable("authority_code"):
+        return
     raw = row.authority
     if not raw:
         state.unknown_authorities.setdefault("", []).append(row.row)
@@ -340,10 +388,12 @@ def _note_authority(row: _Row, state: _State, issues: _Collector, reference: Ref
     state.authorities.setdefault(code, []).append(row.row)
     if how:
         _note_repair(issues, state.seen_repairs, ("authority", raw), "Q209", row.row, "authority_code", raw,
-                     f"the authority code '{raw}' ({how}) was read as {code}")
+                     f"the authority code '{_shown(raw)}' ({how}) was read as {code}")
 
 
 def _note_period(row: _Row, state: _State, issues: _Collector, standard: Standard) -> None:
+    if row.unreadable("period"):
+        return
     raw = row.period
     parsed = standard.parse_period(raw) if raw else None
     if parsed is None:
@@ -359,10 +409,12 @@ def _note_period(row: _Row, state: _State, issues: _Collector, standard: Standar
     state.period_text.setdefault(month, raw)
     if not period_format.canonical:
         _note_repair(issues, state.seen_repairs, ("period", raw), "Q205", row.row, "period", raw,
-                     f"the period '{raw}' (format {period_format.name}) was read as {format_period(month)}")
+                     f"the period '{_shown(raw)}' (format {period_format.name}) was read as {format_period(month)}")
 
 
 def _section_of(row: _Row, state: _State, issues: _Collector, standard: Standard) -> str | None:
+    if row.unreadable("section"):
+        return None
     raw = row.section
     if raw in standard.sections:
         return raw
@@ -372,11 +424,13 @@ def _section_of(row: _Row, state: _State, issues: _Collector, standard: Standard
         return None
     # A section label repeats on every row of its section: one query per distinct label.
     _note_repair(issues, state.seen_repairs, ("section", raw), "Q204", row.row, "section", raw,
-                 f"the section '{raw}' was read as '{section}'")
+                 f"the section '{_shown(raw)}' was read as '{section}'")
     return section
 
 
 def _category_of(row: _Row, section: str, issues: _Collector, standard: Standard, reference: Reference) -> str | None:
+    if row.unreadable("category"):
+        return None
     raw = row.category
     spec = standard.sections[section]
     if spec.kind == "transfer":
@@ -389,7 +443,7 @@ def _category_of(row: _Row, section: str, issues: _Collector, standard: Standard
         what = "the category is empty" if not raw else f"the category is not one of the categories of section '{section}'"
         issues.add("E105", row.row, "category", raw, what, f"Use one of: {codes}.")
         return None
-    issues.add("Q204", row.row, "category", raw, f"the {section} category '{raw}' was read as '{category}'", f"Write the category as '{category}'.")
+    issues.add("Q204", row.row, "category", raw, f"the {section} category '{_shown(raw)}' was read as '{category}'", f"Write the category as '{category}'.")
     return category
 
 
@@ -402,16 +456,27 @@ def _transfer_code(row: _Row, issues: _Collector, reference: Reference) -> str |
         return None
     code, how = resolved
     if how:
-        issues.add("Q209", row.row, "category", raw, f"the counterparty authority '{raw}' ({how}) was read as {code}", f"Write the counterparty as {code}.")
+        issues.add("Q209", row.row, "category", raw, f"the counterparty authority '{_shown(raw)}' ({how}) was read as {code}", f"Write the counterparty as {code}.")
     return code
 
 
-def _count_of(row: _Row, issues: _Collector) -> int | None:
+def _count_of(row: _Row, section: str | None, state: _State, issues: _Collector, standard: Standard) -> int | None:
+    """The whole count, or None. An empty count is an error only on the total row or when no count at
+    all is filled in; elsewhere the row reads as left out (a left-out category counts as 0), query Q213."""
+    if row.unreadable("count"):
+        return None
     raw = row.count
     if _WHOLE.match(raw):
         return int(raw)
-    what = "the count is empty" if not raw else "the count is not a whole number of 0 or more"
-    issues.add("E106", row.row, "count", raw, what)
+    if raw:
+        issues.add("E106", row.row, "count", raw, "the count is not a whole number of 0 or more")
+    elif not state.counts_filled:
+        issues.add("E106", row.row, "count", raw, "the count is empty, as is every count in the file",
+                   "Fill in the count column: a whole number on every row, 0 where there were none.")
+    elif section is not None and standard.sections[section].kind == "total":
+        issues.add("E106", row.row, "count", raw, "the total is empty", "Enter the month's number of concerns (0 for a nil return).")
+    else:
+        issues.add("Q213", row.row, "count", raw, "the count is empty, so the row was read as left out (a left-out category counts as 0)")
     return None
 
 
@@ -438,8 +503,10 @@ def _check_authority(state: _State, issues: _Collector) -> str | None:
     if len(distinct) > 1:
         first_rows = sorted((rows[0], code) for code, rows in {**state.authorities, **state.unknown_authorities}.items() if code)
         second_row, second = first_rows[1]
+        named = sorted(distinct)
+        listed = ", ".join(str(_shown(code)) for code in named[:_SHOWN_ROWS]) + (f" and {len(named) - _SHOWN_ROWS} more" if len(named) > _SHOWN_ROWS else "")
         issues.add("E109", second_row, "authority_code", second,
-                   f"the file holds {len(distinct)} authorities ({', '.join(sorted(distinct))}); the first row had {first_rows[0][1]}")
+                   f"the file holds {len(distinct)} authorities ({listed}); the first row had {_shown(first_rows[0][1])}")
         return None
     return next(iter(state.authorities), None)
 
@@ -529,7 +596,7 @@ def _check_practice(state: _State, issues: _Collector, standard: Standard) -> No
         if section == "practice" and row.count not in (0, 1):
             issues.add("E118", row.source_row, "count", str(row.count), f"the practice declaration {category} must be 1 (yes) or 0 (no)")
     for practice in standard.sections_of_kind("practice"):
-        missing = [code for code in practice.category_codes if (practice.code, code) not in state.counts]
+        missing = [code for code in practice.category_codes if (practice.code, code) not in state.categories_named]
         if practice.code in state.sections_named and not any(s == practice.code for s, _ in state.counts):
             continue  # its rows are there but in error, and those errors say so
         if len(missing) == len(practice.category_codes):
