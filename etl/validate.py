@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ReturnFileError, ReturnFileTooLargeError
+from .findings import SHOWN_ROWS, rows_text
 from .periods import format_period, month_start
 from .readers import FormulaCell, RawTable, detect_format, read_table
 from .reference import Reference, load_reference
@@ -28,7 +29,6 @@ _WHOLE = re.compile(r"^\d{1,9}$")  # 9 digits: far above any real count, and saf
 _HEADER_SEARCH = 10  # non-blank records searched for the header (title rows above it are skipped)
 _SHOWN_VALUE = 80  # longer values are cut in messages
 _SHOWN_TEXT = 400  # and no message text is longer than this, whatever a file holds
-_SHOWN_ROWS = 8  # rows listed in a message about a repeated value
 
 
 # --- authority codes --------------------------------------------------------------------------------
@@ -76,12 +76,6 @@ def _shown(value: str | None) -> str | None:
     if value is None:
         return None
     return value if len(value) <= _SHOWN_VALUE else value[: _SHOWN_VALUE - 1] + "…"
-
-
-def _rows_text(rows: list[int]) -> str:
-    listed = ", ".join(str(r) for r in rows[:_SHOWN_ROWS])
-    more = f" and {len(rows) - _SHOWN_ROWS} more" if len(rows) > _SHOWN_ROWS else ""
-    return f"row{'s' if len(rows) > 1 else ''} {listed}{more}"
 
 
 @dataclass
@@ -361,7 +355,7 @@ def _mention_repeats(issues: _Collector) -> None:
     for index, rows in issues.repeated.items():
         if len(rows) > 1:
             issue = issues.issues[index]
-            issues.issues[index] = replace(issue, message=f"{issue.message} (the same on {_rows_text(rows)})")
+            issues.issues[index] = replace(issue, message=f"{issue.message} (the same on {rows_text(rows)})")
 
 
 def _note_formulas(row: _Row, issues: _Collector) -> None:
@@ -496,15 +490,15 @@ def _check_file(state: _State, issues: _Collector, standard: Standard, reference
 def _check_authority(state: _State, issues: _Collector) -> str | None:
     for raw, rows in state.unknown_authorities.items():
         if raw:
-            issues.add("E111", rows[0], "authority_code", raw, f"the authority code is not a known English upper-tier authority ({_rows_text(rows)})")
+            issues.add("E111", rows[0], "authority_code", raw, f"the authority code is not a known English upper-tier authority ({rows_text(rows)})")
         else:
-            issues.add("E111", rows[0], "authority_code", "", f"the authority code is empty ({_rows_text(rows)})")
+            issues.add("E111", rows[0], "authority_code", "", f"the authority code is empty ({rows_text(rows)})")
     distinct = list(state.authorities) + [raw for raw in state.unknown_authorities if raw]
     if len(distinct) > 1:
         first_rows = sorted((rows[0], code) for code, rows in {**state.authorities, **state.unknown_authorities}.items() if code)
         second_row, second = first_rows[1]
         named = sorted(distinct)
-        listed = ", ".join(str(_shown(code)) for code in named[:_SHOWN_ROWS]) + (f" and {len(named) - _SHOWN_ROWS} more" if len(named) > _SHOWN_ROWS else "")
+        listed = ", ".join(str(_shown(code)) for code in named[:SHOWN_ROWS]) + (f" and {len(named) - SHOWN_ROWS} more" if len(named) > SHOWN_ROWS else "")
         issues.add("E109", second_row, "authority_code", second,
                    f"the file holds {len(distinct)} authorities ({listed}); the first row had {_shown(first_rows[0][1])}")
         return None
