@@ -97,8 +97,11 @@ def lead_line(result: ValidationResult) -> str:
                 "(0 where there were none), then check the file again.")
     if "E122" in by_rule:
         cells = sum(f.issue_count for f in errors if f.rule == "E122")
-        return (f"{cells} cell{'s' if cells > 1 else ''} hold{'' if cells > 1 else 's'} a formula with no saved result: "
-                "open the file in Excel or LibreOffice and save it, or type the numbers in place of the formulas.")
+        if cells == 1:
+            return ("1 cell holds a formula with no saved result: open the file in Excel or LibreOffice and save it, "
+                    "or type the number in place of the formula.")
+        return (f"{cells} cells hold formulas with no saved result: open the file in Excel or LibreOffice and save it, "
+                "or type the numbers in place of the formulas.")
     if "E103" in by_rule:
         missing = ", ".join(f.column or "" for f in errors if f.rule == "E103")
         return (f"The header row does not name the column{'s' if ',' in missing else ''} {missing}: "

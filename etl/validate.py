@@ -133,6 +133,7 @@ class _State:
     seen_repairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # repairs reported once per file
     sections_named: set[str] = field(default_factory=set)  # sections with any row, even one with errors
     categories_named: set[tuple[str, str]] = field(default_factory=set)  # (section, category) of rows read or in error
+    sections_in_error: set[str] = field(default_factory=set)  # sections with a row whose category or count is in error
     counts_filled: bool = True  # False when no row has a count at all (the template sent back unfilled)
 
 
@@ -326,6 +327,9 @@ def _check_row(row: _Row, state: _State, issues: _Collector, standard: Standard,
     count = _count_of(row, section, state, issues, standard) if "count" in known else None
     if section and category:
         state.categories_named.add((section, category))
+    left_out = not row.count and not row.unreadable("count")  # a blank count: Q213 or E106 said so
+    if section and (category is None or (count is None and not left_out)):
+        state.sections_in_error.add(section)  # its sum cannot be checked: the row's own error says why
     if section is None or category is None or count is None:
         return
     state.sections_seen.setdefault(section, row.row)
@@ -580,7 +584,7 @@ def _check_breakdowns(state: _State, total: int, issues: _Collector, standard: S
             if total > 0 and section not in state.sections_named:
                 issues.add("Q202", None, "section", section, f"the breakdown section '{section}' is missing although the total is {total}")
             continue
-        if section in sums and sums[section] != total:
+        if section in sums and sums[section] != total and section not in state.sections_in_error:
             issues.add("Q201", state.sections_seen[section], "count", str(sums[section]),
                        f"the {section} counts sum to {sums[section]} but the total is {total} (difference {sums[section] - total:+d})")
 
