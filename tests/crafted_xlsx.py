@@ -60,7 +60,7 @@ def _sheet_with_long_header(original: bytes, inflated_bytes: int) -> Iterator[by
     yield b"</t></is></c>" + original[cut:]
 
 
-def understated_xlsx(inflated_bytes: int, declared_bytes: int = 1_000) -> bytes:
+def understated_xlsx(inflated_bytes: int, declared_bytes: int | None = 1_000) -> bytes:
     """A return workbook whose sheet declares `declared_bytes` but inflates to more than `inflated_bytes`."""
     with zipfile.ZipFile(io.BytesIO(return_xlsx())) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
