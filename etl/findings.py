@@ -103,6 +103,8 @@ def lead_line(result: ValidationResult) -> str:
         return (f"{cells} cells hold formulas with no saved result: open the file in Excel or LibreOffice and save it, "
                 "or type the numbers in place of the formulas.")
     if "E103" in by_rule:
+        if by_rule["E103"].column is None:  # no header at all
+            return f"{_sentence(by_rule['E103'].detail)} {by_rule['E103'].hint}"
         missing = ", ".join(f.column or "" for f in errors if f.rule == "E103")
         return (f"The header row does not name the column{'s' if ',' in missing else ''} {missing}: "
                 "use the header authority_code, period, section, category, count.")

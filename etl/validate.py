@@ -90,7 +90,7 @@ class _Collector:
     def add(self, rule_id: str, row: int | None, column: str | None, value: str | None, text: str, hint: str | None = None,
             *, cell: str | None = None) -> None:
         rule = self.standard.rule(rule_id)
-        value = _shown(value)
+        value, column = _shown(value), _shown(column)  # an unknown column is named by what its header says
         text = text if len(text) <= _SHOWN_TEXT else text[: _SHOWN_TEXT - 1] + "…"
         where = [self.file, f"row {row}" if row is not None else "whole file"]
         if column is not None:
@@ -239,6 +239,13 @@ def _find_header(records: list[list[str]], standard: Standard) -> int | None:
     return non_blank[0]
 
 
+def _headerless(record: list[str], standard: Standard) -> bool:
+    """The record names no columns but reads as a return row in the standard's order (period, then section)."""
+    if len(record) < len(standard.column_names) or sum(1 for cell in record if standard.resolve_column(cell)) >= 3:
+        return False
+    return standard.parse_period(record[1]) is not None and standard.resolve_section(record[2]) is not None
+
+
 def _map_header(header: list[str], issues: _Collector, standard: Standard) -> dict[str, int]:
     """Canonical column -> position; repaired names raise Q203, unknown ones Q211."""
     positions: dict[str, int] = {}
@@ -284,7 +291,14 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
     if skipped:
         issues.add("Q203", 0, None, None, f"the header was found on line {header_index + 1}; {skipped} line(s) above it were ignored",
                    "Start the file with the header row; remove titles and notes above it.")
-    positions = _map_header(records[header_index], issues, standard)
+    if _headerless(records[header_index], standard):
+        # The first line is already a row of the return: read every line in the standard's column order.
+        issues.add("E103", 0, None, None, "the file has no header row: its first line already holds data",
+                   f"Add the header row {','.join(standard.column_names)} as the first line of the file.")
+        positions = {column: position for position, column in enumerate(standard.column_names)}
+        header_index -= 1
+    else:
+        positions = _map_header(records[header_index], issues, standard)
     for column in standard.column_names:
         if column not in positions:
             aliases = ", ".join(f"'{a}'" for a in standard.columns[standard.column_names.index(column)].aliases[:4])

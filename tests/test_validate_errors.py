@@ -107,6 +107,25 @@ def test_a_wrong_header_still_reports_the_errors_of_the_columns_it_names(missing
     assert not {"E107", "E108"} & found  # but no whole-file check that needs every column
 
 
+def test_a_file_with_no_header_row_is_e103_and_its_rows_are_still_checked():
+    rows = set_count(canonical_rows(), "sex", "MALE", "-3")
+    text = return_csv(rows=rows).split("\n", 1)[1]  # the header line removed
+    result = check(text)
+    issue = only_issue(result, "E103")
+    assert issue.column is None and "no header row" in issue.message
+    assert only_issue(result, "E106").row == row_of(rows, "sex", "MALE")  # rows numbered from the first line
+    assert len(result.rows) == len(rows) - 1
+
+
+def test_long_values_are_cut_in_every_message():
+    long = "X" * 100_000  # the csv module refuses fields over 131,072 characters (E101)
+    rows = add_row(add_row(canonical_rows(), "concern_type", long, 1), long, "ALL", 1)
+    text = return_csv(rows=rows, header=(*HEADER, long)).replace("E06000001,2026-09,total", f"{long},{long},total", 1)
+    result = check(text, limits=Limits(max_file_bytes=10_000_000))
+    assert {"E105", "E104", "E111", "E121", "Q211"} <= {i.rule for i in result.issues}
+    assert all(len(i.message) < 1_000 and len(i.value or "") <= 80 and len(i.column or "") <= 80 for i in result.issues)
+
+
 def test_an_unknown_section_is_e104_on_its_row():
     rows = add_row(canonical_rows(), "weather", "SUNNY", 1)
     issue = only_issue(check(return_csv(rows=rows)), "E104")
