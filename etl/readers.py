@@ -267,6 +267,7 @@ def _sheet_part(members: dict[str, bytes], sheet_name: str) -> str | None:
 
 
 _CELL_REFERENCE = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
 
 def _cell_position(reference: str) -> tuple[int, int] | None:
@@ -291,6 +292,8 @@ def _column_letters(column: int) -> str:
 
 def scan_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:
     """Every formula cell of a sheet's XML by zero-based (row, column), with whether its result was saved."""
+    if not _FORMULA_TAG.search(sheet_xml):
+        return {}  # most returns have no formula: skip the parse (it costs more than reading the values)
     from defusedxml import ElementTree
 
     found: dict[tuple[int, int], FormulaCell] = {}
