@@ -43,16 +43,22 @@ def validate(
     file: Path = typer.Argument(..., help="A return file (CSV or XLSX) to check; nothing is stored."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Check one return against the standard without touching any database. Exit 1 if rejected."""
+    """Check one return against the standard without touching any database. Exit 1 if rejected, 2 if FILE is no file."""
+    from .errors import InvalidInputError
+    from .findings import lead_line
     from .report import render_validation
     from .validate import validate_file
 
     try:
+        if file.is_dir():
+            raise InvalidInputError(f"{file} is a folder, not a return file. Give the path of one CSV or XLSX file")
+        if not file.is_file():
+            raise InvalidInputError(f"no such file: {file}. Check the path and run again")
         result = validate_file(file)
     except OversightError as error:
         _fail(error)
     if as_json:
-        _print_json(result.to_dict())
+        _print_json({**result.to_dict(), "summary": lead_line(result)})
     else:
         Console().print(render_validation(result))
     raise typer.Exit(code=1 if result.status == "rejected" else 0)

@@ -3,14 +3,18 @@
 Readers know nothing of the standard: they decode, split into records and note the byte-level repairs
 they made (encoding, byte-order mark, line endings) as (rule id, detail) pairs for the validator to
 report. Anything that cannot be read raises ReturnFileError; an over-limit workbook raises
-ReturnFileTooLargeError before any XML is parsed.
+ReturnFileTooLargeError before any XML is parsed, and no workbook is inflated past the limit
+whatever its zip headers declare.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from .errors import ReturnFileError, ReturnFileTooLargeError
@@ -33,6 +37,8 @@ class RawTable:
     repairs: list[tuple[str, str]] = field(default_factory=list)  # (rule id, what was repaired)
     sheet: str | None = None
     truncated: bool = False  # stopped early: more non-blank records than the reader was asked for
+    # XLSX only: formula cells by (record index, cell position); the record holds the saved result ('' if none)
+    formulas: dict[tuple[int, int], "FormulaCell"] = field(default_factory=dict)
 
 
 def detect_format(data: bytes, filename: str) -> str:
@@ -110,14 +116,226 @@ def read_csv(data: bytes, *, max_records: int) -> RawTable:
 
 
 # --- XLSX ------------------------------------------------------------------------------------------
+#
+# A workbook is a zip archive, and a zip member's header states its uncompressed size, which a
+# crafted file can understate (a sheet "of 1,000 bytes" that inflates to 300 MB). So no library is
+# ever handed the uploaded archive: every member is inflated here with a running cap on the bytes
+# actually produced, checked against its declared size and CRC, and the verified members are
+# re-packed (uncompressed) for calamine. Nothing can inflate past the cap, whatever the headers say.
+
+_LOCAL_HEADER_SIZE = 30
+_INFLATE_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A cell of the return sheet that holds a formula, and whether the file saved its result."""
+
+    cell: str  # Excel reference, e.g. "E40"
+    formula: str  # as written, with its leading '=' (a shared formula names the cell it is copied from)
+    saved: bool  # False: the program that wrote the file never calculated it, so the cell reads as empty
+
+
+def _damaged(detail: str) -> ReturnFileError:
+    return ReturnFileError(f"the workbook is damaged or not a real .xlsx file ({detail}); open it in Excel and save it again")
+
+
+def _inflate(body: bytes | memoryview, method: int, limit: int, name: str) -> bytes:
+    """A member's content, refusing (by raising _Overflow) as soon as it would exceed `limit` bytes."""
+    if method == zipfile.ZIP_STORED:
+        if len(body) > limit:
+            raise _Overflow(name)
+        return bytes(body)
+    if method != zipfile.ZIP_DEFLATED:
+        raise _damaged(f"part {name} uses compression method {method}, which Excel never writes")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    out = bytearray()
+    position = 0
+    pending: bytes | memoryview = b""
+    try:
+        while not inflater.eof:
+            if not pending:
+                if position >= len(body):
+                    break
+                pending = body[position:position + _INFLATE_CHUNK]
+                position += _INFLATE_CHUNK
+            out += inflater.decompress(pending, limit + 1 - len(out))
+            if len(out) > limit:
+                raise _Overflow(name)
+            pending = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise _damaged(f"part {name} cannot be decompressed: {exc}") from exc
+    if not inflater.eof:
+        raise _damaged(f"part {name} is cut short")
+    return bytes(out)
+
+
+class _Overflow(Exception):
+    """A member produced more bytes than allowed (its declared size, or what is left of the cap)."""
+
+
+def unpack_xlsx(data: bytes, max_uncompressed_bytes: int) -> dict[str, bytes]:
+    """Every member of the workbook's zip, inflated under a running cap on the bytes produced.
+
+    Raises ReturnFileTooLargeError when the declared sizes, or the bytes actually produced, pass the
+    cap; ReturnFileError when a member holds more or less than it declares, fails its CRC, is
+    encrypted or uses a compression Excel never writes.
+    """
+    archive = check_xlsx_size(data, max_uncompressed_bytes)
+    view = memoryview(data)
+    members: dict[str, bytes] = {}
+    produced = 0
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        if info.flag_bits & 0x1:
+            raise ReturnFileError("the workbook is password-protected; remove the password (File > Info > Protect Workbook) and save it again")
+        start = info.header_offset
+        header = data[start:start + _LOCAL_HEADER_SIZE]
+        if len(header) < _LOCAL_HEADER_SIZE or not header.startswith(ZIP_MAGIC):
+            raise _damaged(f"part {info.filename} has no local header")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        body_start = start + _LOCAL_HEADER_SIZE + name_length + extra_length
+        body = view[body_start:body_start + info.compress_size]
+        budget = max_uncompressed_bytes - produced
+        try:
+            content = _inflate(body, info.compress_type, min(budget, info.file_size), info.filename)
+        except _Overflow:
+            if info.file_size >= budget:
+                raise ReturnFileTooLargeError(
+                    f"the workbook expands to more than the limit of {max_uncompressed_bytes:,} bytes when opened"
+                ) from None
+            raise _damaged(
+                f"part {info.filename} expands to more than the {info.file_size:,} bytes it declares"
+            ) from None
+        if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
+            raise _damaged(f"part {info.filename} does not match its declared size and checksum")
+        produced += len(content)
+        members[info.filename] = content
+    archive.close()
+    if "xl/workbook.xml" not in members:
+        raise ReturnFileError("the file is a zip archive but not an Excel .xlsx workbook (it has no xl/workbook.xml)")
+    return members
+
+
+def _repack(members: dict[str, bytes]) -> bytes:
+    """The verified members as a new, uncompressed zip whose headers are all true."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attribute(element, local_name: str) -> str | None:  # noqa: ANN001 - an ElementTree element
+    for key, value in element.attrib.items():
+        if _local(key) == local_name:
+            return value
+    return None
+
+
+def _sheet_part(members: dict[str, bytes], sheet_name: str) -> str | None:
+    """The zip path of the named sheet's XML (through xl/workbook.xml and its relationships)."""
+    from defusedxml import ElementTree  # refuses entity expansion and external references
+
+    try:
+        workbook = ElementTree.fromstring(members["xl/workbook.xml"])
+        relationships = ElementTree.fromstring(members.get("xl/_rels/workbook.xml.rels", b"<Relationships/>"))
+    except Exception:  # noqa: BLE001 - a malformed part only means formulas cannot be located
+        return None
+    relation_id = next(
+        (_attribute(s, "id") for s in workbook.iter() if _local(s.tag) == "sheet" and s.get("name") == sheet_name), None
+    )
+    target = next(
+        (r.get("Target") for r in relationships.iter() if _local(r.tag) == "Relationship" and r.get("Id") == relation_id), None
+    )
+    if not target:
+        return None
+    path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    parts: list[str] = []
+    for piece in path.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+_CELL_REFERENCE = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _cell_position(reference: str) -> tuple[int, int] | None:
+    """'E40' -> (39, 4): zero-based row and column."""
+    match = _CELL_REFERENCE.match(reference.upper())
+    if not match:
+        return None
+    column = 0
+    for letter in match.group(1):
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return int(match.group(2)) - 1, column - 1
+
+
+def _column_letters(column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def scan_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:
+    """Every formula cell of a sheet's XML by zero-based (row, column), with whether its result was saved."""
+    if not _FORMULA_TAG.search(sheet_xml):
+        return {}  # most returns have no formula: skip the parse (it costs more than reading the values)
+    from defusedxml import ElementTree
+
+    found: dict[tuple[int, int], FormulaCell] = {}
+    shared: dict[str, tuple[str, str]] = {}  # shared-formula index -> (master cell, formula)
+    row, column = -1, -1
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(sheet_xml), events=("start", "end")):
+            name = _local(element.tag)
+            if name == "row" and event == "start":
+                number = element.get("r")
+                row = int(number) - 1 if number and number.isdigit() else row + 1
+                column = -1
+                continue
+            if name != "c" or event != "end":
+                if event == "end" and name == "row":
+                    element.clear()
+                continue
+            position = _cell_position(element.get("r") or "")
+            row, column = position if position else (max(row, 0), column + 1)
+            formula = next((child for child in element if _local(child.tag) == "f"), None)
+            if formula is not None:
+                value = next((child for child in element if _local(child.tag) == "v"), None)
+                saved = value is not None and (bool(value.text) or element.get("t") == "str")
+                reference = f"{_column_letters(column)}{row + 1}"
+                text = (formula.text or "").strip()
+                index = formula.get("si")
+                if formula.get("t") == "shared" and index is not None:
+                    if text:
+                        shared[index] = (reference, text)
+                    elif index in shared:
+                        master, master_text = shared[index]
+                        text = f"{master_text} (copied from cell {master})"
+                found[(row, column)] = FormulaCell(reference, "=" + text if text else "=…", saved)
+            element.clear()
+    except Exception:  # noqa: BLE001 - calamine has read the values; an odd sheet only loses formula notes
+        return found
+    return found
 
 
 def check_xlsx_size(data: bytes, max_uncompressed_bytes: int) -> zipfile.ZipFile:
-    """Open the workbook's zip and refuse it when its members would inflate past the limit.
-
-    Members' declared sizes bound what zipfile will ever decompress (it stops at the declared size
-    and checks the CRC), so summing them defends against zip bombs before any XML is parsed.
-    """
+    """Open the workbook's zip (its central directory only) and refuse it when the members' declared
+    sizes already pass the limit. Declared sizes can lie: `unpack_xlsx` bounds the bytes produced."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -153,20 +371,25 @@ def _cell(value: str | None) -> str:
 
 
 def read_xlsx(data: bytes, *, max_records: int, max_uncompressed_bytes: int) -> RawTable:
-    """An .xlsx return: sheet `return` (or the only sheet), every cell as text; cached values, never formulas.
+    """An .xlsx return: sheet `return` (or the only sheet), every cell as text, and its formula cells.
 
-    Read with fastexcel (Rust calamine, ~0.3 ms for a return against ~10 ms for openpyxl); its XML
-    parser does not expand entities, and the zip is size-checked first.
+    The zip is inflated under the byte cap first (`unpack_xlsx`); the verified parts are read with
+    fastexcel (Rust calamine, ~0.3 ms for a return against ~10 ms for openpyxl), whose XML parser does
+    not expand entities. A formula cell reads as its saved result ('' when the file has none) and is
+    listed in `formulas`, found by scanning the sheet's XML with defusedxml. Records are the sheet's
+    rows from row 1 (record i is Excel row i + 1), so positions are those a person sees.
     """
     import fastexcel  # imported here: most returns are CSV
 
-    check_xlsx_size(data, max_uncompressed_bytes).close()
+    members = unpack_xlsx(data, max_uncompressed_bytes)
     row_cap = max_records * _BLANK_ROWS_ALLOWED
     try:
-        workbook = fastexcel.read_excel(data)
+        workbook = fastexcel.read_excel(_repack(members))
         sheet_name = _pick_sheet(list(workbook.sheet_names))
-        sheet = workbook.load_sheet_by_name(sheet_name, header_row=None, dtypes="string", n_rows=row_cap)
+        # skip_rows=0 keeps leading empty rows, so record i is Excel row i + 1.
+        sheet = workbook.load_sheet_by_name(sheet_name, header_row=None, dtypes="string", n_rows=row_cap, skip_rows=0)
         table = sheet.to_arrow()
+        value_columns = [c.absolute_index for c in sheet.available_columns()]
         truncated = sheet.total_height > row_cap
     except ReturnFileError:
         raise
@@ -174,12 +397,27 @@ def read_xlsx(data: bytes, *, max_records: int, max_uncompressed_bytes: int) -> 
         raise
     except BaseException as exc:  # noqa: BLE001 - calamine errors (and a Rust panic) all mean "unreadable"
         raise ReturnFileError(f"the workbook cannot be read ({type(exc).__name__}: {exc})") from exc
+    part = _sheet_part(members, sheet_name)
+    found = scan_formulas(members[part]) if part in members else {}
+    # calamine leaves out formula cells with no saved result, so they may lie outside its range.
+    first_column = min([*value_columns[:1], *(column for _, column in found)], default=0)
+    shift = value_columns[0] - first_column if value_columns else 0
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    rows = [[""] * shift + [_cell(value) for value in values] for values in zip(*columns)]
+    formulas: dict[tuple[int, int], FormulaCell] = {}
+    for (row, column), formula in found.items():
+        if row >= row_cap:
+            continue
+        while len(rows) <= row:
+            rows.append([])
+        position = column - first_column
+        record = rows[row]
+        record.extend([""] * (position + 1 - len(record)))
+        formulas[(row, position)] = formula
     records: list[list[str]] = []
     non_blank = 0
-    for values in zip(*columns):
-        record = [_cell(value) for value in values]
-        while record and not record[-1].strip():
+    for index, record in enumerate(rows):
+        while record and not record[-1].strip() and (index, len(record) - 1) not in formulas:
             record.pop()  # formatting often extends rows with empty cells
         if record:
             non_blank += 1
@@ -187,4 +425,5 @@ def read_xlsx(data: bytes, *, max_records: int, max_uncompressed_bytes: int) -> 
                 truncated = True
                 break
         records.append(record)
-    return RawTable("xlsx", None, records, [], sheet=sheet_name, truncated=truncated)
+    return RawTable("xlsx", None, records, [], sheet=sheet_name, truncated=truncated,
+                    formulas={key: f for key, f in formulas.items() if key[0] < len(records)})

@@ -25,7 +25,12 @@ def _rule_titles() -> dict[str, str]:
 
 
 def render_validation(result) -> Group:
-    """The validation report of one return: status, what was found, and every issue with its fix."""
+    """The validation report of one return: status, the line to act on first, and every finding with its fix.
+
+    Issues of one rule that say the same thing are one finding with their rows listed (etl.findings).
+    """
+    from .findings import group_issues, lead_line
+
     period = result.to_dict()["period"]
     encoding = f", {result.encoding}" if result.encoding else ""
     facts = Text.assemble(
@@ -33,20 +38,28 @@ def render_validation(result) -> Group:
         ("Authority ", "dim"), (result.authority_code or "not found", ""), ("   Period ", "dim"), (period or "not found", ""),
         ("   Rows read ", "dim"), (str(len(result.rows)), ""),
     )
-    parts: list = [Text(_STATUS_TEXT[result.status], style=_STATUS_STYLE[result.status]), facts]
-    if result.issues:
+    parts: list = [
+        Text(_STATUS_TEXT[result.status], style=_STATUS_STYLE[result.status]),
+        Text(lead_line(result), style="bold"),
+        facts,
+    ]
+    findings = group_issues(result.issues, result.file)
+    if findings:
+        errors = sum(1 for f in findings if f.severity == "error")
+        queries = len(findings) - errors
         parts.append(Text(
-            f"\n{len(result.errors)} error(s), {len(result.queries)} query(ies). Row 0 is the header; row 1 is the first data row.",
+            f"\n{errors} error{'' if errors == 1 else 's'} and {queries} quer{'y' if queries == 1 else 'ies'}. "
+            "Row 0 is the header; row 1 is the first data row.",
             style="bold",
         ))
-    # One block per issue rather than a table: messages and hints are sentences, and a table of
+    # One block per finding rather than a table: messages and hints are sentences, and a table of
     # sentences is unreadable in an 80-column terminal.
     titles = _rule_titles()
-    for issue in result.issues:
-        style = "red" if issue.severity == "error" else "yellow"
+    for finding in findings:
+        style = "red" if finding.severity == "error" else "yellow"
         parts.append(Text.assemble(
-            ("\n", ""), (f"{issue.rule} {issue.severity}", f"bold {style}"), (f": {titles.get(issue.rule, '')}\n", "bold"),
-            ("  ", ""), (issue.message, ""), ("\n  How to fix: ", "bold"), (issue.hint, ""),
+            ("\n", ""), (f"{finding.rule} {finding.severity}", f"bold {style}"), (f": {titles.get(finding.rule, '')}\n", "bold"),
+            ("  ", ""), (finding.message, ""), ("\n  How to fix: ", "bold"), (finding.hint, ""),
         ))
     return Group(*parts)
 

@@ -21,9 +21,12 @@ class Issue:
     value: str | None
     message: str
     hint: str
+    detail: str = ""  # the message without its location: issues with the same rule, column and detail are one finding
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        found = asdict(self)
+        del found["detail"]
+        return found
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ReturnFileError, ReturnFileTooLargeError
+from .findings import SHOWN_ROWS, rows_text
 from .periods import format_period, month_start
-from .readers import RawTable, detect_format, read_table
+from .readers import FormulaCell, RawTable, detect_format, read_table
 from .reference import Reference, load_reference
 from .returns import CountRow, Issue, ValidationResult
 from .settings import Limits
@@ -27,7 +28,7 @@ from .spec import Standard, load_standard, normalise_label
 _WHOLE = re.compile(r"^\d{1,9}$")  # 9 digits: far above any real count, and safe in a 32-bit column
 _HEADER_SEARCH = 10  # non-blank records searched for the header (title rows above it are skipped)
 _SHOWN_VALUE = 80  # longer values are cut in messages
-_SHOWN_ROWS = 8  # rows listed in a message about a repeated value
+_SHOWN_TEXT = 400  # and no message text is longer than this, whatever a file holds
 
 
 # --- authority codes --------------------------------------------------------------------------------
@@ -77,12 +78,6 @@ def _shown(value: str | None) -> str | None:
     return value if len(value) <= _SHOWN_VALUE else value[: _SHOWN_VALUE - 1] + "…"
 
 
-def _rows_text(rows: list[int]) -> str:
-    listed = ", ".join(str(r) for r in rows[:_SHOWN_ROWS])
-    more = f" and {len(rows) - _SHOWN_ROWS} more" if len(rows) > _SHOWN_ROWS else ""
-    return f"row{'s' if len(rows) > 1 else ''} {listed}{more}"
-
-
 @dataclass
 class _Collector:
     """Builds Issues with a uniform message: '<file>, row N, column 'c', value 'v': what is wrong.'"""
@@ -92,16 +87,20 @@ class _Collector:
     issues: list[Issue] = field(default_factory=list)
     repeated: dict[int, list[int]] = field(default_factory=dict)  # issue index -> rows with the same value
 
-    def add(self, rule_id: str, row: int | None, column: str | None, value: str | None, text: str, hint: str | None = None) -> None:
+    def add(self, rule_id: str, row: int | None, column: str | None, value: str | None, text: str, hint: str | None = None,
+            *, cell: str | None = None) -> None:
         rule = self.standard.rule(rule_id)
-        value = _shown(value)
+        value, column = _shown(value), _shown(column)  # an unknown column is named by what its header says
+        text = text if len(text) <= _SHOWN_TEXT else text[: _SHOWN_TEXT - 1] + "…"
         where = [self.file, f"row {row}" if row is not None else "whole file"]
         if column is not None:
             where.append(f"column '{column}'")
+        if cell is not None:
+            where.append(f"cell {cell}")
         if value is not None:
             where.append(f"value '{value}'")
         message = f"{', '.join(where)}: {text}"
-        self.issues.append(Issue(rule_id, rule.severity, row, column, value, message, hint or rule.hint))  # type: ignore[arg-type]
+        self.issues.append(Issue(rule_id, rule.severity, row, column, value, message, hint or rule.hint, text))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -112,6 +111,12 @@ class _Row:
     section: str
     category: str
     count: str
+    formulas: dict[str, FormulaCell] = field(default_factory=dict)  # column -> the formula in that cell
+
+    def unreadable(self, column: str) -> bool:
+        """The cell is a formula whose result was never saved (E122 says so; no other rule repeats it)."""
+        formula = self.formulas.get(column)
+        return formula is not None and not formula.saved
 
 
 @dataclass
@@ -127,6 +132,9 @@ class _State:
     rows: list[CountRow] = field(default_factory=list)
     seen_repairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # repairs reported once per file
     sections_named: set[str] = field(default_factory=set)  # sections with any row, even one with errors
+    categories_named: set[tuple[str, str]] = field(default_factory=set)  # (section, category) of rows read or in error
+    sections_in_error: set[str] = field(default_factory=set)  # sections with a row whose category or count is in error
+    counts_filled: bool = True  # False when no row has a count at all (the template sent back unfilled)
 
 
 # --- entry points -----------------------------------------------------------------------------------
@@ -210,10 +218,11 @@ def _validate(data: bytes, result: ValidationResult, issues: _Collector, standar
     parsed = _header_and_rows(table, issues, standard, limits)
     if parsed is None:
         return
-    state = _State()
-    content_known = not any(i.rule == "E103" and i.column in ("section", "category", "count") for i in issues.issues)
-    for row in parsed:
-        _check_row(row, state, issues, standard, reference, content_known)
+    rows, known = parsed
+    content_known = {"section", "category", "count"} <= known
+    state = _State(counts_filled="count" not in known or any(row.count or "count" in row.formulas for row in rows))
+    for row in rows:
+        _check_row(row, state, issues, standard, reference, known)
     _mention_repeats(issues)
     _check_file(state, issues, standard, reference, today, result, content_known)
     result.rows = state.rows
@@ -230,6 +239,13 @@ def _find_header(records: list[list[str]], standard: Standard) -> int | None:
     return non_blank[0]
 
 
+def _headerless(record: list[str], standard: Standard) -> bool:
+    """The record names no columns but reads as a return row in the standard's order (period, then section)."""
+    if len(record) < len(standard.column_names) or sum(1 for cell in record if standard.resolve_column(cell)) >= 3:
+        return False
+    return standard.parse_period(record[1]) is not None and standard.resolve_section(record[2]) is not None
+
+
 def _map_header(header: list[str], issues: _Collector, standard: Standard) -> dict[str, int]:
     """Canonical column -> position; repaired names raise Q203, unknown ones Q211."""
     positions: dict[str, int] = {}
@@ -239,17 +255,33 @@ def _map_header(header: list[str], issues: _Collector, standard: Standard) -> di
             continue
         column = standard.resolve_column(name)
         if column is None:
-            issues.add("Q211", 0, name, name, f"the column '{name}' is not in the standard and was ignored")
+            issues.add("Q211", 0, name, name, f"the column '{_shown(name)}' is not in the standard and was ignored")
         elif column in positions:
             issues.add("Q211", 0, name, name, f"a second column for '{column}' was ignored (the first one is used)")
         else:
             positions[column] = position
             if raw != column:
-                issues.add("Q203", 0, name, raw, f"the header '{raw}' was read as '{column}'", f"Name the column exactly '{column}'.")
+                issues.add("Q203", 0, name, raw, f"the header '{_shown(raw)}' was read as '{column}'", f"Name the column exactly '{column}'.")
     return positions
 
 
-def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, limits: Limits) -> list[_Row] | None:
+def _is_spare_transfer(cells: dict[str, str], formulas: dict[str, FormulaCell], standard: Standard) -> bool:
+    """A template's unused transfer row: a transfer section, no counterparty, and a count of 0 or nothing.
+
+    People type 0 down the whole count column to "complete" the form; such a row reports no transfer,
+    so it is ignored like a blank row rather than rejected for its missing counterparty.
+    """
+    section = standard.resolve_section(cells.get("section", ""))
+    if section is None or standard.sections[section].kind != "transfer":
+        return False
+    if cells.get("category") or "category" in formulas or "count" in formulas:
+        return False
+    count = cells.get("count", "")
+    return count == "" or (_WHOLE.match(count) is not None and int(count) == 0)
+
+
+def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, limits: Limits) -> tuple[list[_Row], set[str]] | None:
+    """The data rows and the columns the header names (rows are still checked for the known columns)."""
     records = table.records
     header_index = _find_header(records, standard)
     if header_index is None:
@@ -259,22 +291,35 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
     if skipped:
         issues.add("Q203", 0, None, None, f"the header was found on line {header_index + 1}; {skipped} line(s) above it were ignored",
                    "Start the file with the header row; remove titles and notes above it.")
-    positions = _map_header(records[header_index], issues, standard)
+    if _headerless(records[header_index], standard):
+        # The first line is already a row of the return: read every line in the standard's column order.
+        issues.add("E103", 0, None, None, "the file has no header row: its first line already holds data",
+                   f"Add the header row {','.join(standard.column_names)} as the first line of the file.")
+        positions = {column: position for position, column in enumerate(standard.column_names)}
+        header_index -= 1
+    else:
+        positions = _map_header(records[header_index], issues, standard)
     for column in standard.column_names:
         if column not in positions:
             aliases = ", ".join(f"'{a}'" for a in standard.columns[standard.column_names.index(column)].aliases[:4])
             issues.add("E103", 0, column, None, f"the required column '{column}' is missing from the header",
                        f"Add a column named '{column}' (also accepted: {aliases}).")
-    # Without section, category and count no row can be understood: only the authority and period
-    # are checked, and E103 says what to add.
-    content_known = all(column in positions for column in ("section", "category", "count"))
+    # A column the header does not name cannot be checked (E103 says what to add), but every column it
+    # does name still is, on every row: a wrong header must not hide the rows' own errors.
+    both_known = "category" in positions and "count" in positions
     rows: list[_Row] = []
     for offset, record in enumerate(records[header_index + 1:], start=1):
+        index = header_index + offset
         cells = {column: (record[p].strip() if p < len(record) else "") for column, p in positions.items()}
-        if not (cells.get("category") or cells.get("count")):
-            if content_known or not any(cell.strip() for cell in record):
-                continue  # a blank row, or one of the template's unused transfer rows
-        rows.append(_Row(offset, cells.get("authority_code", ""), cells.get("period", ""), cells.get("section", ""), cells.get("category", ""), cells.get("count", "")))
+        formulas = {column: table.formulas[(index, p)] for column, p in positions.items() if (index, p) in table.formulas}
+        if not any(cell.strip() for cell in record) and not formulas:
+            continue  # a blank row
+        if both_known and not (cells["category"] or cells["count"] or formulas.keys() & {"category", "count"}):
+            continue  # a row with nothing in it but its labels, such as an unused template row
+        if _is_spare_transfer(cells, formulas, standard):
+            continue
+        rows.append(_Row(offset, cells.get("authority_code", ""), cells.get("period", ""), cells.get("section", ""),
+                         cells.get("category", ""), cells.get("count", ""), formulas))
     if table.truncated or len(rows) > limits.max_rows:
         shown = f"more than {limits.max_rows:,}" if table.truncated else f"{len(rows):,}"
         issues.add("E120", None, None, None, f"the file has {shown} data rows, over the limit of {limits.max_rows:,}")
@@ -282,19 +327,23 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
     if not rows:
         issues.add("E102", None, None, None, "the file has a header but no data rows")
         return None
-    return rows
+    return rows, set(positions)
 
 
-def _check_row(row: _Row, state: _State, issues: _Collector, standard: Standard, reference: Reference, content_known: bool) -> None:
+def _check_row(row: _Row, state: _State, issues: _Collector, standard: Standard, reference: Reference, known: set[str]) -> None:
+    _note_formulas(row, issues)
     _note_authority(row, state, issues, reference)
     _note_period(row, state, issues, standard)
-    if not content_known:
-        return
-    section = _section_of(row, state, issues, standard)
+    section = _section_of(row, state, issues, standard) if "section" in known else None
     if section:
         state.sections_named.add(section)
-    category = _category_of(row, section, issues, standard, reference) if section else None
-    count = _count_of(row, issues)
+    category = _category_of(row, section, issues, standard, reference) if section and "category" in known else None
+    count = _count_of(row, section, state, issues, standard) if "count" in known else None
+    if section and category:
+        state.categories_named.add((section, category))
+    left_out = not row.count and not row.unreadable("count")  # a blank count: Q213 or E106 said so
+    if section and (category is None or (count is None and not left_out)):
+        state.sections_in_error.add(section)  # its sum cannot be checked: the row's own error says why
     if section is None or category is None or count is None:
         return
     state.sections_seen.setdefault(section, row.row)
@@ -324,10 +373,21 @@ def _mention_repeats(issues: _Collector) -> None:
     for index, rows in issues.repeated.items():
         if len(rows) > 1:
             issue = issues.issues[index]
-            issues.issues[index] = replace(issue, message=f"{issue.message} (the same on {_rows_text(rows)})")
+            issues.issues[index] = replace(issue, message=f"{issue.message} (the same on {rows_text(rows)})")
+
+
+def _note_formulas(row: _Row, issues: _Collector) -> None:
+    """E122 for a formula whose result the file does not hold; Q212 when its saved result is used."""
+    for column, formula in row.formulas.items():
+        if formula.saved:
+            issues.add("Q212", row.row, column, formula.formula, "the cell holds a formula; its saved result was read", cell=formula.cell)
+        else:
+            issues.add("E122", row.row, column, formula.formula, "the cell holds a formula with no saved result, so it reads as empty", cell=formula.cell)
 
 
 def _note_authority(row: _Row, state: _State, issues: _Collector, reference: Reference) -> None:
+    if row.unreadable("authority_code"):
+        return
     raw = row.authority
     if not raw:
         state.unknown_authorities.setdefault("", []).append(row.row)
@@ -340,10 +400,12 @@ def _note_authority(row: _Row, state: _State, issues: _Collector, reference: Ref
     state.authorities.setdefault(code, []).append(row.row)
     if how:
         _note_repair(issues, state.seen_repairs, ("authority", raw), "Q209", row.row, "authority_code", raw,
-                     f"the authority code '{raw}' ({how}) was read as {code}")
+                     f"the authority code '{_shown(raw)}' ({how}) was read as {code}")
 
 
 def _note_period(row: _Row, state: _State, issues: _Collector, standard: Standard) -> None:
+    if row.unreadable("period"):
+        return
     raw = row.period
     parsed = standard.parse_period(raw) if raw else None
     if parsed is None:
@@ -359,10 +421,12 @@ def _note_period(row: _Row, state: _State, issues: _Collector, standard: Standar
     state.period_text.setdefault(month, raw)
     if not period_format.canonical:
         _note_repair(issues, state.seen_repairs, ("period", raw), "Q205", row.row, "period", raw,
-                     f"the period '{raw}' (format {period_format.name}) was read as {format_period(month)}")
+                     f"the period '{_shown(raw)}' (format {period_format.name}) was read as {format_period(month)}")
 
 
 def _section_of(row: _Row, state: _State, issues: _Collector, standard: Standard) -> str | None:
+    if row.unreadable("section"):
+        return None
     raw = row.section
     if raw in standard.sections:
         return raw
@@ -372,11 +436,13 @@ def _section_of(row: _Row, state: _State, issues: _Collector, standard: Standard
         return None
     # A section label repeats on every row of its section: one query per distinct label.
     _note_repair(issues, state.seen_repairs, ("section", raw), "Q204", row.row, "section", raw,
-                 f"the section '{raw}' was read as '{section}'")
+                 f"the section '{_shown(raw)}' was read as '{section}'")
     return section
 
 
 def _category_of(row: _Row, section: str, issues: _Collector, standard: Standard, reference: Reference) -> str | None:
+    if row.unreadable("category"):
+        return None
     raw = row.category
     spec = standard.sections[section]
     if spec.kind == "transfer":
@@ -389,7 +455,7 @@ def _category_of(row: _Row, section: str, issues: _Collector, standard: Standard
         what = "the category is empty" if not raw else f"the category is not one of the categories of section '{section}'"
         issues.add("E105", row.row, "category", raw, what, f"Use one of: {codes}.")
         return None
-    issues.add("Q204", row.row, "category", raw, f"the {section} category '{raw}' was read as '{category}'", f"Write the category as '{category}'.")
+    issues.add("Q204", row.row, "category", raw, f"the {section} category '{_shown(raw)}' was read as '{category}'", f"Write the category as '{category}'.")
     return category
 
 
@@ -402,16 +468,27 @@ def _transfer_code(row: _Row, issues: _Collector, reference: Reference) -> str |
         return None
     code, how = resolved
     if how:
-        issues.add("Q209", row.row, "category", raw, f"the counterparty authority '{raw}' ({how}) was read as {code}", f"Write the counterparty as {code}.")
+        issues.add("Q209", row.row, "category", raw, f"the counterparty authority '{_shown(raw)}' ({how}) was read as {code}", f"Write the counterparty as {code}.")
     return code
 
 
-def _count_of(row: _Row, issues: _Collector) -> int | None:
+def _count_of(row: _Row, section: str | None, state: _State, issues: _Collector, standard: Standard) -> int | None:
+    """The whole count, or None. An empty count is an error only on the total row or when no count at
+    all is filled in; elsewhere the row reads as left out (a left-out category counts as 0), query Q213."""
+    if row.unreadable("count"):
+        return None
     raw = row.count
     if _WHOLE.match(raw):
         return int(raw)
-    what = "the count is empty" if not raw else "the count is not a whole number of 0 or more"
-    issues.add("E106", row.row, "count", raw, what)
+    if raw:
+        issues.add("E106", row.row, "count", raw, "the count is not a whole number of 0 or more")
+    elif not state.counts_filled:
+        issues.add("E106", row.row, "count", raw, "the count is empty, as is every count in the file",
+                   "Fill in the count column: a whole number on every row, 0 where there were none.")
+    elif section is not None and standard.sections[section].kind == "total":
+        issues.add("E106", row.row, "count", raw, "the total is empty", "Enter the month's number of concerns (0 for a nil return).")
+    else:
+        issues.add("Q213", row.row, "count", raw, "the count is empty, so the row was read as left out (a left-out category counts as 0)")
     return None
 
 
@@ -431,15 +508,17 @@ def _check_file(state: _State, issues: _Collector, standard: Standard, reference
 def _check_authority(state: _State, issues: _Collector) -> str | None:
     for raw, rows in state.unknown_authorities.items():
         if raw:
-            issues.add("E111", rows[0], "authority_code", raw, f"the authority code is not a known English upper-tier authority ({_rows_text(rows)})")
+            issues.add("E111", rows[0], "authority_code", raw, f"the authority code is not a known English upper-tier authority ({rows_text(rows)})")
         else:
-            issues.add("E111", rows[0], "authority_code", "", f"the authority code is empty ({_rows_text(rows)})")
+            issues.add("E111", rows[0], "authority_code", "", f"the authority code is empty ({rows_text(rows)})")
     distinct = list(state.authorities) + [raw for raw in state.unknown_authorities if raw]
     if len(distinct) > 1:
         first_rows = sorted((rows[0], code) for code, rows in {**state.authorities, **state.unknown_authorities}.items() if code)
         second_row, second = first_rows[1]
+        named = sorted(distinct)
+        listed = ", ".join(str(_shown(code)) for code in named[:SHOWN_ROWS]) + (f" and {len(named) - SHOWN_ROWS} more" if len(named) > SHOWN_ROWS else "")
         issues.add("E109", second_row, "authority_code", second,
-                   f"the file holds {len(distinct)} authorities ({', '.join(sorted(distinct))}); the first row had {first_rows[0][1]}")
+                   f"the file holds {len(distinct)} authorities ({listed}); the first row had {_shown(first_rows[0][1])}")
         return None
     return next(iter(state.authorities), None)
 
@@ -519,7 +598,7 @@ def _check_breakdowns(state: _State, total: int, issues: _Collector, standard: S
             if total > 0 and section not in state.sections_named:
                 issues.add("Q202", None, "section", section, f"the breakdown section '{section}' is missing although the total is {total}")
             continue
-        if section in sums and sums[section] != total:
+        if section in sums and sums[section] != total and section not in state.sections_in_error:
             issues.add("Q201", state.sections_seen[section], "count", str(sums[section]),
                        f"the {section} counts sum to {sums[section]} but the total is {total} (difference {sums[section] - total:+d})")
 
@@ -529,7 +608,7 @@ def _check_practice(state: _State, issues: _Collector, standard: Standard) -> No
         if section == "practice" and row.count not in (0, 1):
             issues.add("E118", row.source_row, "count", str(row.count), f"the practice declaration {category} must be 1 (yes) or 0 (no)")
     for practice in standard.sections_of_kind("practice"):
-        missing = [code for code in practice.category_codes if (practice.code, code) not in state.counts]
+        missing = [code for code in practice.category_codes if (practice.code, code) not in state.categories_named]
         if practice.code in state.sections_named and not any(s == practice.code for s, _ in state.counts):
             continue  # its rows are there but in error, and those errors say so
         if len(missing) == len(practice.category_codes):

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from etl.errors import ReturnFileError, ReturnFileTooLargeError
 from etl.readers import read_csv, read_table, read_xlsx
+from crafted_xlsx import rezipped, understated_xlsx, with_saved_results
 from returns_factory import canonical_rows, return_csv, return_xlsx
 from validation_helpers import check, only_issue
 
@@ -65,10 +66,40 @@ def test_numbers_typed_in_excel_are_read_as_whole_counts_or_rejected():
     assert issue.value == "0.5" and issue.row == len(rows)
 
 
-def test_a_formula_without_a_cached_value_is_an_empty_count():
+def test_a_formula_without_a_saved_result_is_reported_as_such_with_its_cell_and_formula():
     rows = canonical_rows()
     data = return_xlsx(rows=[*rows[:-1], (rows[-1][0], rows[-1][1], "=1+1")])
-    assert only_issue(check(data, "return.xlsx"), "E106").value == ""
+    result = check(data, "return.xlsx")
+    issue = only_issue(result, "E122")
+    assert (issue.row, issue.column, issue.value) == (len(rows), "count", "=1+1")
+    assert f"cell E{len(rows) + 1}" in issue.message and "no saved result" in issue.message
+    assert "save it" in issue.hint and "type the number" in issue.hint
+    assert {i.rule for i in result.issues} == {"E122"}  # not also "the count is empty" or a missing declaration
+
+
+def test_a_formula_with_a_saved_result_is_read_as_that_result_with_a_query():
+    rows = canonical_rows()
+    data = with_saved_results(return_xlsx(rows=[*rows[:-1], (rows[-1][0], rows[-1][1], "=2-1")]), {"2-1": "1"})
+    result = check(data, "return.xlsx")
+    assert only_issue(result, "Q212").value == "=2-1" and result.status == "queried"
+    assert (rows[-1][0], rows[-1][1], 1) in [(r.section, r.category, r.count) for r in result.rows]
+
+
+def test_formula_cells_are_located_where_the_sheet_holds_them_whatever_the_blank_rows_and_columns_before():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "return"
+    sheet["C4"], sheet["D4"] = "authority_code", "count"
+    sheet["C5"], sheet["D5"] = "x", 3
+    sheet["B7"] = "=A1"  # left of every value, in a row of its own: calamine leaves such a cell out
+    sheet["D6"] = "=SUM(D5:D5)"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_xlsx(buffer.getvalue(), max_records=100, max_uncompressed_bytes=BIG)
+    assert table.records[3] == ["", "authority_code", "count"]  # record 3 is Excel row 4; column B is position 0
+    assert table.formulas[(5, 2)].cell == "D6" and table.formulas[(5, 2)].formula == "=SUM(D5:D5)"
+    assert table.formulas[(6, 0)].cell == "B7" and not table.formulas[(6, 0)].saved
+    assert table.records[4] == ["", "x", "3"]
 
 
 def test_a_period_typed_into_excel_as_a_date_is_repaired_not_rejected():
@@ -84,7 +115,7 @@ def test_a_period_typed_into_excel_as_a_date_is_repaired_not_rejected():
     assert only_issue(result, "Q205").value == "2026-09-01" and result.status == "queried"
 
 
-def test_a_zip_bomb_is_refused_before_parsing():
+def test_a_zip_bomb_is_refused_by_its_declared_sizes_before_anything_is_inflated():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
@@ -93,6 +124,32 @@ def test_a_zip_bomb_is_refused_before_parsing():
     assert len(data) < 50_000
     with pytest.raises(ReturnFileTooLargeError):
         read_xlsx(data, max_records=10, max_uncompressed_bytes=1_000_000)
+
+
+def test_a_sheet_that_inflates_past_its_declared_size_is_refused_after_at_most_that_size():
+    data = understated_xlsx(inflated_bytes=50_000_000, declared_bytes=1_000)
+    assert len(data) < 200_000
+    with pytest.raises(ReturnFileError, match=r"sheet1\.xml expands to more than the 1,000 bytes it declares"):
+        read_xlsx(data, max_records=1_000, max_uncompressed_bytes=20_000_000)
+
+
+def test_a_workbook_exactly_at_the_cap_is_read_and_one_byte_over_is_refused():
+    with zipfile.ZipFile(io.BytesIO(return_xlsx())) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    produced = sum(len(content) for content in parts.values())
+    assert read_xlsx(rezipped(parts), max_records=1_000, max_uncompressed_bytes=produced).sheet == "return"
+    with pytest.raises(ReturnFileTooLargeError):
+        read_xlsx(rezipped(parts), max_records=1_000, max_uncompressed_bytes=produced - 1)
+
+
+def test_a_workbook_whose_part_fails_its_checksum_is_refused_as_damaged():
+    data = bytearray(rezipped({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"<worksheet/>"}))
+    crc_at = 14  # the first member's CRC-32 in its local header; the central directory keeps the true one
+    data[crc_at] ^= 0xFF
+    start = data.index(b"PK\x01\x02")
+    data[start + 16] ^= 0xFF
+    with pytest.raises(ReturnFileError, match="damaged"):
+        read_xlsx(bytes(data), max_records=10, max_uncompressed_bytes=BIG)
 
 
 def test_read_table_refuses_legacy_xls():

@@ -49,13 +49,27 @@ def test_json_output_has_the_documented_shape(tmp_path):
     result = runner.invoke(app, ["validate", str(write(tmp_path, "bad.csv", text)), "--json"])
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert set(report) == {"file", "authority_code", "period", "status", "issues"}
+    assert set(report) == {"file", "authority_code", "period", "status", "issues", "summary"}
+    assert report["summary"].startswith("This return would be rejected")
     assert (report["file"], report["authority_code"], report["period"], report["status"]) == ("bad.csv", "E06000001", "2026-11", "rejected")
     assert {"E106", "E113"} <= {issue["rule"] for issue in report["issues"]}
     for issue in report["issues"]:
         assert set(issue) == {"rule", "severity", "row", "column", "value", "message", "hint"}
 
 
-def test_a_missing_file_is_reported_as_rejected_not_a_crash(tmp_path):
-    result = runner.invoke(app, ["validate", str(tmp_path / "missing.csv"), "--json"])
-    assert result.exit_code == 1 and json.loads(result.stdout)["issues"][0]["rule"] == "E101"
+@pytest.mark.parametrize("make", [lambda tmp: tmp / "missing.csv", lambda tmp: tmp], ids=["missing", "folder"])
+def test_a_path_that_is_not_a_file_exits_2_and_says_the_path_is_wrong(tmp_path, make):
+    result = runner.invoke(app, ["validate", str(make(tmp_path))])
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert result.exit_code == 2
+    assert "rejected" not in said.lower() and "save" not in said.lower()
+    assert ("no such file" in said) or ("is a folder, not a return file" in said)
+
+
+def test_the_report_leads_with_one_line_to_act_on_and_groups_rows(tmp_path):
+    rows = [(section, category, "") for section, category, _ in canonical_rows()]
+    result = runner.invoke(app, ["validate", str(write(tmp_path, "blank.csv", return_csv(rows=rows)))])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert said.startswith("REJECTED") and said.index("The counts are not filled in yet") < said.index("File blank.csv")
+    assert said.count("E106 error") == 1 and f"and {len(rows) - 8} more" in said

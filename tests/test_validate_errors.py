@@ -13,6 +13,7 @@ from etl.settings import Limits
 from etl.validate import validate_bytes, validate_file
 from returns_factory import (
     AUTHORITY,
+    HEADER,
     PERIOD,
     add_row,
     canonical_rows,
@@ -93,6 +94,38 @@ def test_a_missing_column_is_e103_and_names_the_column():
     assert_names_location(issue)
 
 
+@pytest.mark.parametrize("missing", ["section", "category", "count"])
+def test_a_wrong_header_still_reports_the_errors_of_the_columns_it_names(missing):
+    rows = set_count(canonical_rows(), "sex", "MALE", "-3")
+    rows = add_row(rows, "concern_typ", "ISLAMIST", 1)
+    header = tuple("mystery" if name == missing else name for name in HEADER)
+    result = check(return_csv(rows=rows, header=header))
+    assert only_issue(result, "E103").column == missing
+    found = {i.rule for i in result.errors}
+    assert ("E104" in found) == (missing != "section")  # the bad section is still found
+    assert ("E106" in found) == (missing != "count")  # and so is the bad count
+    assert not {"E107", "E108"} & found  # but no whole-file check that needs every column
+
+
+def test_a_file_with_no_header_row_is_e103_and_its_rows_are_still_checked():
+    rows = set_count(canonical_rows(), "sex", "MALE", "-3")
+    text = return_csv(rows=rows).split("\n", 1)[1]  # the header line removed
+    result = check(text)
+    issue = only_issue(result, "E103")
+    assert issue.column is None and "no header row" in issue.message
+    assert only_issue(result, "E106").row == row_of(rows, "sex", "MALE")  # rows numbered from the first line
+    assert len(result.rows) == len(rows) - 1
+
+
+def test_long_values_are_cut_in_every_message():
+    long = "X" * 100_000  # the csv module refuses fields over 131,072 characters (E101)
+    rows = add_row(add_row(canonical_rows(), "concern_type", long, 1), long, "ALL", 1)
+    text = return_csv(rows=rows, header=(*HEADER, long)).replace("E06000001,2026-09,total", f"{long},{long},total", 1)
+    result = check(text, limits=Limits(max_file_bytes=10_000_000))
+    assert {"E105", "E104", "E111", "E121", "Q211"} <= {i.rule for i in result.issues}
+    assert all(len(i.message) < 1_000 and len(i.value or "") <= 80 and len(i.column or "") <= 80 for i in result.issues)
+
+
 def test_an_unknown_section_is_e104_on_its_row():
     rows = add_row(canonical_rows(), "weather", "SUNNY", 1)
     issue = only_issue(check(return_csv(rows=rows)), "E104")
@@ -108,13 +141,27 @@ def test_an_unknown_category_is_e105_and_the_hint_lists_the_codes():
     assert_names_location(issue)
 
 
-@pytest.mark.parametrize("bad", ["-3", "2.5", "", "twelve", "1e3", "12345678901"])
+@pytest.mark.parametrize("bad", ["-3", "2.5", "twelve", "1e3", "12345678901", "1 2"])
 def test_a_count_that_is_not_a_whole_number_is_e106(bad):
     rows = canonical_rows()
     rows = set_count(rows, "sex", "MALE", bad)
     issue = only_issue(check(return_csv(rows=rows)), "E106")
     assert (issue.row, issue.column, issue.value) == (row_of(rows, "sex", "MALE"), "count", bad)
     assert_names_location(issue)
+
+
+def test_an_empty_total_is_e106_even_when_the_other_counts_are_filled_in():
+    rows = set_count(canonical_rows(), "total", "ALL", "")
+    issue = only_issue(check(return_csv(rows=rows)), "E106")
+    assert (issue.row, issue.value) == (row_of(rows, "total", "ALL"), "") and "the total is empty" in issue.message
+    assert not issues_of(check(return_csv(rows=rows)), "E107")  # the total row is there, only its count is missing
+
+
+def test_a_file_with_no_count_filled_in_is_e106_on_every_row():
+    rows = [(section, category, "") for section, category, _ in canonical_rows()]
+    result = check(return_csv(rows=rows))
+    assert {i.rule for i in result.errors} == {"E106"} and len(result.errors) == len(rows)
+    assert all("as is every count in the file" in i.message for i in result.errors)
 
 
 def test_a_return_without_total_is_e107():
@@ -196,6 +243,19 @@ def test_a_transfer_to_an_unknown_authority_is_e116():
     issue = only_issue(check(return_csv(rows=rows)), "E116")
     assert (issue.row, issue.column, issue.value) == (len(rows), "category", "E99999999")
     assert_names_location(issue)
+
+
+def test_a_transfer_with_a_count_but_no_counterparty_is_e116():
+    rows = add_row(canonical_rows(), "transfer_in", "", 2)
+    issue = only_issue(check(return_csv(rows=rows)), "E116")
+    assert issue.row == len(rows) and "no counterparty" in issue.message
+
+
+@pytest.mark.parametrize("count", ["0", "", " 0 ", "00"])
+def test_a_spare_transfer_row_with_no_counterparty_and_no_transfer_is_ignored(count):
+    rows = add_row(add_row(canonical_rows(), "transfer_in", "", count), "transfer_out", "", count)
+    result = check(return_csv(rows=rows))
+    assert result.status == "accepted", [i.message for i in result.issues]
 
 
 def test_a_transfer_to_an_authority_that_no_longer_exists_is_e116():

@@ -56,6 +56,22 @@ def test_an_omitted_category_counts_as_zero():
     assert check(return_csv(rows=rows)).status == "accepted", zero_rows
 
 
+def test_a_count_left_blank_reads_as_a_left_out_row_with_query_q213():
+    rows = set_count(canonical_rows(12), "flag", "SHARED_WITH_CT_POLICE", "")
+    result = check(return_csv(rows=rows))
+    issue = only_issue(result, "Q213")
+    assert (issue.column, issue.value) == ("count", "") and "read as left out" in issue.message
+    assert result.status == "queried"
+    assert ("flag", "SHARED_WITH_CT_POLICE") not in {(r.section, r.category) for r in result.rows}
+    assert_names_location(issue)
+
+
+def test_blank_practice_counts_are_q213_not_also_missing_declarations():
+    rows = set_count(canonical_rows(12), "practice", "WRITTEN_RECORDING_POLICY", "")
+    result = check(return_csv(rows=rows))
+    assert {i.rule for i in result.issues} == {"Q213"}
+
+
 @pytest.mark.parametrize(
     "header",
     [

@@ -1,7 +1,9 @@
 """The validation report of one return as Dash components (the Check a return page's picture).
 
-The same content as `oversight validate`: status, authority, period and a table of every issue
-(rule, severity, row, column, value, message, hint). A pure function of the ValidationResult.
+The same content as `oversight validate`: status, the line to act on first, authority, period and a
+table of every finding (rule, severity, rows, column, value, message, hint), where the issues of one
+rule that say the same thing on several rows are one finding (etl.findings). A pure function of the
+ValidationResult.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from dash import html
 
 from dashboard import ids
-from etl.returns import Issue, ValidationResult
+from etl.findings import Finding, group_issues, lead_line
+from etl.returns import ValidationResult
 
 STATUS_TEXT = {
     "accepted": "Accepted: this return meets the standard and would load as it is.",
@@ -26,36 +29,37 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _issue_row(issue: Issue) -> html.Tr:
+def _finding_row(finding: Finding) -> html.Tr:
     return html.Tr(
         [
-            html.Td(html.Code(issue.rule)),
-            html.Td(issue.severity),
-            html.Td("file" if issue.row is None else str(issue.row)),
-            html.Td(issue.column or ""),
-            html.Td(issue.value if issue.value is not None else ""),
-            html.Td(issue.message),
-            html.Td(issue.hint),
+            html.Td(html.Code(finding.rule)),
+            html.Td(finding.severity),
+            html.Td("file" if not finding.rows else finding.where.split(" ", 1)[1]),
+            html.Td(finding.column or ""),
+            html.Td(", ".join(finding.values[:4]) + (" …" if len(finding.values) > 4 else "")),
+            html.Td(finding.message),
+            html.Td(finding.hint),
         ]
     )
 
 
 def issues_table(result: ValidationResult) -> html.Div:
-    """The report's table: rule, severity, row, column, value, message, hint (errors first)."""
-    ordered = sorted(result.issues, key=lambda i: (i.severity != "error", i.row if i.row is not None else -1, i.rule))
+    """The report's table: one row per finding (errors first), as `oversight validate` lists them."""
+    findings = group_issues(result.issues, result.file)
+    errors = sum(1 for f in findings if f.severity == "error")
     head = html.Thead(
-        html.Tr([html.Th(c, scope="col") for c in ("Rule", "Severity", "Row", "Column", "Value", "Message", "How to fix")])
+        html.Tr([html.Th(c, scope="col") for c in ("Rule", "Severity", "Rows", "Column", "Value", "Message", "How to fix")])
     )
     return html.Div(
         html.Table(
             [
                 html.Caption(
-                    f"{_count(len(result.errors), 'error', 'errors')} and "
-                    f"{_count(len(result.queries), 'query', 'queries')} in {result.file}. "
+                    f"{_count(errors, 'error', 'errors')} and "
+                    f"{_count(len(findings) - errors, 'query', 'queries')} in {result.file}. "
                     "Row 0 is the header; row 1 is the first data row."
                 ),
                 head,
-                html.Tbody([_issue_row(issue) for issue in ordered]),
+                html.Tbody([_finding_row(finding) for finding in findings]),
             ],
             className="table table-sm",
             id=ids.CHECK_ISSUES_TABLE,
@@ -83,6 +87,7 @@ def validation_report(result: ValidationResult) -> html.Div:
             id=ids.CHECK_STATUS,
             role="status",
         ),
+        html.P(lead_line(result), className="validation-lead"),
         facts,
     ]
     if result.issues:

@@ -162,11 +162,16 @@ def _rules(standard: Standard) -> list[str]:
         "An **error** rejects the whole return: nothing of it loads. A **query** lets the return load, "
         "but it is flagged and counts against the authority's validity score. Every issue names the file, "
         "the row (row 1 is the first data row; the header is row 0), the column and the value, and says "
-        "how to fix it. All issues in a file are reported, not only the first. Rule ids are stable.",
+        "how to fix it. All issues in a file are reported, not only the first; when a header column "
+        "is missing or wrong, every column the header does name is still checked on every row. "
+        "Rule ids are stable.",
         "",
         "Check a return before sending it: `oversight validate FILE` (add `--json` for a machine-readable "
-        "report; the exit status is 1 when the return would be rejected), or the dashboard's "
-        "'Check a return' page.",
+        "report; the exit status is 1 when the return would be rejected, 2 when FILE is not a file), or the "
+        "dashboard's 'Check a return' page. Both reports open with one line saying what to do first, and "
+        "show the issues of one rule that say the same thing as one finding with its rows listed "
+        "(\"rows 1, 2, 3, 4, 5, 6, 7, 8 and 38 more\"); the `--json` report keeps one issue per row "
+        "and adds that line as `summary`.",
         "",
         "| rule | severity | title | what it checks | how to fix |",
         "|---|---|---|---|---|",
@@ -179,6 +184,11 @@ def _rules(standard: Standard) -> list[str]:
         "Repairs (Q203, Q205, Q206, Q207, Q208, Q209) are reported once per distinct repair in a file, "
         "not once per row. Q202 applies only when the total is above 0: a nil return needs no breakdown. "
         "Q210 is raised when any of the four practice declarations is missing.",
+        "",
+        "In an .xlsx return a formula cell is read as its saved result (query Q212); a formula saved "
+        "without a result (as scripts and some exports write them) is error E122, which shows the "
+        "formula and its cell. The workbook is never unpacked past the size limit, whatever its zip "
+        "headers declare (E119), and a part that holds more than it declares is refused as damaged (E101).",
         "",
     ]
     return lines

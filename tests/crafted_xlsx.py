@@ -1,0 +1,98 @@
+"""Hostile workbooks built byte by byte: a zip whose headers understate what a sheet inflates to.
+
+A real return workbook (openpyxl) is taken apart and written again with a hand-made zip writer, so a
+member's declared uncompressed size can be set to anything. The huge sheet is compressed as a stream,
+so building a 300 MB bomb costs the test a few MB of memory, not 300.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+
+from returns_factory import return_xlsx
+
+SHEET = "xl/worksheets/sheet1.xml"
+_CHUNK = 1 << 20
+
+
+def _deflate(chunks: Iterable[bytes]) -> tuple[bytes, int, int]:
+    """(raw deflate stream, CRC-32, true size) of the concatenated chunks."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    out, crc, size = bytearray(), 0, 0
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+        out += compressor.compress(chunk)
+    out += compressor.flush()
+    return bytes(out), crc, size
+
+
+def write_zip(members: list[tuple[str, Iterable[bytes], int | None]]) -> bytes:
+    """A deflated zip of (name, content chunks, declared size or None for the true size)."""
+    body, directory = bytearray(), bytearray()
+    for name, chunks, declared in members:
+        data, crc, size = _deflate(chunks)
+        usize = size if declared is None else declared
+        encoded = name.encode()
+        offset = len(body)
+        body += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), usize, len(encoded), 0)
+        body += encoded + data
+        directory += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(data), usize,
+                                 len(encoded), 0, 0, 0, 0, 0, offset)
+        directory += encoded
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), len(body), 0)
+    return bytes(body + directory + end)
+
+
+def _sheet_with_long_header(original: bytes, inflated_bytes: int) -> Iterator[bytes]:
+    """The sheet XML with a header cell of `inflated_bytes` letters added to its first row."""
+    cut = original.index(b"</row>")
+    yield original[:cut] + b'<c r="Z1" t="inlineStr"><is><t>'
+    remaining = inflated_bytes
+    block = b"A" * _CHUNK
+    while remaining > 0:
+        yield block[: min(_CHUNK, remaining)]
+        remaining -= _CHUNK
+    yield b"</t></is></c>" + original[cut:]
+
+
+def understated_xlsx(inflated_bytes: int, declared_bytes: int | None = 1_000) -> bytes:
+    """A return workbook whose sheet declares `declared_bytes` but inflates to more than `inflated_bytes`."""
+    with zipfile.ZipFile(io.BytesIO(return_xlsx())) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    members: list[tuple[str, Iterable[bytes], int | None]] = []
+    for name, content in parts.items():
+        if name == SHEET:
+            members.append((name, _sheet_with_long_header(content, inflated_bytes), declared_bytes))
+        else:
+            members.append((name, [content], None))
+    return write_zip(members)
+
+
+def rezipped(parts: dict[str, bytes]) -> bytes:
+    """Parts written back as an honest zip (for workbooks edited at the XML level)."""
+    return write_zip([(name, [content], None) for name, content in parts.items()])
+
+
+def with_saved_results(workbook: bytes, results: dict[str, str]) -> bytes:
+    """The workbook with a saved result written after each formula named in `results` (its text
+    without '='), as Excel or LibreOffice store it; openpyxl itself writes formulas with no result."""
+    import re
+
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+
+    def saved(match: re.Match[bytes]) -> bytes:
+        formula = match.group(1).decode()
+        if formula not in results:
+            return match.group(0)
+        return b"<f>" + match.group(1) + b"</f><v>" + results[formula].encode() + b"</v>"
+
+    for name, content in parts.items():
+        if name.startswith("xl/worksheets/"):
+            parts[name] = re.sub(rb"<f>([^<]*)</f><v\s*/>", saved, content)
+    return rezipped(parts)
