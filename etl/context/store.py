@@ -19,7 +19,7 @@ from typing import Iterable
 import duckdb
 import polars as pl
 
-from ..db import connect
+from ..db import connect, sync_reference
 from ..errors import ContextFileError, DatabaseError, OversightError
 from ..reference import Reference, load_reference
 from ..settings import REFERENCE_DIR, SQL_DIR
@@ -145,6 +145,8 @@ def import_context_files(paths: Iterable[Path | str], db_path: Path | str, publi
     with write_session(db_path, "import-context") as con:
         for item in prepared:
             _store(con, item)
+        # The reference tables the context measures join to (as every load refills them).
+        sync_reference(con, Reference.load(reference_dir) if reference_dir else None)
         sync_priority_areas(con, areas)
     return results
 
