@@ -38,7 +38,7 @@ def context_trend_figure(series: pl.DataFrame, names: dict[str, str], label: str
             connectgaps=False, hovertemplate=names.get(key, key) + " %{x}: %{y:.1f}<extra></extra>",
         ))
     base_layout(figure, height=360)
-    figure.update_yaxes(title_text=f"{label} ({unit})", rangemode="tozero")
+    figure.update_yaxes(title_text=unit[:1].upper() + unit[1:], rangemode="tozero")  # the title above names the measure
     figure.update_xaxes(title_text="Year (DfE reporting year ending 31 March)", type="category")
     return figure
 
@@ -70,12 +70,11 @@ def referral_funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_ra
         if part.is_empty():
             continue
         solid_mask = (pl.col("region_name") == highlight_region) if highlight_region else pl.lit(True)
-        for subset, solid in ((part.filter(~solid_mask), False), (part.filter(solid_mask), True)):
-            if subset.is_empty():
-                continue
+        subsets = [(s, solid) for s, solid in ((part.filter(solid_mask), True), (part.filter(~solid_mask), False)) if s.height]
+        for index, (subset, solid) in enumerate(subsets):
             figure.add_trace(go.Scatter(
                 x=subset["population"].to_list(), y=subset["rate"].to_list(), mode="markers", name=text,
-                legendgroup=flag, showlegend=solid,
+                legendgroup=flag, showlegend=index == 0,  # one legend entry per result, whichever subset has it
                 marker={"color": colour, "symbol": symbol, "size": 10 if solid else 8, "opacity": 1.0 if solid else 0.35,
                         "line": {"color": "white", "width": 0.5}},
                 text=[f"{n}{' (Prevent priority area)' if p else ''}" for n, p in zip(subset["name"], subset["is_priority"])],

@@ -249,7 +249,8 @@ def layout(period: str | None = None, window: str | None = None, measure: str | 
     )
 
 
-state.sync_url(URL_STORE, {"period": ids.REGIONAL_PERIOD, "window": ids.REGIONAL_WINDOW, "measure": ids.REGIONAL_MEASURE, "rate": ids.REGIONAL_FUNNEL_MEASURE, "region": ids.REGIONAL_REGION, "sort": ids.REGIONAL_SORT, "order": ids.REGIONAL_ORDER})
+state.sync_url(URL_STORE, {"period": ids.REGIONAL_PERIOD, "window": ids.REGIONAL_WINDOW, "measure": ids.REGIONAL_MEASURE, "rate": ids.REGIONAL_FUNNEL_MEASURE, "region": ids.REGIONAL_REGION, "sort": ids.REGIONAL_SORT, "order": ids.REGIONAL_ORDER,
+                          "priority": context_panel.REGIONAL_PRIORITY_FILTER})  # issue 11: the priority-area filter in the link
 
 
 # ---- callbacks --------------------------------------------------------------------------------------
