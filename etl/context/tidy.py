@@ -9,7 +9,6 @@ says which. Indicator cells are numbers or the GSS/DfE symbols in `SYMBOLS`, kep
 from __future__ import annotations
 
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,8 +164,11 @@ def _is_value_column(column: pl.Series) -> bool:
 
 def _classify(frame: pl.DataFrame, meta: pl.DataFrame | None, name: str) -> tuple[list[str], list[IndicatorInfo], str, list[str]]:
     """Filters and indicators: from the metadata when given, else inferred; columns it does not list are inferred."""
-    candidates = [c for c in frame.columns if c not in IDENTIFIER_COLUMNS]
     notes: list[str] = []
+    empty = [c for c in frame.columns if c not in IDENTIFIER_COLUMNS and frame[c].null_count() == frame.height]
+    if empty:
+        notes.append(f"empty columns ignored: {', '.join(repr(c) for c in empty)}")
+    candidates = [c for c in frame.columns if c not in IDENTIFIER_COLUMNS and c not in empty]
     declared: dict[str, dict] = {}
     if meta is not None:
         for row in meta.iter_rows(named=True):
@@ -270,7 +272,7 @@ def _long_values(frame: pl.DataFrame, periods: pl.DataFrame, filters: list[str],
             base = base.with_columns(pl.lit(None, dtype=pl.String).alias(column))
     combos = base.select(filters).unique().height if filters else 1
     if filters:
-        filter_json = pl.struct(filters).map_elements(lambda s: json.dumps(s, ensure_ascii=False), return_dtype=pl.String)
+        filter_json = pl.struct(filters).struct.json_encode()  # vectorised: files can have millions of rows
         filter_key = pl.concat_str([pl.lit(f"{f}=") + pl.col(f).fill_null("") for f in filters], separator="; ")
         all_total = pl.all_horizontal([pl.col(f).fill_null("").str.to_lowercase().is_in(list(_TOTAL_VALUES)) for f in filters])
         base = base.with_columns(filter_json.alias("filters"), filter_key.alias("filter_key"),
