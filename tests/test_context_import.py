@@ -215,6 +215,7 @@ def _workforce_rows() -> list[dict[str, str]]:
                 rows.append(row("Local authority", region_code="E12000001", old_la_code="805", new_la_code="E06000001", la_name="Hartlepool"))
                 rows.append(row("Local authority", region_code="E12000008", old_la_code="825", new_la_code="", la_name="Buckinghamshire"))
                 rows.append(row("Local authority", region_code="", old_la_code="", new_la_code="W06000015", la_name="Cardiff"))
+                rows.append(row("Local authority", region_code="E12000001", old_la_code="390", new_la_code="E08000020", la_name="Gateshead"))
                 rows.append(row("Local authority district", lad_code="E07000223", lad_name="Adur"))
     return rows
 
@@ -240,7 +241,9 @@ def test_a_file_of_another_shape_imports_by_its_own_columns(tmp_path: Path, with
     assert summary["periods"] == ["2023/24", "2024/25"]
     assert summary["unmapped_codes"] == ["W06000015 (Cardiff)"]
     assert summary["skipped_levels"] == {"Local authority district": 18}
-    assert summary["authorities"] == 2  # Hartlepool, and Buckinghamshire found by its DfE number alone
+    # Hartlepool; Buckinghamshire found by its DfE number alone; Gateshead's retired code placed by its DfE number.
+    assert summary["authorities"] == 3
+    assert any("E08000020 (Gateshead) -> E08000037" in note for note in summary["notes"])
     # Buckinghamshire's DfE number 825 in 2023/24 is the unitary authority (the county ended in March 2020).
     assert query(db, "select distinct code from context_value where source_code = '825'") == [("E06000060",)]
     # London rolled up from Inner and Outer London for the count, not for the ratio.

@@ -81,10 +81,14 @@ def map_geography(values: pl.DataFrame, reference: Reference, indicators: list[I
     la = kept.filter(pl.col("geographic_level") == "Local authority")
     keys = la.select("new_la_code", "old_la_code", "la_name", "year").unique()
     mapped_rows = []
+    by_number: set[str] = set()
     for gss, dfe, name, year in keys.iter_rows():
         code = canonical.get(gss) if gss else None
-        if code is None and dfe and not gss:
+        if code is None and dfe:
+            # No GSS code, or one the reference does not know (a code retired before 2019): the DfE number.
             code = _from_dfe_code(dfe, year, by_dfe)
+            if code is not None and gss:
+                by_number.add(f"{gss} ({name or dfe}) -> {code}")
         mapped_rows.append((gss, dfe, name, year, code or gss or f"DfE {dfe}", code is not None))
     la_map = pl.DataFrame(mapped_rows, schema={"new_la_code": pl.String, "old_la_code": pl.String, "la_name": pl.String,
                                                "year": pl.Int32, "code": pl.String, "is_mapped": pl.Boolean}, orient="row")
@@ -114,7 +118,8 @@ def map_geography(values: pl.DataFrame, reference: Reference, indicators: list[I
     rollup, note = _london_rollup(combined, indicators)
     if rollup is not None and rollup.height:
         combined = pl.concat([combined, rollup.select(columns)], how="vertical_relaxed")
-    return MappedValues(combined, unmapped, skipped, london_rollup=note)
+    notes = [f"codes the reference does not know, placed by their DfE number: {', '.join(sorted(by_number))}"] if by_number else []
+    return MappedValues(combined, unmapped, skipped, london_rollup=note, notes=notes)
 
 
 def _london_rollup(values: pl.DataFrame, indicators: list[IndicatorInfo]) -> tuple[pl.DataFrame | None, str | None]:

@@ -109,7 +109,7 @@ def prepare(path: Path, publication: str | None = None, reference: Reference | N
     levels = dict(values.group_by("level").agg(pl.col("source_row").n_unique()).sort("level").iter_rows()) if values.height else {}
     symbols = dict(values.drop_nulls("symbol").group_by("symbol").len().sort("symbol").iter_rows()) if values.height else {}
     authorities = values.filter((pl.col("level") == "authority") & pl.col("is_mapped"))["code"].n_unique() if values.height else 0
-    notes = tidy.notes + ([mapped.london_rollup] if mapped.london_rollup else [])
+    notes = tidy.notes + mapped.notes + ([mapped.london_rollup] if mapped.london_rollup else [])
     summary = ContextImport(
         file=path.name, publication=publication or default_publication(path), status="pending",
         indicators=tidy.indicator_names, filters=tidy.filters, rows=tidy.rows_read, values=values.height,
