@@ -262,3 +262,13 @@ def test_a_numeric_column_before_a_text_filter_is_inferred_as_a_filter(tmp_path:
              "country_code": "E92000001", "age": str(age), "group": "All", "children": str(100 + age)} for age in range(3)]
     tidy = read_tidy(write_csv(tmp_path / "ages.csv", rows))
     assert tidy.filters == ["age", "group"] and tidy.indicator_names == ["children"]
+
+
+def test_levels_are_recognised_whatever_their_capitalisation_and_other_levels_are_only_counted(tmp_path: Path) -> None:
+    rows = rows_of(REFERRALS)[:30]
+    for row in rows:
+        row["geographic_level"] = row["geographic_level"].upper()
+    rows.append({**rows[-1], "geographic_level": "School"})
+    [result] = import_context_files([write_csv(tmp_path / "shouting.csv", rows)], tmp_path / "o.duckdb")
+    assert result.levels == {"authority": 18, "england": 1, "region": 9, "subregion": 2}
+    assert result.skipped_levels == {"School": 1}

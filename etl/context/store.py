@@ -110,6 +110,8 @@ def prepare(path: Path, publication: str | None = None, reference: Reference | N
     symbols = dict(values.drop_nulls("symbol").group_by("symbol").len().sort("symbol").iter_rows()) if values.height else {}
     authorities = values.filter((pl.col("level") == "authority") & pl.col("is_mapped"))["code"].n_unique() if values.height else 0
     notes = tidy.notes + mapped.notes + ([mapped.london_rollup] if mapped.london_rollup else [])
+    if not values.height:
+        notes.append("no rows at the National, Regional or Local authority level: only the import is recorded")
     summary = ContextImport(
         file=path.name, publication=publication or default_publication(path), status="pending",
         indicators=tidy.indicator_names, filters=tidy.filters, rows=tidy.rows_read, values=values.height,

@@ -32,6 +32,7 @@ GEOGRAPHY_COLUMNS = frozenset({
     "planning_area_name", "pfa_code", "pfa_name",
 })
 IDENTIFIER_COLUMNS = frozenset(REQUIRED_COLUMNS) | GEOGRAPHY_COLUMNS
+STORED_LEVELS = ("National", "Regional", "Local authority")  # other levels are counted, not stored
 # GSS symbols (current: c, x, z, low; u for low reliability) and the legacy ones still found in older files.
 SYMBOLS: dict[str, str] = {
     "c": "confidential: suppressed to protect individuals",
@@ -110,6 +111,10 @@ def read_tidy(path: Path | str, data: bytes | None = None) -> TidyFile:
         )
     if frame.height == 0:
         raise ContextFileError(f"{path.name} has a header but no data rows: nothing to import")
+    # The levels the project stores, whatever their capitalisation ("Local Authority" in some older files).
+    spelled = {name.lower(): name for name in STORED_LEVELS}
+    frame = frame.with_columns(
+        pl.col("geographic_level").str.to_lowercase().replace_strict(spelled, default=pl.col("geographic_level")))
     meta_path = meta_path_for(path)
     meta = _read_meta(meta_path) if meta_path.is_file() else None
     filters, indicators, source, notes = _classify(frame, meta, path.name)
