@@ -272,3 +272,10 @@ def test_levels_are_recognised_whatever_their_capitalisation_and_other_levels_ar
     [result] = import_context_files([write_csv(tmp_path / "shouting.csv", rows)], tmp_path / "o.duckdb")
     assert result.levels == {"authority": 18, "england": 1, "region": 9, "subregion": 2}
     assert result.skipped_levels == {"School": 1}
+
+
+def test_a_metadata_file_given_with_its_data_file_is_skipped_not_rejected(tmp_path: Path) -> None:
+    code, output = run("import-context", *sorted(str(p) for p in CONTEXT_DIR.glob("referrals*")), "--db", str(tmp_path / "o.duckdb"), "--json")
+    assert code == 0, output
+    assert [(r["file"], r["status"]) for r in json.loads(output)] == [
+        ("referrals-2013-2025.csv", "imported"), ("referrals-2013-2025.meta.csv", "skipped")]

@@ -47,7 +47,7 @@ class ContextImport:
 
     file: str
     publication: str | None
-    status: str  # imported | unchanged | superseded (an older edition, stored as such) | rejected
+    status: str  # imported | unchanged | superseded (an older edition, stored as such) | skipped (a .meta.csv) | rejected
     indicators: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
     rows: int = 0
@@ -78,6 +78,8 @@ class ContextImport:
     def describe(self) -> str:
         if self.status == "rejected":
             return f"{self.file}: rejected. {self.error}"
+        if self.status == "skipped":
+            return f"{self.file}: skipped ({'; '.join(self.notes)})"
         text = (f"{self.file}: {self.status} as '{self.publication}' - {self.rows:,} rows, {self.values:,} values, "
                 f"{self.authorities} authorities, periods {self.periods[0] if self.periods else '-'} to "
                 f"{self.periods[-1] if self.periods else '-'}; indicators ({self.indicator_source}): {', '.join(self.indicators)}")
@@ -129,6 +131,11 @@ def import_context_files(paths: Iterable[Path | str], db_path: Path | str, publi
     results: list[ContextImport] = []
     prepared: list[_Prepared] = []
     for path in (Path(p) for p in paths):
+        data_file = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
+        if path.name.lower().endswith(".meta.csv") and data_file.is_file():  # e.g. a shell glob of a folder
+            results.append(ContextImport(file=path.name, publication=publication, status="skipped",
+                                         notes=[f"a metadata file: it is read beside {data_file.name}"]))
+            continue
         try:
             item = prepare(path, publication)
         except ContextFileError as error:
