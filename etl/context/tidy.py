@@ -136,7 +136,7 @@ def _frame(data: bytes, name: str) -> pl.DataFrame:
         raise ContextFileError(f"{name}: {exc}") from exc
     try:
         frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False, truncate_ragged_lines=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+    except pl.exceptions.PolarsError as exc:
         raise ContextFileError(f"{name} cannot be read as CSV ({str(exc).splitlines()[0]}); save it as CSV UTF-8") from exc
     renamed = {c: c.strip() for c in frame.columns}
     if len(set(renamed.values())) != len(renamed):
