@@ -6,6 +6,8 @@ OVERSIGHT := $(VENV)/bin/oversight
 DB := data/oversight.duckdb
 DEMO_INBOX := data/demo/inbox
 STAMP := $(VENV)/.installed
+# Real published DfE figures (children in need, referrals) imported beside the synthetic returns.
+CONTEXT_FILES := $(filter-out %.meta.csv,$(wildcard data/reference/context/*.csv))
 
 .PHONY: run test bench demo-db serve install browser clean docs
 
@@ -25,6 +27,7 @@ $(DB): | $(STAMP)
 demo-db: $(DB)
 
 run: $(STAMP) $(DB)
+	$(OVERSIGHT) import-context $(CONTEXT_FILES) --db $(DB)
 	$(OVERSIGHT) status --db $(DB)
 	$(OVERSIGHT) serve --db $(DB) --host 127.0.0.1 --port 8050
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 
-BENCHMARKS = ["benchmarks.etl_bench", "benchmarks.ground_truth_eval", "benchmarks.dashboard_bench"]
+BENCHMARKS = ["benchmarks.etl_bench", "benchmarks.ground_truth_eval", "benchmarks.dashboard_bench", "benchmarks.context_bench"]
 
 
 def main() -> None:

@@ -221,5 +221,66 @@ def serve(
         _fail(error)
 
 
+@app.command("import-context")
+def import_context(
+    files: list[Path] = typer.Argument(..., help="DfE tidy CSV files (a sibling NAME.meta.csv is used when present)."),
+    db: Optional[Path] = DbOption,
+    publication: Optional[str] = typer.Option(
+        None, "--publication", help="Name of the publication (default: the file name without its years)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import published DfE "explore education statistics" tidy files as context beside the returns.
+
+    Idempotent by content (the same file again is `unchanged`); a newer edition of the same publication
+    supersedes the older, which is kept. Exit 1 if a file was rejected (the message names what is missing).
+    """
+    from .context import import_context_files
+
+    try:
+        results = import_context_files(files, _db(db), publication=publication)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        dicts = [result.to_dict() for result in results]
+        _print_json(dicts[0] if len(dicts) == 1 else dicts)
+    else:
+        for result in results:
+            (console if result.status == "rejected" else Console()).print(result.describe(), markup=False)
+    raise typer.Exit(code=1 if any(result.status == "rejected" for result in results) else 0)
+
+
+class ReferenceTable(str, Enum):
+    """The reference tables refreshed from published files (population 0-17, statistical neighbours)."""
+
+    population = "population"
+    neighbours = "neighbours"
+
+
+@app.command("import-reference")
+def import_reference(
+    table: ReferenceTable = typer.Argument(..., help="population (children aged 0-17) or neighbours (DfE statistical neighbours)."),
+    file: Path = typer.Argument(..., help="The published file: a DfE tidy CSV of population, or DfE's statistical neighbours CSV."),
+    db: Optional[Path] = DbOption,
+    reference_dir: Optional[Path] = typer.Option(
+        None, "--reference-dir", help="The reference tables folder to update (default data/reference)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Refresh the population or statistical-neighbour reference table from DfE's published file, then rescore.
+
+    The file goes through the same reader as import-context; a new year's file adds that year (rates use the
+    population of each month's year), a new neighbour model replaces the neighbours.
+    """
+    from .context.refresh import refresh_reference
+
+    try:
+        result = refresh_reference(table.value, file, _db(db), reference_dir=reference_dir)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(result)
+    else:
+        Console().print(result["message"], markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

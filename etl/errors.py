@@ -45,3 +45,7 @@ class NotFoundError(OversightError):
 
 class InvalidInputError(OversightError):
     """A value from a user or a request is not allowed (bad code, period, measure...)."""
+
+
+class ContextFileError(OversightError):
+    """A published data file (a DfE tidy CSV, a reference refresh) cannot be imported as it stands."""

@@ -16,6 +16,10 @@ What it derives, and from what:
 - regions.csv, population_0_17.csv, statistical_neighbours.csv (DfE codes joined to GSS codes).
 - geometry/utla.geojson and geometry/features.csv: English upper-tier boundaries decoded from the ONS
   TopoJSON `utla` layer, keyed by canonical GSS code, with the years and months each is valid.
+- context/children-in-need-2013-2025.csv and context/referrals-2013-2025.csv (+ .meta.csv): DfE's
+  children in need and referrals (table C1) tidy files, checked and normalised, still in the tidy
+  format so `oversight import-context` reads them like any published file (real published figures).
+- prevent_priority_areas.csv: the Home Office's 2024-25 Prevent priority areas in England.
 Every check that fails stops the build with a message; nothing is written until all checks pass.
 """
 
@@ -373,6 +377,106 @@ def check_geometry(features: list[dict], authorities: dict[str, AuthorityRow]) -
             check(set(codes) == expected, f"boundaries drawn in {year} differ from authorities valid in {year}-04: {sorted(set(codes) ^ expected)}")
 
 
+# --------------------------------------------------------------------------- context (real published figures)
+
+CONTEXT_FILES = {
+    # source file in dfe/ -> the project's copy in data/reference/context/, with its metadata
+    "children-in-need-2013-2025.csv": {
+        "Anypoint_episodes": ("Episodes of need open at any point in the year", ""),
+        "Anypoint_child": ("Children in need at any point in the year", ""),
+        "Started_episodes": ("Episodes of need starting in the year", ""),
+        "Started_child": ("Children starting an episode of need in the year", ""),
+        "Ended_episodes": ("Episodes of need ending in the year", ""),
+        "Ended_child": ("Children ending an episode of need in the year", ""),
+        "At31_episodes": ("Children in need at 31 March (episodes open)", ""),
+        "awaiting_assessment": ("Awaiting assessment at 31 March", ""),
+    },
+    "referrals-2013-2025.csv": {
+        "referral_count": ("Referrals to children's social care in the year", ""),
+        "rereferral_count": ("Re-referrals within 12 months of a previous referral", ""),
+        "rereferral_percent": ("Re-referrals as a percentage of referrals", "%"),
+        "no_further_action_count": ("Referrals resulting in no further action", ""),
+        "no_further_action_percent": ("Referrals resulting in no further action, percentage", "%"),
+        "not_in_need_count": ("Referrals assessed as not in need", ""),
+        "not_in_need_percent": ("Referrals assessed as not in need, percentage", "%"),
+        "referral_child_count": ("Children referred in the year", ""),
+        "rereferral_child_count": ("Children re-referred within 12 months", ""),
+        "rereferral_child_percent": ("Children re-referred, percentage of children referred", "%"),
+    },
+}
+TIDY_IDENTIFIERS = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+                    "region_name", "old_la_code", "new_la_code", "la_name"]
+LEVEL_ORDER = {"National": 0, "Regional": 1, "Local authority": 2}
+GSS_SYMBOLS = {"c", "x", "z", "u", "low", "k", ":", "~"}
+
+
+def build_context(source: Path, authorities: dict[str, AuthorityRow]) -> tuple[dict[str, str], dict[str, object]]:
+    """The DfE children-in-need and referrals tidy files as the project's own copies (tidy format kept, so
+    `oversight import-context` reads them like any published file), each with a .meta.csv of labels.
+
+    Checked and normalised: identifiers, then filters, then the indicators listed above (an unexpected or
+    missing column stops the build); cells trimmed; every indicator cell a number or a GSS symbol; every
+    local-authority code known to authorities.csv (canonical or alias); rows newest year first, then
+    National, Regional, Local authority, then code.
+    """
+    known = set(authorities) | {alias for a in authorities.values() for alias in a.alias_codes}
+    files: dict[str, str] = {}
+    counts: dict[str, object] = {}
+    for name, indicators in CONTEXT_FILES.items():
+        rows = read_csv(source / "dfe" / name)
+        check(bool(rows), f"{name} has no rows")
+        columns = list(rows[0])
+        filters = [c for c in columns if c not in TIDY_IDENTIFIERS and c not in indicators]
+        check(columns[: len(TIDY_IDENTIFIERS)] == TIDY_IDENTIFIERS, f"{name}: the identifier columns are not {TIDY_IDENTIFIERS}")
+        check(set(columns) == set(TIDY_IDENTIFIERS) | set(filters) | set(indicators),
+              f"{name}: columns {sorted(set(indicators) - set(columns))} are missing")
+        cleaned = []
+        for number, row in enumerate(rows, start=2):
+            row = {key: (value or "").strip() for key, value in row.items()}
+            if row["geographic_level"] == "Local authority":
+                check(row["new_la_code"] in known, f"{name} line {number}: {row['new_la_code']} {row['la_name']} is not a known authority")
+            for indicator in indicators:
+                value = row[indicator]
+                check(value.lower() in GSS_SYMBOLS or _is_number(value), f"{name} line {number}: {indicator} is {value!r}")
+            cleaned.append(row)
+        cleaned.sort(key=lambda r: (-int(r["time_period"]), LEVEL_ORDER.get(r["geographic_level"], 9), r["region_code"], r["new_la_code"]))
+        out_columns = TIDY_IDENTIFIERS + filters + list(indicators)
+        files[f"context/{name}"] = csv_text(cleaned, out_columns)
+        meta = [{"col_name": f, "col_type": "Filter", "label": f.replace("_", " ").capitalize(), "indicator_unit": "", "indicator_dp": ""} for f in filters]
+        meta += [{"col_name": k, "col_type": "Indicator", "label": label, "indicator_unit": unit, "indicator_dp": "1" if unit == "%" else "0"}
+                 for k, (label, unit) in indicators.items()]
+        files[f"context/{name.removesuffix('.csv')}.meta.csv"] = csv_text(meta, ["col_name", "col_type", "label", "indicator_unit", "indicator_dp"])
+        counts[name] = len(cleaned)
+    return files, counts
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def build_priority_areas(source: Path, authorities: dict[str, AuthorityRow]) -> tuple[str, int]:
+    """The Home Office's Prevent priority areas (England only: the project covers English authorities),
+    keyed by canonical GSS code and checked against authorities.csv and its DfE number."""
+    rows = read_csv(source / "homeoffice" / "prevent-priority-areas-2024-25.csv")
+    out = []
+    for row in rows:
+        if row["country"].strip() != "England":
+            continue
+        code = row["new_la_code"].strip()
+        check(code in authorities, f"priority area {row['la_name_as_published']} has code {code}, not a known authority")
+        check(authorities[code].dfe_code == row["old_la_code"].strip(), f"priority area {code}: DfE number {row['old_la_code']} disagrees")
+        out.append({"gss_code": code, "dfe_code": row["old_la_code"].strip(), "name": authorities[code].name,
+                    "name_as_published": row["la_name_as_published"].strip(), "financial_year": row["financial_year"].strip(),
+                    "source_url": row["source_url"].strip()})
+    check(len(out) == len({r["gss_code"] for r in out}) > 0, "the priority areas list is empty or has a duplicate")
+    out.sort(key=lambda r: r["gss_code"])
+    return csv_text(out, ["gss_code", "dfe_code", "name", "name_as_published", "financial_year", "source_url"]), len(out)
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -386,6 +490,7 @@ def csv_text(rows: list[dict[str, object]], fields: list[str]) -> str:
 
 def write(out: Path, files: dict[str, str]) -> None:
     (out / "geometry").mkdir(parents=True, exist_ok=True)
+    (out / "context").mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
 
@@ -400,6 +505,8 @@ def build(source: Path, out: Path) -> dict[str, object]:
     geojson_text = json.dumps(geojson, separators=(",", ":"), ensure_ascii=False)
     check(len(geojson_text.encode()) < MAX_GEOJSON_BYTES, f"utla.geojson is {len(geojson_text)} bytes, over the {MAX_GEOJSON_BYTES} limit")
 
+    context_files, context_rows = build_context(source, authorities)
+    priority_text, priority_count = build_priority_areas(source, authorities)
     authority_rows = [a.as_csv() for a in sorted(authorities.values(), key=lambda a: a.gss_code)]
     write(
         out,
@@ -410,6 +517,8 @@ def build(source: Path, out: Path) -> dict[str, object]:
             "statistical_neighbours.csv": csv_text(neighbours, ["gss_code", "rank", "neighbour_gss_code", "closeness"]),
             "geometry/utla.geojson": geojson_text,
             "geometry/features.csv": csv_text(feature_table, list(feature_table[0])),
+            "prevent_priority_areas.csv": priority_text,
+            **context_files,
         },
     )
     without_population = sorted(a.gss_code for a in authorities.values() if not any(r["gss_code"] == a.gss_code for r in population))
@@ -423,6 +532,8 @@ def build(source: Path, out: Path) -> dict[str, object]:
         "neighbour_gaps": gaps,
         "features": len(geojson["features"]),
         "geojson_bytes": len(geojson_text.encode()),
+        "prevent_priority_areas": priority_count,
+        **{f"context rows {name}": count for name, count in context_rows.items()},
     }
 
 

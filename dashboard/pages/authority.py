@@ -17,6 +17,7 @@ import polars as pl
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import components, database, exports, ids, state
+from dashboard import context_panel  # issue 11: real published context (registers its callback)
 from dashboard.figures import authority as figures
 from dashboard.queries import authority as queries, common
 from etl.errors import OversightError
@@ -364,6 +365,7 @@ def layout(code: str | None = None, period: str | None = None, window: str | Non
                                state.pick(measure, measures, components.default_choice(measures, DEFAULT_MEASURE)),
                                width="col-12 col-md-6 no-print"),
             html.Div(id=ids.AUTHORITY_TREND_SECTION),
+            context_panel.authority_context_block(),  # issue 11: context panel (DfE children in need, referrals)
             html.H2("Returns and validation issues", className="govuk-heading-m"),
             html.Div(id=ids.AUTHORITY_RETURNS_SECTION),
             html.H2("Transfers with other authorities", className="govuk-heading-m"),

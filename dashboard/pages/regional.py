@@ -14,6 +14,7 @@ import polars as pl
 from dash import Input, Output, callback, html
 
 from dashboard import components, database, ids, state
+from dashboard import context_panel  # issue 11: per-1,000-referrals funnel (registers its callback)
 from dashboard.figures import regional as figures
 from dashboard.figures.regional import FUNNEL_FLAGS
 from dashboard.queries import common, regional as queries
@@ -229,6 +230,7 @@ def layout(period: str | None = None, window: str | None = None, measure: str | 
             ),
             state.url_store(URL_STORE),
             html.Div(id=ids.REGIONAL_FUNNEL_SECTION),
+            context_panel.referrals_funnel_block(_other.get("priority")),  # issue 11: concerns per 1,000 referrals, priority areas
             html.H2("Authorities in the region", className="govuk-heading-m"),
             html.Div(
                 [
@@ -247,7 +249,8 @@ def layout(period: str | None = None, window: str | None = None, measure: str | 
     )
 
 
-state.sync_url(URL_STORE, {"period": ids.REGIONAL_PERIOD, "window": ids.REGIONAL_WINDOW, "measure": ids.REGIONAL_MEASURE, "rate": ids.REGIONAL_FUNNEL_MEASURE, "region": ids.REGIONAL_REGION, "sort": ids.REGIONAL_SORT, "order": ids.REGIONAL_ORDER})
+state.sync_url(URL_STORE, {"period": ids.REGIONAL_PERIOD, "window": ids.REGIONAL_WINDOW, "measure": ids.REGIONAL_MEASURE, "rate": ids.REGIONAL_FUNNEL_MEASURE, "region": ids.REGIONAL_REGION, "sort": ids.REGIONAL_SORT, "order": ids.REGIONAL_ORDER,
+                          "priority": context_panel.REGIONAL_PRIORITY_FILTER})  # issue 11: the priority-area filter in the link
 
 
 # ---- callbacks --------------------------------------------------------------------------------------

@@ -1,0 +1,263 @@
+"""Storing tidy files in the database: provenance, idempotency by content, editions that supersede.
+
+Each file is read and checked before the write session opens (a rejected file never reaches the
+database), then every accepted file is stored in its own transaction inside one write session
+(`etl.write_session`): readers see all of the run or none of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import polars as pl
+
+from ..db import connect, sync_reference
+from ..errors import ContextFileError, DatabaseError, OversightError
+from ..reference import Reference, load_reference
+from ..settings import REFERENCE_DIR, SQL_DIR
+from .geography import MappedValues, map_geography
+from .tidy import TidyFile, read_tidy
+
+PRIORITY_AREAS_FILE = "prevent_priority_areas.csv"
+_YEARS_IN_NAME = re.compile(r"([-_ ]?(19|20)\d{2}(\d{2})?)+$")
+
+
+@lru_cache(maxsize=None)
+def _sql(name: str) -> str:
+    return (SQL_DIR / "context" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def default_publication(path: Path) -> str:
+    """The file name without its extension and trailing years: children-in-need-2013-2025.csv -> children-in-need."""
+    stem = path.name.split(".")[0]
+    return _YEARS_IN_NAME.sub("", stem) or stem
+
+
+@dataclass
+class ContextImport:
+    """What happened to one file (the `--json` summary)."""
+
+    file: str
+    publication: str | None
+    status: str  # imported | unchanged | superseded (an older edition, stored as such) | skipped (a .meta.csv) | rejected
+    indicators: list[str] = field(default_factory=list)
+    filters: list[str] = field(default_factory=list)
+    rows: int = 0
+    values: int = 0
+    authorities: int = 0
+    periods: list[str] = field(default_factory=list)
+    unmapped_codes: list[str] = field(default_factory=list)
+    indicator_source: str | None = None
+    levels: dict[str, int] = field(default_factory=dict)
+    skipped_levels: dict[str, int] = field(default_factory=dict)
+    symbols: dict[str, int] = field(default_factory=dict)
+    supersedes: list[str] = field(default_factory=list)
+    sha256: str | None = None
+    import_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file, "publication": self.publication, "indicators": self.indicators, "filters": self.filters,
+            "rows": self.rows, "authorities": self.authorities, "periods": self.periods,
+            "unmapped_codes": self.unmapped_codes, "status": self.status, "indicator_source": self.indicator_source,
+            "values": self.values, "levels": self.levels, "skipped_levels": self.skipped_levels, "symbols": self.symbols,
+            "supersedes": self.supersedes, "sha256": self.sha256, "import_id": self.import_id, "notes": self.notes,
+            "error": self.error,
+        }
+
+    def describe(self) -> str:
+        if self.status == "rejected":
+            return f"{self.file}: rejected. {self.error}"
+        if self.status == "skipped":
+            return f"{self.file}: skipped ({'; '.join(self.notes)})"
+        text = (f"{self.file}: {self.status} as '{self.publication}' - {self.rows:,} rows, {self.values:,} values, "
+                f"{self.authorities} authorities, periods {self.periods[0] if self.periods else '-'} to "
+                f"{self.periods[-1] if self.periods else '-'}; indicators ({self.indicator_source}): {', '.join(self.indicators)}")
+        if self.filters:
+            text += f"; filters: {', '.join(self.filters)}"
+        if self.unmapped_codes:
+            text += f"; codes not in the reference tables (kept, unmapped): {', '.join(self.unmapped_codes)}"
+        if self.skipped_levels:
+            text += "; levels not stored: " + ", ".join(f"{k} ({v} rows)" for k, v in sorted(self.skipped_levels.items()))
+        if self.supersedes:
+            text += f"; supersedes {', '.join(self.supersedes)}"
+        return text
+
+
+@dataclass
+class _Prepared:
+    tidy: TidyFile
+    mapped: MappedValues
+    summary: ContextImport
+
+
+def prepare(path: Path, publication: str | None = None, reference: Reference | None = None) -> _Prepared:
+    """Read, check and map one file; nothing is stored. Raises ContextFileError when it cannot be imported."""
+    tidy = read_tidy(path)
+    mapped = map_geography(tidy.values, reference or load_reference(), tidy.indicators)
+    values = mapped.values
+    periods = (values.select("year", "time_period", "period_label").unique().sort("year", "time_period")["period_label"].to_list()
+               if values.height else [])
+    levels = dict(values.group_by("level").agg(pl.col("source_row").n_unique()).sort("level").iter_rows()) if values.height else {}
+    symbols = dict(values.drop_nulls("symbol").group_by("symbol").len().sort("symbol").iter_rows()) if values.height else {}
+    authorities = values.filter((pl.col("level") == "authority") & pl.col("is_mapped"))["code"].n_unique() if values.height else 0
+    notes = tidy.notes + mapped.notes + ([mapped.london_rollup] if mapped.london_rollup else [])
+    if not values.height:
+        notes.append("no rows at the National, Regional or Local authority level: only the import is recorded")
+    summary = ContextImport(
+        file=path.name, publication=publication or default_publication(path), status="pending",
+        indicators=tidy.indicator_names, filters=tidy.filters, rows=tidy.rows_read, values=values.height,
+        authorities=authorities, periods=periods, unmapped_codes=mapped.unmapped, indicator_source=tidy.indicator_source,
+        levels=levels, skipped_levels=mapped.skipped_levels, symbols=symbols, sha256=tidy.sha256, notes=notes,
+    )
+    return _Prepared(tidy, mapped, summary)
+
+
+def import_context_files(paths: Iterable[Path | str], db_path: Path | str, publication: str | None = None,
+                         reference_dir: Path | None = None) -> list[ContextImport]:
+    """Import tidy files into the database; rejected files are reported, not stored (the others still are)."""
+    from ..write_session import write_session
+
+    results: list[ContextImport] = []
+    prepared: list[_Prepared] = []
+    for path in (Path(p) for p in paths):
+        data_file = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
+        if path.name.lower().endswith(".meta.csv") and data_file.is_file():  # e.g. a shell glob of a folder
+            results.append(ContextImport(file=path.name, publication=publication, status="skipped",
+                                         notes=[f"a metadata file: it is read beside {data_file.name}"]))
+            continue
+        try:
+            item = prepare(path, publication)
+        except ContextFileError as error:
+            results.append(ContextImport(file=path.name, publication=publication, status="rejected", error=str(error)))
+            continue
+        prepared.append(item)
+        results.append(item.summary)
+    if not prepared:
+        return results
+    known = _already_stored(Path(db_path), [p.tidy.sha256 for p in prepared])
+    if all(p.tidy.sha256 in known for p in prepared):  # nothing new: do not rewrite the database
+        for item in prepared:
+            _mark_unchanged(item.summary, known[item.tidy.sha256])
+        return results
+    areas = read_priority_areas(reference_dir)
+    with write_session(db_path, "import-context") as con:
+        for item in prepared:
+            _store(con, item)
+        # The reference tables the context measures join to (as every load refills them).
+        sync_reference(con, Reference.load(reference_dir) if reference_dir else None)
+        sync_priority_areas(con, areas)
+    return results
+
+
+def _already_stored(db_path: Path, digests: list[str]) -> dict[str, tuple]:
+    """sha256 -> the stored import, read from the live file without writing it (empty if no database yet)."""
+    if not db_path.exists():
+        return {}
+    try:
+        con = connect(db_path, read_only=True)
+    except DatabaseError:
+        return {}
+    try:
+        if not con.execute(_sql("import_exists")).fetchone()[0]:
+            return {}
+        found = {}
+        for digest in digests:
+            row = con.execute(_sql("known_import"), {"sha256": digest}).fetchone()
+            if row:
+                found[digest] = row
+        return found
+    finally:
+        con.close()
+
+
+def _mark_unchanged(summary: ContextImport, row: tuple) -> None:
+    import_id, publication, file_name, superseded_by, _summary_json = row
+    summary.status = "unchanged"
+    summary.import_id = import_id
+    summary.publication = publication
+    summary.notes.append(f"already imported as {file_name} (import {import_id})"
+                         + (f"; superseded by import {superseded_by}" if superseded_by else ""))
+
+
+def _edition_key(period: str | None) -> tuple[int, str]:
+    return (int(period[:4]), period) if period and period[:4].isdigit() else (-1, "")
+
+
+def _store(con: duckdb.DuckDBPyConnection, item: _Prepared) -> None:
+    summary = item.summary
+    known = con.execute(_sql("known_import"), {"sha256": item.tidy.sha256}).fetchone()
+    if known:
+        _mark_unchanged(summary, known)
+        return
+    values = item.mapped.values
+    latest = values.sort("year", "time_period")["time_period"][-1] if values.height else None
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    con.execute("begin transaction")
+    try:
+        current = con.execute(_sql("current_editions"), {"publication": summary.publication}).fetchall()
+        newer = [row for row in current if _edition_key(row[2]) > _edition_key(latest)]
+        superseded_by = newer[-1][0] if newer else None
+        summary.status = "superseded" if newer else "imported"
+        if newer:
+            summary.notes.append(f"an older edition than {newer[-1][1]}: stored, but {newer[-1][1]} stays current")
+        else:
+            summary.supersedes = [row[1] for row in current]
+        summary_json = json.dumps(summary.to_dict(), default=str)
+        import_id = con.execute(_sql("insert_import"), {
+            "publication": summary.publication, "file_name": summary.file, "sha256": item.tidy.sha256,
+            "size_bytes": item.tidy.size_bytes, "meta_file_name": item.tidy.meta_path.name if item.tidy.meta_path else None,
+            "meta_sha256": item.tidy.meta_sha256, "imported_at": now, "latest_period": latest,
+            "superseded_by": superseded_by, "indicator_source": item.tidy.indicator_source,
+            "rows_read": item.tidy.rows_read, "values_stored": values.height, "summary_json": summary_json,
+        }).fetchone()[0]
+        summary.import_id = import_id
+        infos = item.tidy.indicators
+        con.execute(_sql("insert_indicators"), {
+            "import_id": import_id, "indicator": [i.name for i in infos], "label": [i.label for i in infos],
+            "unit": [i.unit for i in infos], "decimal_places": [i.decimal_places for i in infos],
+            "source": [i.source for i in infos],
+        })
+        if values.height:
+            con.register("context_incoming", values.to_arrow())
+            try:
+                con.execute(_sql("insert_values"), {"import_id": import_id, "publication": summary.publication})
+            finally:
+                con.unregister("context_incoming")
+        if not newer and current:
+            con.execute(_sql("supersede"), {"import_id": import_id, "now": now, "older": [row[0] for row in current]})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        summary.status = "failed"
+        raise
+
+
+def read_priority_areas(reference_dir: Path | None = None) -> list[dict[str, str]]:
+    """The project's Prevent priority areas table (built by scripts/build_reference.py); [] if absent."""
+    path = Path(reference_dir or REFERENCE_DIR) / PRIORITY_AREAS_FILE
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    needed = {"gss_code", "financial_year", "name", "source_url"}
+    if rows and not needed <= set(rows[0]):
+        raise OversightError(f"{path} lacks columns {', '.join(sorted(needed - set(rows[0])))}: rebuild it with scripts/build_reference.py")
+    return rows
+
+
+def sync_priority_areas(con: duckdb.DuckDBPyConnection, rows: list[dict[str, str]]) -> None:
+    con.execute(_sql("sync_priority_areas"))
+    if rows:
+        con.execute(_sql("insert_priority_areas"), {key: [row[key] for row in rows]
+                                                     for key in ("gss_code", "financial_year", "name", "source_url")})
