@@ -51,13 +51,14 @@ def build_transfers(
 ) -> TransferBook:
     """national_mean: the expected national total of concerns in each period (drives the volume)."""
     book = TransferBook()
+    population: dict[str, int] = {}  # the reference searches for the nearest published year on every call
     last_used: dict[tuple[str, str], int] = {}
     for index, period in enumerate(periods):
         valid = reference.expected_authorities(period)
         if len(valid) < 2:
             continue
         codes = [a.gss_code for a in valid]
-        weights = np.array([reference.population(c, population_year) or 1 for c in codes], dtype=float)
+        weights = np.array([population.setdefault(c, reference.population(c, population_year) or 1) for c in codes], dtype=float)
         weights /= weights.sum()
         region = {a.gss_code: a.region_code for a in valid}
         for _ in range(int(rng.poisson(TRANSFER_SHARE * national_mean[index]))):
@@ -77,7 +78,8 @@ def build_transfers(
                 continue
             last_used[(sender, receiver)] = index
             received_in = period
-            if next_month and index + 1 < len(periods) and reference.valid_in(receiver, periods[index + 1]):
+            # Booked the month after only while both codes still exist (a return may not name an abolished one).
+            if next_month and index + 1 < len(periods) and all(reference.valid_in(c, periods[index + 1]) for c in (sender, receiver)):
                 received_in = periods[index + 1]
             book.add(book.sent, sender, period, receiver, count)
             if receiver in never_record:
