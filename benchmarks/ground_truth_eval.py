@@ -29,9 +29,9 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -46,8 +46,8 @@ RECURRING_MONTHS = 3
 STEP_DROP_WITHIN_MONTHS = 6
 
 
-@dataclass(frozen=True)
-class Detector:
+class Detector(NamedTuple):
+    # A NamedTuple, not a dataclass: tests load this file with importlib without registering a module.
     rule: str  # the plain-language definition, printed with the results
     sql: str  # returns (authority_code, period) of every month with the evidence
     min_months: int = 1  # distinct months of evidence needed
@@ -97,7 +97,7 @@ DETECTORS: dict[str, Detector] = {
     ),
     "nil_return_run": Detector("flag `nil_return_run`: an improbable run of nil returns", _flag("nil_return_run")),
     "step_drop": Detector(
-        f"flag `sudden_change` with measure `drop`; for recall within {STEP_DROP_WITHIN_MONTHS} months of the step",
+        f"flag `sudden_change` with measure `drop`; for recall, in one of the first {STEP_DROP_WITHIN_MONTHS} months of the step",
         _flag("sudden_change", ("drop",)),
         within_months=STEP_DROP_WITHIN_MONTHS,
     ),

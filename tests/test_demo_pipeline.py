@@ -318,3 +318,23 @@ def _late_pairs(db: Path) -> dict[str, list[tuple]]:
     ):
         out.setdefault(code, []).append((received_at, deadline))
     return out
+
+
+def test_the_ground_truth_evaluation_writes_only_untracked_results_unless_asked_to_record(demo_dir: Path, tmp_path: Path) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "ground_truth_eval.py"
+    spec = importlib.util.spec_from_file_location("ground_truth_eval", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tracked = [module.RESULTS / "ground_truth.md", module.RESULTS / "ground_truth.json"]
+    before = [(p.stat().st_mtime_ns, p.read_bytes()) if p.exists() else None for p in tracked]
+    report = module.main(["--db", str(demo_dir / "oversight.duckdb"), "--ground-truth", str(demo_dir / "ground_truth.csv"), "--out", str(tmp_path)])
+    assert [(p.stat().st_mtime_ns, p.read_bytes()) if p.exists() else None for p in tracked] == before
+    text = (tmp_path / "ground_truth.md").read_text(encoding="utf-8")
+    from etl.demo import RECORDING_TYPES
+
+    assert all(f"| {name} |" in text for name in RECORDING_TYPES)
+    assert "overall recall >= 0.95" in text and ("PASS" in text or "FAIL" in text)
+    assert set(report["verdict"]) == {"overall_recall", "every_type_recall", "precision"}
+    assert report["pooled_summary"]["planted"] == sum(1 for _ in {(r["problem_type"], r["authority_code"]) for r in _ground_truth(demo_dir) if r["category"] == "recording"})
