@@ -94,6 +94,7 @@ def statistic(x: np.ndarray, season: np.ndarray, ratio: float, shape: float, set
     level = np.full(x.shape, np.nan)
     span = np.zeros(x.shape, dtype=np.int64)
     w, b = settings.window_months, settings.baseline_months
+    flat = bool(np.all(season == 1.0))
     for t in range(max(settings.min_baseline_returns, from_month), months):
         best = np.full(units, -np.inf)
         best_level = np.full(units, np.nan)
@@ -104,9 +105,16 @@ def statistic(x: np.ndarray, season: np.ndarray, ratio: float, shape: float, set
             with np.errstate(invalid="ignore", divide="ignore"):
                 base = (cx[c] - cx[start]) / (cw[c] - cw[start])
             usable = (returns >= settings.min_baseline_returns) & (base >= settings.min_level)
-            m0 = np.where(usable, base, 1.0)[None, :] * season[c:t + 1, None]
-            steps = np.where(present[c:t + 1], llr(xs[c:t + 1], m0, ratio, shape), 0.0)
-            total = np.where(usable, steps.sum(axis=0), -np.inf)
+            m0 = np.where(usable, base, 1.0)
+            if flat:
+                # llr is linear in x for a fixed mean: sum = A x (sum of x) + B x (months with a return)
+                intercept = llr(np.zeros(1), m0, ratio, shape)
+                slope = llr(np.ones(1), m0, ratio, shape) - intercept
+                total = slope * (cx[t + 1] - cx[c]) + intercept * (cn[t + 1] - cn[c])
+            else:
+                steps = np.where(present[c:t + 1], llr(xs[c:t + 1], m0[None, :] * season[c:t + 1, None], ratio, shape), 0.0)
+                total = steps.sum(axis=0)
+            total = np.where(usable, total, -np.inf)
             better = total > best
             best = np.where(better, total, best)
             best_level = np.where(better, base, best_level)
@@ -126,7 +134,7 @@ def calibrate(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.n
     yearly false-alarm probability.
     """
     rng = np.random.default_rng(settings.seed)
-    levels = np.geomspace(settings.min_level, 100.0, 12)
+    levels = np.geomspace(settings.min_level, 60.0, 10)
     alpha = settings.false_alarms_per_year / settings.authorities
     months = settings.baseline_months + settings.window_months + 12
     season = np.ones(months)
