@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from .db import connect
-from .periods import add_months, format_period
-from .reference import load_reference
-from .settings import SCORING_CONFIG, SQL_DIR
+from .periods import format_period
+from .settings import SQL_DIR
 
 RECENT_RUNS = 5
-DEFAULT_DEADLINE_DAY = 15
 
 
 @dataclass(frozen=True)
@@ -22,7 +19,7 @@ class AuthorityReturn:
 
     code: str
     name: str
-    status: str  # accepted | queried | rejected | missing
+    status: str  # accepted | queried | rejected | missing | not_due (no file yet, deadline not passed)
     received_at: datetime | None = None
     late: bool = False
     rejected_files: int = 0
@@ -67,6 +64,11 @@ class StatusReport:
         return self._with("missing")
 
     @property
+    def not_due(self) -> list[AuthorityReturn]:
+        """Authorities with no file yet whose deadline has not passed."""
+        return self._with("not_due")
+
+    @property
     def late(self) -> list[AuthorityReturn]:
         return [a for a in self.received if a.late]
 
@@ -84,6 +86,7 @@ class StatusReport:
             "received": len(self.received),
             "rejected": len(self.rejected),
             "missing": len(self.missing),
+            "not_due": len(self.not_due),
             "late": len(self.late),
             "missing_authorities": codes(self.missing),
             "rejected_authorities": codes(self.rejected),
@@ -93,7 +96,12 @@ class StatusReport:
 
 
 def database_status(db_path: Path | str) -> StatusReport:
-    """Read the live database (read-only) and describe its latest runs and latest period."""
+    """Read the live database (read-only) and describe its latest runs and latest period.
+
+    Which returns are owed, their deadline and their state come from `return_owed`, which the scoring
+    writes with the [timeliness] settings it scored with: status, the Returns page and the chase list
+    cannot disagree.
+    """
     con = connect(db_path, read_only=True)
     try:
         report = StatusReport(db_path=str(db_path))
@@ -112,34 +120,15 @@ def database_status(db_path: Path | str) -> StatusReport:
 
 
 def _fill_period(report: StatusReport, period: date, rows: list[tuple]) -> None:
-    following = add_months(period, 1)
-    deadline = date(following.year, following.month, deadline_day())
-    by_code = {row[0]: row for row in rows}
-    report.period, report.deadline = period, deadline
-    for authority in load_reference().expected_authorities(period):
-        row = by_code.get(authority.gss_code)
-        if row is None:
-            report.expected.append(AuthorityReturn(authority.gss_code, authority.name, "missing"))
-            continue
-        _, current_status, _, first_received, rejected_files = row
-        if current_status in ("accepted", "queried"):
-            late = first_received is not None and first_received.date() > deadline
+    report.period = period
+    for code, name, state, return_status, deadline, first_received, rejected_files, _ in rows:
+        report.deadline = deadline
+        if return_status in ("accepted", "queried"):
             report.expected.append(
-                AuthorityReturn(authority.gss_code, authority.name, current_status, first_received, late, rejected_files)
+                AuthorityReturn(code, name, return_status, first_received, state == "late", rejected_files)
             )
         else:
-            report.expected.append(
-                AuthorityReturn(authority.gss_code, authority.name, "rejected", rejected_files=rejected_files)
-            )
-
-
-def deadline_day() -> int:
-    """The deadline day of the month after the period, from the scoring configuration (default 15)."""
-    try:
-        config = tomllib.loads(SCORING_CONFIG.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return DEFAULT_DEADLINE_DAY
-    return int(config.get("timeliness", {}).get("deadline_day", DEFAULT_DEADLINE_DAY))
+            report.expected.append(AuthorityReturn(code, name, state, rejected_files=rejected_files))
 
 
 def _jsonable(run: dict) -> dict:

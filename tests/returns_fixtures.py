@@ -60,6 +60,10 @@ def build_returns_db(path: Path) -> Path:
             " ('refresh', '2026-10-21 02:00', '2026-10-21 02:00:03', 3, 1, 1, 1, 3.2, 'completed'),"
             " ('load', '2026-09-21 02:00', '2026-09-21 02:00:01', 1, 1, 0, 0, 1.1, 'completed')"
         )
+        # the scoring writes return_owed (the returns owed, their deadline and state) that the page reads
+        from etl.scoring import rescore
+
+        rescore(con)
     finally:
         con.close()
     return path

@@ -7,6 +7,7 @@ import pytest
 
 from etl.scoring.funnel import (
     FunnelSettings,
+    additive_limits,
     exact_poisson_limits,
     funnel_group,
     overdispersed_limits,
@@ -39,15 +40,25 @@ def test_overdispersed_limits_widen_on_the_square_root_scale() -> None:
     assert lower[0] == pytest.approx(71.058, abs=1e-2) and upper[0] == pytest.approx(133.875, abs=1e-2)
 
 
-def test_overdispersed_units_use_the_widened_limits_and_deflated_z() -> None:
+def test_overdispersed_units_use_the_widened_limits_and_deflated_z_when_multiplicative() -> None:
     z = np.array([-4, -2, -2, 0, 0, 0, 0, 2, 2, 4], dtype=float)
     observed = (z / 2 + 10) ** 2
     # exposure 10,000 each; target = sum(O) / sum(exposure): E_i = 101.2, so phi is recomputed on those
-    result = funnel_group(observed, np.full(10, 10_000.0), FunnelSettings())
+    result = funnel_group(observed, np.full(10, 10_000.0), FunnelSettings(overdispersion="multiplicative"))
     assert result["phi"] > 1.0
     expected_lower = overdispersed_limits(result["expected"], 0.95, result["phi"])[0]
     assert result["lower95"] == pytest.approx(expected_lower / 10_000 * 10_000)
     assert result["z"][0] == pytest.approx(2 * (8 - np.sqrt(101.2)) / np.sqrt(result["phi"]))
+
+
+def test_overdispersed_units_use_additive_random_effects_by_default() -> None:
+    z = np.array([-4, -2, -2, 0, 0, 0, 0, 2, 2, 4], dtype=float)
+    observed = (z / 2 + 10) ** 2
+    result = funnel_group(observed, np.full(10, 10_000.0), FunnelSettings())
+    # every E = 101.2 -> w = 404.8 each: tau2 = (10 phi - 9) / (4048 - 404.8)
+    assert result["tau2"] == pytest.approx((10 * result["phi"] - 9) / (4048 - 404.8))
+    assert result["lower95"] == pytest.approx(additive_limits(result["expected"], 0.95, result["tau2"])[0])
+    assert result["z"][0] == pytest.approx((8 / np.sqrt(101.2) - 1) / np.sqrt(1 / (4 * 101.2) + result["tau2"]))
 
 
 def test_one_outlier_does_not_inflate_phi_and_is_flagged_low() -> None:

@@ -1,5 +1,5 @@
-"""Flags: sudden changes against the trailing median (robust z), runs of nil returns, and the real demo's
-planted problems found with the recall and precision the issue asks for."""
+"""Flags: step changes (count CUSUM), runs of nil returns, and the real demo's planted problems found with
+the recall and precision the issue asks for."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ import pytest
 from etl.periods import add_months, format_period, parse_period
 from scoring_builder import clean_rows, load, query, write_return
 
-START = parse_period("2025-08")
+START = parse_period("2024-04")
 JUMP = "E06000001"    # about 10 a month, then 40
 NOISY = "E06000002"   # single digits, then 5
 NIL_RUN = "E06000003"  # 6 a month, then four nil returns
+STEP = "E06000004"    # about 6 a month for two years, then 1 or 2
+ONE_EMPTY = "E06000005"  # about 4 a month with one empty month
 
 SERIES = {
-    JUMP: [10, 11, 9, 10, 12, 10, 9, 11, 10, 10, 11, 10, 10, 40],
-    NOISY: [1, 0, 2, 1, 1, 0, 1, 2, 1, 0, 1, 1, 1, 5],
-    NIL_RUN: [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0],
+    JUMP: [10] * 16 + [10, 11, 9, 10, 12, 10, 9, 11, 10, 10, 11, 10, 10, 40],
+    NOISY: [1] * 16 + [1, 0, 2, 1, 1, 0, 1, 2, 1, 0, 1, 1, 1, 5],
+    NIL_RUN: [6] * 16 + [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0],
+    STEP: [6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 1, 2, 1, 1, 2, 1],
+    ONE_EMPTY: [4, 3, 5, 4, 4, 3, 5, 4, 4, 3, 5, 4, 4, 3, 5, 4, 4, 3, 5, 4, 4, 3, 5, 4, 0, 4, 3, 5, 4, 4],
 }
 
 
@@ -38,25 +42,43 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return database
 
 
+def flags_of(db: Path, code: str, flag_type: str, measure: str) -> list[tuple]:
+    return query(db, "select strftime(period, '%Y-%m'), value from flag where authority_code = $a and flag_type = $t "
+                     "and measure = $m order by period", {"a": code, "t": flag_type, "m": measure})
+
+
 def flags(db: Path, code: str, flag_type: str) -> list[tuple]:
     return query(db, "select strftime(period, '%Y-%m'), value from flag where authority_code = $a and flag_type = $t "
                      "order by period", {"a": code, "t": flag_type})
 
 
-def test_a_jump_far_from_the_trailing_median_is_a_sudden_change(db: Path) -> None:
-    # trailing 12 months: median 10, MAD 0.5, floored at 0.6745 x sqrt(10) = 2.13;
-    # robust z = 0.6745 x (40 - 10) / 2.13 = 9.5 > 3.5
-    assert flags(db, JUMP, "sudden_change") == [("2026-09", 40.0)]
+def test_a_jump_to_four_times_the_usual_level_is_a_sudden_rise(db: Path) -> None:
+    # baseline 10 a month; rise CUSUM tuned to 3x: llr(40) = 40 ln 3 - (30 - 10) = 23.9 (Poisson) > h
+    rises = query(db, "select strftime(period, '%Y-%m'), value from flag where authority_code = $a and "
+                      "flag_type = 'sudden_change' and measure = 'rise'", {"a": JUMP})
+    assert rises == [("2026-09", 40.0)]
 
 
-def test_single_digit_noise_is_not_a_sudden_change(db: Path) -> None:
-    # median 1, MAD 0 floored at 1.0: robust z = 0.6745 x (5 - 1) / 1 = 2.7 < 3.5
+def test_a_step_drop_to_a_quarter_is_flagged_within_six_months(db: Path) -> None:
+    # two years at about 6, then 1, 2, 1, 1, 2, 1 from 2026-04: each month adds about 3.1 or 1.7 to the
+    # drop CUSUM (m0 = 6, m1 = 1.5), well above h within the six months
+    drops = [p for p, _ in flags_of(db, STEP, "sudden_change", "drop")]
+    assert drops and drops[0] <= "2026-09" and drops[0] >= "2026-04"
+    assert "A sudden drop" in query(db, "select detail from flag where authority_code = $a and flag_type = 'sudden_change'",
+                                    {"a": STEP})[0][0]
+
+
+def test_single_noisy_months_are_not_sudden_changes(db: Path) -> None:
+    # one 5 in an authority with about 1 a month; one empty month in an authority with about 4 a month
     assert flags(db, NOISY, "sudden_change") == []
+    assert flags(db, ONE_EMPTY, "sudden_change") == []
 
 
 def test_an_improbable_run_of_nil_returns_is_flagged_in_every_month_of_it(db: Path) -> None:
-    # mean monthly total 60 / 14 = 4.29; P(4 nil months) = exp(-4.29 x 4) = 3.6e-8 < 1e-5
+    # the rate is judged from the months outside the run: 26 x 6 / 26 = 6 a month; P = exp(-6 x 4) = 3.8e-11
     assert [p for p, _ in flags(db, NIL_RUN, "nil_return_run")] == ["2026-06", "2026-07", "2026-08", "2026-09"]
+    assert "about 6 concerns a month" in query(db, "select detail from flag where authority_code = $a and "
+                                                   "flag_type = 'nil_return_run'", {"a": NIL_RUN})[0][0]
     # quiet single-digit months are not a run: NOISY never has three nil months in a row
     assert flags(db, NOISY, "nil_return_run") == []
 

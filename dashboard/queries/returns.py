@@ -129,13 +129,12 @@ def returns_grid(
     Columns: authority_code, authority_name, region_code, region_name, period, deadline,
     return_status, version, first_received_at, rejected_files, days_late, state.
     An authority appears only for months it was valid in (reorganised authorities stop and start).
+    The months owed, their deadlines and states come from `return_owed`, written by the scoring.
     """
     params = {
         "start": add_months(end, -(months - 1)),
         "end": end,
         "region": region,
-        "deadline_months": deadline_rule()[0],
-        "deadline_day": deadline_rule()[1],
         "today": as_of or today(),
     }
     return _frame(con, "returns_grid", params)

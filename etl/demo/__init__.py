@@ -2,8 +2,8 @@
 into an inbox, with planted recording problems, and the ground truth of those problems beside it.
 
 Every file is named SYNTHETIC_<gss>_<YYYY-MM>[_vN].csv|xlsx, the inbox holds SYNTHETIC_DATA.txt, and
-XLSX files carry a sheet `about` saying the data are synthetic. ground_truth.csv (and .md) go in the
-inbox's parent folder, so a refresh of the inbox never sees them. The same seed writes byte-identical
+XLSX files carry a sheet `about` saying the data are synthetic. ground_truth.csv (and .md) and
+clean_noise.csv go in the inbox's parent folder, so a refresh of the inbox never sees them. The same seed writes byte-identical
 files with identical modification times (the "received" moments).
 """
 
@@ -26,19 +26,25 @@ from ..settings import today
 from . import model
 from .formats import Row, canonical_csv, variant_csv, xlsx_return
 from .plan import (
+    FILE_EVENT_TYPES,
     GROUND_TRUTH_COLUMNS,
+    NOISE_COLUMNS,
     PROBLEM_TYPES,
+    RECORDING_TYPES,
     SECTIONS_AT_RISK,
     Plan,
     Rejection,
     choose_plan,
     file_name,
     ground_truth_rows,
+    noise_rows,
 )
 from .transfers import TransferBook, build_transfers
 from .vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["DemoSummary", "generate_demo", "PROBLEM_TYPES", "GROUND_TRUTH_COLUMNS"]
+__all__ = [
+    "DemoSummary", "generate_demo", "PROBLEM_TYPES", "RECORDING_TYPES", "FILE_EVENT_TYPES", "GROUND_TRUTH_COLUMNS", "NOISE_COLUMNS",
+]
 
 XLSX_SHARE = 0.03
 DEADLINE_DAY = 15
@@ -55,9 +61,13 @@ Do not use these numbers for any analysis, publication or decision about any aut
 GROUND_TRUTH_MD = """# Ground truth of the synthetic demo (SYNTHETIC DEMONSTRATION DATA)
 
 `ground_truth.csv` lists the recording problems that `oversight demo` planted on purpose (seed {seed},
-periods {start} to {end}), so the scoring can be measured against a known answer: recall and
-precision per problem type. Every authority not listed records cleanly (small NOT_RECORDED shares,
-breakdowns that add up, returns on time), apart from chance variation.
+periods {start} to {end}), so the scoring can be measured against a known answer: recall per problem
+type and precision over clean authorities (`python -m benchmarks.ground_truth_eval`). Every authority
+not listed is clean: its counts come from the same model (negative-binomial around population-driven
+rates, regional differences, seasonality, a slow drift of its level), its breakdowns add up, its
+NOT_RECORDED shares are small and its returns arrive on time, apart from the ordinary noise listed in
+`clean_noise.csv` (one missing month, one late return, one small mismatch) that a fair scoring must not
+treat as a recording problem.
 
 | column | meaning |
 |---|---|
@@ -65,20 +75,32 @@ breakdowns that add up, returns on time), apart from chance variation.
 | `authority_code` | GSS code of the authority carrying the problem (for `rejected_files`, the code in the rejected file) |
 | `period_from`, `period_to` | first and last period (YYYY-MM) the problem affects; equal for one-month events |
 | `detail` | what exactly was planted |
+| `category` | `recording` (a recording problem the scoring must find) or `file_event` (a file the loader must handle) |
+| `size_band` | `small`, `medium` or `large`: the tertile of the authority's usual monthly level among the authorities that can be planted |
+| `usual_per_month` | the authority's usual monthly level in the model, before the problem (no season or trend) |
+| `false_declaration` | `yes` when the authority declares the practice its data contradict, `no` when it declares it honestly absent; empty for other types |
 
-| problem_type | what was planted | one row per |
-|---|---|---|
-| `under_recording` | every month, about 35-42% of the expected concerns recorded (the 12-month funnel should flag it low at 99.8%) | authority |
-| `breakdowns_not_recorded` | for a long stretch, most concerns NOT_RECORDED in concern_type, sex, referral_source and action (age_band still recorded) | authority |
-| `sections_missing` | for a stretch, one or two breakdown sections omitted from the return | authority |
-| `totals_not_adding_up` | for a stretch, one breakdown section sums to more than `total` | authority |
-| `missing_months` | no return at all for the month | authority and month |
-| `late_submissions` | every return received well after the 15th of the following month | authority |
-| `resubmissions` | a `_v2` file, received later, corrects the counts of an accepted earlier return | authority and month |
-| `alias_labels` | every return written in a council variant (header aliases, labels in words, period formats, BOM, CRLF, Windows-1252): accepted with queries, never rejected | authority |
-| `transfer_disagreement` | A's `transfer_out` to B differs from B's `transfer_in` from A in most months; both sides are listed | authority (each side) |
-| `rejected_files` | a file that must be rejected (the detail names the error); a corrected `_v2` file follows, except for the retired Cumbria code | file |
-| `nil_return_run` | a run of months with total 0 in an authority that normally records several a month | authority |
+| problem_type | category | what was planted | one row per |
+|---|---|---|---|
+| `under_recording` | recording | every month, 30-45% of the expected concerns recorded | authority |
+| `breakdowns_not_recorded` | recording | for a long stretch, 50-85% NOT_RECORDED in concern_type, sex, referral_source and action (age_band still recorded) | authority |
+| `totals_not_adding_up` | recording | for a stretch, one breakdown section sums to more than `total` every month | authority |
+| `late_submissions` | recording | 60-100% of the returns arrive 5-45 days after the deadline (15th of the following month) | authority |
+| `missing_months` | recording | no return at all for 3-6 months (never the last two months) | authority and month |
+| `nil_return_run` | recording | a run of nil returns long enough that about a dozen concerns would usually have been recorded (4-12 months) | authority |
+| `step_drop` | recording | from a month to the end, 20-30% of the usual level (authorities whose usual level is at least 3 a month) | authority |
+| `coding_drift` | recording | concern types move over 3-8 months into OTHER / MIXED_UNCLEAR_UNSTABLE (75-92% of concerns); `false_declaration` yes: keeps declaring USES_NATIONAL_CATEGORIES=1 | authority |
+| `family_flag_unused` | recording | FAMILY_MEMBER_KNOWN_TO_PREVENT is 0 in every return; `false_declaration` yes: declares SYSTEM_FLAGS_FAMILY_MEMBERS=1 | authority |
+| `transfers_not_recorded` | recording | never books a transfer_in, although honest senders book transfer_out to it | authority |
+| `resubmissions` | file_event | a `_v2` file, received later, corrects the counts of an accepted earlier return | authority and month |
+| `alias_labels` | file_event | every return written in a council variant (header aliases, labels in words, period formats, BOM, CRLF, Windows-1252): accepted with queries, never rejected | authority |
+| `rejected_files` | file_event | a file that must be rejected (the detail names the error); a corrected `_v2` file follows, except for the retired Cumbria code | file |
+
+Honest transfers: about 6% of concerns lead to a record being sent to another authority (70% within
+the region); the receiver books it in the same month or (30%) the next.
+
+`clean_noise.csv` (`noise,authority_code,period,detail`): the ordinary noise given to 15-20% of the
+clean authorities; those authorities are clean in the ground truth.
 
 Files not yet received: a return whose received moment falls after the day the demo was generated
 is not written (the latest month may be partly missing, as in a real collection before its deadline).
@@ -102,6 +124,7 @@ class DemoSummary:
     honest_transfers: int = 0
     problems: dict[str, int] = field(default_factory=dict)
     planted_authorities: dict[str, list[str]] = field(default_factory=dict)
+    clean_noise_authorities: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -120,6 +143,7 @@ class DemoSummary:
             "honest_transfers": self.honest_transfers,
             "ground_truth_rows": self.problems,
             "planted_authorities": self.planted_authorities,
+            "clean_noise_authorities": self.clean_noise_authorities,
             "seconds": round(self.seconds, 2),
         }
 
@@ -133,6 +157,7 @@ class DemoSummary:
         for name in PROBLEM_TYPES:
             codes = self.planted_authorities.get(name, [])
             lines.append(f"  {name}: {self.problems.get(name, 0)} rows, authorities {', '.join(codes) or '-'}")
+        lines.append(f"Clean authorities with ordinary noise (clean_noise.csv): {self.clean_noise_authorities}.")
         return "\n".join(lines)
 
 
@@ -157,17 +182,25 @@ class _Generator:
         self.reference = reference
         self.vocabulary = vocabulary
         self.periods = periods
+        self.index = {period: i for i, period in enumerate(periods)}
+        self._population: dict[tuple[str, int], int] = {}
         # Independent streams, so a change in one part (the plan, the timing) leaves the others' draws alone.
         self.profiles = model.build_profiles(reference, np.random.default_rng([seed, 1]), periods)
-        self.plan: Plan = choose_plan(reference, periods, np.random.default_rng([seed, 2]))
-        clean = {code for code in reference.authorities if code not in self.plan.planted_codes()}
+        year = periods[-1].year
+        usual = {code: model.usual_level(self.population(code, year), profile) for code, profile in self.profiles.items()}
+        self.plan: Plan = choose_plan(reference, periods, usual, np.random.default_rng([seed, 2]))
+        national = [
+            sum(model.expected_total(self.population(a.gss_code, p.year), self.profiles[a.gss_code], p, i)
+                for a in reference.expected_authorities(p))
+            for i, p in enumerate(periods)
+        ]
         self.transfers: TransferBook = build_transfers(
-            reference, periods, clean, self.plan.transfer_disagreement, periods[-1].year, np.random.default_rng([seed, 3])
+            reference, periods, national, set(self.plan.transfers_not_recorded), year, np.random.default_rng([seed, 3])
         )
+        self.plan.unrecorded_receipts = dict(self.transfers.unrecorded)
         self.counts_rng = np.random.default_rng([seed, 4])
         self.timing_rng = np.random.default_rng([seed, 5])
         self.format_rng = np.random.default_rng([seed, 6])
-        self._population: dict[tuple[str, int], int] = {}
 
     # --- content ---------------------------------------------------------------------------------
     def population(self, code: str, year: int) -> int:
@@ -181,34 +214,45 @@ class _Generator:
         profile = self.profiles[code]
         plan = self.plan
         rng = self.counts_rng
-        mean = model.expected_total(self.population(code, period.year), profile, period) * plan.under_recording.get(code, 1.0)
-        total = int(rng.poisson(mean))
+        mean = model.expected_total(self.population(code, period.year), profile, period, self.index[period])
+        mean *= plan.under_recording.get(code, 1.0)
+        if code in plan.step_drop and plan.step_drop[code][0].covers(period):
+            mean *= plan.step_drop[code][1]
+        total = model.draw_total(rng, mean)
         if code in plan.nil_return_run and plan.nil_return_run[code].covers(period):
             total = 0
         rows: list[Row] = [("total", "ALL", total)]
-        omitted: tuple[str, ...] = ()
-        if code in plan.sections_missing and plan.sections_missing[code][0].covers(period):
-            omitted = plan.sections_missing[code][1]
         unrecorded = None
         if code in plan.breakdowns_not_recorded and plan.breakdowns_not_recorded[code][0].covers(period):
             unrecorded = plan.breakdowns_not_recorded[code][1]
         inflated = None
         if code in plan.totals_not_adding_up and plan.totals_not_adding_up[code][0].covers(period):
             inflated = plan.totals_not_adding_up[code][1]
-        for section, shares in model.BREAKDOWN_SHARES.items():
+        mismatch = plan.noise_in(code, period, "small_mismatch")
+        for section in model.BREAKDOWN_SHARES:
             shares = profile.shares[section]
             if section == "concern_type":
-                shares = self._concern_shares(shares, period)
+                shares = self._concern_shares(code, shares, period)
+            elif section == "referral_source":
+                shares = model.seasonal_shares(shares, period.month)[1]
             not_recorded = unrecorded if unrecorded is not None and section in SECTIONS_AT_RISK else profile.not_recorded_share
             counts = model.split(rng, total, shares, not_recorded)
             if section == inflated:
                 # Concerns with two ideologies counted under both: the section sums above total.
                 key = list(shares)[int(rng.integers(0, len(shares)))]
                 counts[key] += 1 + int(rng.poisson(1.0))
-            if section not in omitted:
-                rows.extend((section, category, counts.get(category, 0)) for category in self.vocabulary.categories[section])
+            if mismatch is not None and section == mismatch.section:
+                key = list(shares)[int(rng.integers(0, len(shares)))]
+                counts[key] += 1
+            rows.extend((section, category, counts.get(category, 0)) for category in self.vocabulary.categories[section])
         practice = model.practice_in(profile, period)
-        flags = model.draw_flags(rng, total, practice)
+        flag_shares = profile.flag_shares
+        if code in plan.family_flag_unused:
+            flag_shares = {**flag_shares, "FAMILY_MEMBER_KNOWN_TO_PREVENT": 0.0}
+            practice["SYSTEM_FLAGS_FAMILY_MEMBERS"] = int(plan.family_flag_unused[code])
+        if code in plan.coding_drift:
+            practice["USES_NATIONAL_CATEGORIES"] = int(plan.coding_drift[code].false_declaration)
+        flags = model.draw_flags(rng, total, flag_shares)
         rows.extend(("flag", category, flags[category]) for category in self.vocabulary.categories["flag"])
         for section, book in (("transfer_in", self.transfers.received), ("transfer_out", self.transfers.sent)):
             for counterparty, count in sorted(book.get((code, period), {}).items()):
@@ -216,7 +260,7 @@ class _Generator:
         rows.extend(("practice", category, practice[category]) for category in self.vocabulary.categories["practice"])
         return rows
 
-    def _concern_shares(self, shares: dict[str, float], period: date) -> dict[str, float]:
+    def _concern_shares(self, code: str, shares: dict[str, float], period: date) -> dict[str, float]:
         target = model.islamist_share(period, self.periods[0], self.periods[-1])
         others = {k: v for k, v in shares.items() if k != "ISLAMIST"}
         scale = (1 - target) / sum(others.values())
@@ -224,6 +268,16 @@ class _Generator:
         lean = shares["ISLAMIST"] / model.CONCERN_TYPE_SHARES["ISLAMIST"]
         adjusted = {k: v * scale for k, v in others.items()}
         adjusted["ISLAMIST"] = target * lean
+        drift = self.plan.coding_drift.get(code)
+        if drift is not None and drift.stretch.covers(period):
+            # Coding drift: concerns move into OTHER / MIXED_UNCLEAR_UNSTABLE over the ramp months.
+            done = min(1.0, (self.index[period] - self.index[drift.stretch.first] + 1) / drift.ramp_months)
+            total = sum(adjusted.values())
+            uncoded = sum(adjusted[k] for k in model.UNCODED_TYPES) / total
+            wanted = uncoded + (drift.uncoded_share - uncoded) * done
+            coded_scale = (1 - wanted) / (1 - uncoded)
+            uncoded_scale = wanted / uncoded
+            adjusted = {k: v / total * (uncoded_scale if k in model.UNCODED_TYPES else coded_scale) for k, v in adjusted.items()}
         return adjusted
 
     # --- timing ----------------------------------------------------------------------------------
@@ -248,11 +302,13 @@ class _Generator:
     def files_for(self, code: str, period: date) -> list[_File]:
         plan = self.plan
         rows = self.build_rows(code, period)
-        if period in plan.missing_months.get(code, ()):
+        if period in plan.missing_months.get(code, ()) or plan.noise_in(code, period, "missing_month"):
             return []
         as_xlsx = code not in plan.alias_labels and self.format_rng.random() < XLSX_SHARE
         files: list[_File] = []
         rejection = plan.rejection_for(code, period)
+        late = plan.late_submissions.get(code)
+        late_noise = plan.noise_in(code, period, "late_return")
         if rejection is not None:
             first = self.received(period, 1, 6)
             files.append(_File(file_name(code, period), canonical_csv(code, period, _spoil(rows, rejection, code)), first))
@@ -262,9 +318,10 @@ class _Generator:
             draft = _draft(rows, self.counts_rng)
             files.append(self._file(code, period, draft, 1, as_xlsx, first))
             files.append(self._file(code, period, rows, 2, as_xlsx, self.received(period, first.day + 2, DEADLINE_DAY - 1)))
-        elif code in plan.late_submissions:
-            low, high = plan.late_submissions[code]
-            files.append(self._file(code, period, rows, 1, as_xlsx, self.late(period, low, high)))
+        elif late is not None and self.timing_rng.random() < late.share:
+            files.append(self._file(code, period, rows, 1, as_xlsx, self.late(period, late.low, late.high)))
+        elif late_noise is not None:
+            files.append(self._file(code, period, rows, 1, as_xlsx, self.late(period, late_noise.days_late, late_noise.days_late)))
         else:
             files.append(self._file(code, period, rows, 1, as_xlsx, self.received(period)))
         for retired in plan.rejected_files:
@@ -332,13 +389,18 @@ def _draft(rows: list[Row], rng: np.random.Generator) -> list[Row]:
     return draft
 
 
-def _write_ground_truth(folder: Path, rows: list[dict[str, str]], seed: int, start: str, end: str) -> Path:
+def _csv_bytes(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=GROUND_TRUTH_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _write_ground_truth(folder: Path, rows: list[dict[str, str]], noise: list[dict[str, str]], seed: int, start: str, end: str) -> Path:
     path = folder / "ground_truth.csv"
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    path.write_bytes(_csv_bytes(GROUND_TRUTH_COLUMNS, rows))
+    (folder / "clean_noise.csv").write_bytes(_csv_bytes(NOISE_COLUMNS, noise))
     (folder / "ground_truth.md").write_bytes(GROUND_TRUTH_MD.format(seed=seed, start=start, end=end).encode("utf-8"))
     return path
 
@@ -387,7 +449,9 @@ def generate_demo(out: Path, seed: int = 20261129, start: str = "2021-04", end: 
                     summary.csv_files += 1
     (inbox / "SYNTHETIC_DATA.txt").write_bytes(SYNTHETIC_NOTICE.format(seed=seed, start=start, end=end).encode("utf-8"))
     truth = ground_truth_rows(generator.plan, periods)
-    _write_ground_truth(inbox.parent, truth, seed, start, end)
+    noise = noise_rows(generator.plan)
+    _write_ground_truth(inbox.parent, truth, noise, seed, start, end)
+    summary.clean_noise_authorities = len(generator.plan.noise)
     for row in truth:
         summary.problems[row["problem_type"]] = summary.problems.get(row["problem_type"], 0) + 1
         codes = summary.planted_authorities.setdefault(row["problem_type"], [])

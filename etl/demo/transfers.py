@@ -1,7 +1,10 @@
 """Transfers of concern records between authorities when families move, for the synthetic demo.
 
-Honest pairs reconcile: A's transfer_out to B in a month equals B's transfer_in from A in that month or
-the next. Planted pairs (ground truth `transfer_disagreement`) disagree persistently.
+About TRANSFER_SHARE of concerns lead to a record being sent to another authority (mostly in the same
+region). The sender books transfer_out in the month it sends; the receiver books transfer_in in the
+same month or, for about NEXT_MONTH_SHARE of them, the month after. Receivers planted as
+`transfers_not_recorded` never book a receipt (their senders are honest), so each such record is
+lost on the receiving side.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ import numpy as np
 
 from ..reference import Reference
 
-HONEST_TRANSFERS_PER_MONTH = 5.0
-SAME_REGION_SHARE = 0.8
+# Records sent to another authority per concern recorded nationally (about 45 a month).
+TRANSFER_SHARE = 0.06
+SAME_REGION_SHARE = 0.7
 NEXT_MONTH_SHARE = 0.3
 # The same pair is not used again within this many months, so each transfer matches unambiguously.
 PAIR_COOLDOWN_MONTHS = 3
-DISAGREEING_MONTH_SHARE = 0.75
 
 
 @dataclass
@@ -29,6 +32,8 @@ class TransferBook:
     sent: dict[tuple[str, date], dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     received: dict[tuple[str, date], dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     honest_events: int = 0
+    # Records sent to a receiver that never books them: receiver -> count.
+    unrecorded: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, book: dict, code: str, period: date, counterparty: str, count: int) -> None:
         if count > 0:
@@ -39,44 +44,47 @@ class TransferBook:
 def build_transfers(
     reference: Reference,
     periods: list[date],
-    clean_codes: set[str],
-    disagreeing_pairs: list[tuple[str, str]],
+    national_mean: list[float],
+    never_record: set[str],
     population_year: int,
     rng: np.random.Generator,
 ) -> TransferBook:
+    """national_mean: the expected national total of concerns in each period (drives the volume)."""
     book = TransferBook()
+    population: dict[str, int] = {}  # the reference searches for the nearest published year on every call
     last_used: dict[tuple[str, str], int] = {}
     for index, period in enumerate(periods):
-        valid = [a for a in reference.expected_authorities(period) if a.gss_code in clean_codes]
+        valid = reference.expected_authorities(period)
         if len(valid) < 2:
             continue
         codes = [a.gss_code for a in valid]
-        weights = np.array([reference.population(c, population_year) or 1 for c in codes], dtype=float)
+        weights = np.array([population.setdefault(c, reference.population(c, population_year) or 1) for c in codes], dtype=float)
         weights /= weights.sum()
         region = {a.gss_code: a.region_code for a in valid}
-        for _ in range(int(rng.poisson(HONEST_TRANSFERS_PER_MONTH))):
-            sender = codes[int(rng.choice(len(codes), p=weights))]
-            same_region = [c for c in codes if c != sender and region[c] == region[sender]]
-            pool = same_region if same_region and rng.random() < SAME_REGION_SHARE else [c for c in codes if c != sender]
-            receiver = pool[int(rng.integers(0, len(pool)))]
+        for _ in range(int(rng.poisson(TRANSFER_SHARE * national_mean[index]))):
+            s = int(rng.choice(len(codes), p=weights))
+            sender = codes[s]
+            if rng.random() < SAME_REGION_SHARE:
+                pool = [i for i, c in enumerate(codes) if c != sender and region[c] == region[sender]]
+            else:
+                pool = [i for i, c in enumerate(codes) if c != sender]
+            if not pool:
+                continue
+            pool_weights = weights[pool] / weights[pool].sum()
+            receiver = codes[pool[int(rng.choice(len(pool), p=pool_weights))]]
+            count = 1 + int(rng.random() < 0.15)  # now and then siblings: two records
+            next_month = rng.random() < NEXT_MONTH_SHARE
             if index - last_used.get((sender, receiver), -99) < PAIR_COOLDOWN_MONTHS:
                 continue
             last_used[(sender, receiver)] = index
-            count = 1 + int(rng.random() < 0.15)
             received_in = period
-            if index + 1 < len(periods) and rng.random() < NEXT_MONTH_SHARE:
-                following = periods[index + 1]
-                if reference.valid_in(receiver, following):
-                    received_in = following
+            # Booked the month after only while both codes still exist (a return may not name an abolished one).
+            if next_month and index + 1 < len(periods) and all(reference.valid_in(c, periods[index + 1]) for c in (sender, receiver)):
+                received_in = periods[index + 1]
             book.add(book.sent, sender, period, receiver, count)
-            book.add(book.received, receiver, received_in, sender, count)
+            if receiver in never_record:
+                book.unrecorded[receiver] += count
+            else:
+                book.add(book.received, receiver, received_in, sender, count)
             book.honest_events += 1
-        for sender, receiver in disagreeing_pairs:
-            if rng.random() >= DISAGREEING_MONTH_SHARE:
-                continue
-            sent = 1 + int(rng.poisson(0.8))
-            gap = 1 + int(rng.poisson(0.3))
-            received = sent + gap if rng.random() < 0.3 else max(0, sent - gap)
-            book.add(book.sent, sender, period, receiver, sent)
-            book.add(book.received, receiver, period, sender, received)
     return book

@@ -19,12 +19,14 @@ from ..settings import today as settings_today
 from .config import ScoringConfig, load_config
 from .explain import Explanation, explain_score
 from .funnel import FunnelSettings, funnel_group, limit_curve
+from .evidence import write_practice_evidence, write_step_changes
 from .models import load_config_tables, model_paths, run_model, sql_parameters
 from .summary import ScoreSummary
 
 __all__ = ["Explanation", "ScoreSummary", "explain_score", "rescore", "rescore_database"]
 
-MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation")
+MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation",
+         "return_owed")
 
 
 def rescore(con: duckdb.DuckDBPyConnection, config: ScoringConfig | None = None) -> ScoreSummary:
@@ -39,7 +41,13 @@ def rescore(con: duckdb.DuckDBPyConnection, config: ScoringConfig | None = None)
     parameters = sql_parameters(config, settings_today())
     _record_config(con, config)
     load_config_tables(con, config)
-    for path in model_paths(prefix_below=90):
+    for path in model_paths(prefix_below=27):
+        run_model(con, path, parameters)
+    write_practice_evidence(con, config)
+    for path in model_paths(prefix_from=27, prefix_below=61):
+        run_model(con, path, parameters)
+    write_step_changes(con, config)
+    for path in model_paths(prefix_from=61, prefix_below=90):
         run_model(con, path, parameters)
     for table in MARTS:
         con.execute(f"delete from {table}")  # names from the fixed MARTS tuple
@@ -80,6 +88,7 @@ def _funnel_settings(config: ScoringConfig) -> FunnelSettings:
         winsor_lower=float(funnel["winsor_lower"]),
         winsor_upper=float(funnel["winsor_upper"]),
         overdispersion_above=float(funnel["overdispersion_above"]),
+        overdispersion=str(funnel.get("overdispersion", "additive")),
     )
 
 
@@ -108,17 +117,19 @@ def _write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None
             "population": rows["exposure"][group], "rate": result["rate"],
             "target_rate": np.full(n, result["target_rate"]), "expected": result["expected"], "z": result["z"],
             "lower95": result["lower95"], "upper95": result["upper95"], "lower998": result["lower998"],
-            "upper998": result["upper998"], "phi": np.full(n, result["phi"]), "flag": result["flag"],
+            "upper998": result["upper998"], "phi": np.full(n, result["phi"]), "tau2": np.full(n, result["tau2"]),
+            "flag": result["flag"],
             "months_reported": rows["months_reported"][group],
         })
-        curve = limit_curve(rows["exposure"][group], result["target_rate"], result["phi"], settings, points_per_curve)
+        curve = limit_curve(rows["exposure"][group], result["target_rate"], result["phi"], settings, points_per_curve,
+                            result["tau2"])
         m = len(curve["population"])
         curve_parts.append({"measure": np.repeat(rows["measure"][begin], m), "period": np.repeat(rows["period"][begin], m), **curve})
-    _insert_arrow(con, "funnel_point", point_parts)
-    _insert_arrow(con, "funnel_limit", curve_parts)
+    insert_arrow(con, "funnel_point", point_parts)
+    insert_arrow(con, "funnel_limit", curve_parts)
 
 
-def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, parts: list[dict[str, np.ndarray]]) -> None:
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, parts: list[dict[str, np.ndarray]]) -> None:
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     arrays = {}
     for name, values in columns.items():

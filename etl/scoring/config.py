@@ -22,6 +22,17 @@ DIMENSIONS = (
     "practice",
 )
 
+# Observed-practice measures (etl/sql/scoring/26_stg_practice_observed.sql), each a count out of a count.
+EVIDENCE_MEASURES = (
+    "share_family_member_known",
+    "share_shared_with_ct_police",
+    "share_other_mixed",
+    "share_concern_type_not_recorded",
+    "share_previous_records_received",
+    "share_transfers_in_recorded",
+    "share_transfers_out_recorded",
+)
+
 
 @dataclass(frozen=True)
 class ScoringConfig:
@@ -84,6 +95,15 @@ def _check(raw: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: [timeliness] zero_at_days_late must be a positive number of days")
     if not 1 <= int(raw["timeliness"]["deadline_day"]) <= 28:
         raise ConfigError(f"{source}: [timeliness] deadline_day must be between 1 and 28")
+    if raw["funnel"].get("overdispersion", "additive") not in ("additive", "multiplicative", "none"):
+        raise ConfigError(f"{source}: [funnel] overdispersion must be \"additive\", \"multiplicative\" or \"none\"")
+    if raw["practice"].get("overdispersion", "additive") not in ("additive", "none"):
+        raise ConfigError(f"{source}: [practice] overdispersion must be \"additive\" or \"none\"")
+    unknown_evidence = sorted(set(raw["practice"].get("evidence_weights", {})) - set(EVIDENCE_MEASURES))
+    linked = set(raw["practice"].get("contradicted_by", {}).values())
+    if unknown_evidence or linked - set(EVIDENCE_MEASURES):
+        raise ConfigError(f"{source}: [practice] names unknown evidence measure(s) {sorted(set(unknown_evidence) | (linked - set(EVIDENCE_MEASURES)))}; "
+                          f"allowed: {', '.join(EVIDENCE_MEASURES)}")
     for rule in raw["validity"].get("rules", []):
         if rule.get("scope") not in ("file", "row"):
             raise ConfigError(f"{source}: validity rule {rule.get('rule_id')} needs scope \"file\" or \"row\"")

@@ -1,4 +1,5 @@
-"""Funnel plot maths (Spiegelhalter 2005): exact Poisson limits, Winsorised overdispersion, flags."""
+"""Funnel plot maths (Spiegelhalter 2005): exact Poisson limits, Winsorised overdispersion (additive
+random effects by default, multiplicative as an option), flags."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class FunnelSettings:
     winsor_lower: float = 0.10
     winsor_upper: float = 0.90
     overdispersion_above: float = 1.0
+    overdispersion: str = "additive"   # additive | multiplicative | none
 
 
 def exact_poisson_limits(expected: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -38,6 +40,30 @@ def overdispersed_limits(expected: np.ndarray, level: float, phi: float) -> tupl
     return lower, upper
 
 
+def additive_limits(expected: np.ndarray, level: float, tau2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Additive random effects on the square-root scale (Spiegelhalter 2005, Qual Saf Health Care):
+    E (1 -+ z sqrt(1 / (4E) + tau2))^2, the lower floored at 0, and never narrower than exact Poisson."""
+    z = norm.ppf(1 - (1 - level) / 2)
+    expected = np.asarray(expected, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half_width = z * np.sqrt(1.0 / (4 * expected) + tau2)
+    lower = expected * np.clip(1 - half_width, 0, None) ** 2
+    upper = expected * (1 + half_width) ** 2
+    exact_lower, exact_upper = exact_poisson_limits(expected, level)
+    return np.minimum(lower, exact_lower), np.maximum(upper, exact_upper)
+
+
+def dersimonian_laird_tau2(observed: np.ndarray, expected: np.ndarray, phi: float) -> float:
+    """tau2 = max(0, (k phi - (k - 1)) / (sum w - sum w^2 / sum w)), w = 1/s^2 = 4E on the sqrt scale."""
+    keep = expected > 0
+    k = int(keep.sum())
+    if k < 3:
+        return 0.0
+    w = 4 * expected[keep]
+    denominator = w.sum() - (w ** 2).sum() / w.sum()
+    return max(0.0, (k * phi - (k - 1)) / denominator) if denominator > 0 else 0.0
+
+
 def winsorised_phi(observed: np.ndarray, expected: np.ndarray, settings: FunnelSettings) -> float:
     """phi = mean of squared z-scores z = 2(sqrt O - sqrt E), Winsorised at the given percentiles."""
     keep = expected > 0
@@ -48,11 +74,15 @@ def winsorised_phi(observed: np.ndarray, expected: np.ndarray, settings: FunnelS
     return float(np.mean(np.clip(z, low, high) ** 2))
 
 
-def limits(expected: np.ndarray, phi: float, settings: FunnelSettings) -> dict[str, np.ndarray]:
-    """Count limits at both levels: exact Poisson, or overdispersed when phi exceeds the threshold."""
+def limits(expected: np.ndarray, phi: float, settings: FunnelSettings, tau2: float = 0.0) -> dict[str, np.ndarray]:
+    """Count limits at both levels: exact Poisson, or overdispersed (additive with tau2, or multiplicative
+    with phi) when phi exceeds the threshold."""
     out: dict[str, np.ndarray] = {}
+    overdispersed = phi > settings.overdispersion_above and settings.overdispersion != "none"
     for level, name in zip(settings.levels, ("95", "998")):
-        if phi > settings.overdispersion_above:
+        if overdispersed and settings.overdispersion == "additive":
+            lower, upper = additive_limits(expected, level, tau2)
+        elif overdispersed:
             lower, upper = overdispersed_limits(expected, level, phi)
         else:
             lower, upper = exact_poisson_limits(expected, level)
@@ -79,16 +109,22 @@ def funnel_group(observed: np.ndarray, exposure: np.ndarray, settings: FunnelSet
     target = observed.sum() / exposure.sum() if exposure.sum() > 0 else 0.0
     expected = target * exposure
     phi = winsorised_phi(observed, expected, settings)
-    phi_used = phi if phi > settings.overdispersion_above else 1.0
-    bounds = limits(expected, phi, settings)
+    overdispersed = phi > settings.overdispersion_above and settings.overdispersion != "none"
+    tau2 = dersimonian_laird_tau2(observed, expected, phi) if overdispersed and settings.overdispersion == "additive" else 0.0
+    phi_used = phi if overdispersed else 1.0
+    bounds = limits(expected, phi, settings, tau2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = 2 * (np.sqrt(observed) - np.sqrt(expected)) / np.sqrt(phi_used)
+        if settings.overdispersion == "additive":
+            z = (np.sqrt(observed / expected) - 1) / np.sqrt(1 / (4 * expected) + tau2)
+        else:
+            z = 2 * (np.sqrt(observed) - np.sqrt(expected)) / np.sqrt(phi_used)
         rates = {key: value / exposure * settings.per for key, value in bounds.items()}
         rate = observed / exposure * settings.per
     return {
         "target_rate": target * settings.per,
         "expected": expected,
         "phi": phi_used,
+        "tau2": tau2,
         "z": z,
         "rate": rate,
         "flag": classify(observed, bounds),
@@ -96,11 +132,12 @@ def funnel_group(observed: np.ndarray, exposure: np.ndarray, settings: FunnelSet
     }
 
 
-def limit_curve(exposure: np.ndarray, target_rate: float, phi: float, settings: FunnelSettings, points: int) -> dict[str, np.ndarray]:
+def limit_curve(exposure: np.ndarray, target_rate: float, phi: float, settings: FunnelSettings, points: int,
+                tau2: float = 0.0) -> dict[str, np.ndarray]:
     """The funnel's curves over the range of exposures, as rates per `per`."""
     positive = exposure[exposure > 0]
     grid = np.geomspace(positive.min(), positive.max(), points) if positive.size else np.array([])
     expected = target_rate / settings.per * grid
-    bounds = limits(expected, phi, settings)
+    bounds = limits(expected, phi, settings, tau2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"population": grid, **{key: value / grid * settings.per for key, value in bounds.items()}}

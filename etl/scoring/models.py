@@ -36,11 +36,8 @@ def sql_parameters(config: ScoringConfig, today: date) -> dict[str, Any]:
         "not_recorded": str(raw["completeness"]["not_recorded"]),
         "under18": [str(c) for c in raw["funnel"]["under18_categories"]],
         "per": float(raw["funnel"]["per"]),
-        "trailing_months": int(raw["sudden_change"]["trailing_months"]),
-        "min_trailing_months": int(raw["sudden_change"]["min_trailing_months"]),
-        "robust_z": float(raw["sudden_change"]["robust_z"]),
-        "mad_floor": float(raw["sudden_change"]["mad_floor"]),
-        "mad_floor_poisson": float(raw["sudden_change"]["mad_floor_poisson"]),
+        "evidence_months": int(raw["practice"]["evidence_months"]),
+        "long_evidence_months": int(raw["practice"]["long_evidence_months"]),
         "min_run": int(raw["nil_returns"]["min_run"]),
         "max_probability": float(raw["nil_returns"]["max_probability"]),
         "neighbours": int(raw["neighbours"]["count"]),
@@ -54,6 +51,8 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
     labels = raw["completeness"].get("labels", {})
     rules = raw["validity"].get("rules", [])
     practice = raw["practice"]["weights"]
+    evidence = raw["practice"].get("evidence_weights", {})
+    contradicted = raw["practice"].get("contradicted_by", {})
     consistency = raw["internal_consistency"]["sections"]
     tables = {
         "scoring_cfg_weight": (
@@ -80,8 +79,13 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
              "e": [r.get("fix", "") for r in rules]},
         ),
         "scoring_cfg_practice": (
-            "select unnest($a) as category, unnest($b) as weight",
-            {"a": list(practice), "b": [float(w) for w in practice.values()]},
+            "select unnest($a) as category, unnest($b) as weight, unnest($c) as contradicted_by",
+            {"a": list(practice), "b": [float(w) for w in practice.values()],
+             "c": [contradicted.get(c) for c in practice]},
+        ),
+        "scoring_cfg_practice_evidence": (
+            "select unnest($a) as measure, unnest($b) as weight",
+            {"a": list(evidence), "b": [float(w) for w in evidence.values()]},
         ),
     }
     for name, (select, params) in tables.items():

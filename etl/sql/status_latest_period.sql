@@ -1,4 +1,5 @@
--- status_latest_period: the latest period for which any return (loaded or rejected) was received.
+-- status_latest_period: the latest month owed (return_owed, written by the scoring) that is due or for
+-- which a file has arrived: the month the national data team is collecting or chasing.
 select max(period) as period
-from submission
-where period is not null
+from return_owed
+where due or state <> 'not_due'

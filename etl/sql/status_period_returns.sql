@@ -1,27 +1,7 @@
--- status_period_returns: per authority, what was received for $period: the current return (if any),
--- when its first loadable version arrived, and how many files were rejected.
-with loadable as (
-    select
-        authority_code,
-        max(case when is_current then status end) as current_status,
-        max(case when is_current then version end) as current_version,
-        min(received_at) as first_received_at
-    from submission
-    where period = $period and status in ('accepted', 'queried', 'superseded')
-    group by authority_code
-),
-rejected as (
-    select authority_code, count(*) as rejected_files, max(received_at) as last_rejected_at
-    from submission
-    where period = $period and status = 'rejected' and authority_code is not null
-    group by authority_code
-)
-select
-    coalesce(l.authority_code, r.authority_code) as authority_code,
-    l.current_status,
-    l.current_version,
-    l.first_received_at,
-    coalesce(r.rejected_files, 0) as rejected_files
-from loadable as l
-full outer join rejected as r on l.authority_code = r.authority_code
-order by authority_code
+-- status_period_returns: every authority owing a return for $period, with its deadline and state, from
+-- return_owed (the one record the scoring writes; the dashboard's Returns page and chase list read it too).
+select o.authority_code, a.name, o.state, o.return_status, o.deadline, o.first_received_at, o.rejected_files, o.days_late
+from return_owed as o
+join ref_authority as a on a.gss_code = o.authority_code
+where o.period = $period
+order by o.authority_code

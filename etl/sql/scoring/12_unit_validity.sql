@@ -7,7 +7,7 @@ with raised as (
         i.rule_id,
         count(distinct i.row_number) as rows_affected,
         min(i.row_number) as first_row,
-        string_agg(distinct cast(i.row_number as varchar), ', ') as row_list
+        array_to_string(list_sort(list(distinct i.row_number)), ', ') as row_list  -- sorted: same text every time
     from scoring_return as r
     join validation_issue as i on i.submission_id = r.submission_id
     group by all
@@ -16,14 +16,15 @@ deducted as (
     select
         raised.*,
         c.what, c.fix, c.scope,
-        case when c.scope = 'file' then c.points
-             else c.points * least(rows_affected, greatest(row_count, 1)) / greatest(row_count, 1) end as points
+        -- fixed-point (decimal) so that sums are exact and independent of the order rows are added in
+        cast(case when c.scope = 'file' then c.points
+             else c.points * least(rows_affected, greatest(row_count, 1)) / greatest(row_count, 1) end as decimal(18, 9)) as points
     from raised
     join scoring_cfg_validity_rule as c using (rule_id)
 ),
 scaled as (
     -- when deductions exceed 100 they are scaled so that the losses still add up to 100 - score
-    select *, points * least(1.0, 100.0 / sum(points) over (partition by submission_id)) as points_scaled
+    select *, cast(points * least(1.0, 100.0 / sum(points) over (partition by submission_id)) as decimal(18, 9)) as points_scaled
     from deducted
 )
 select * from scaled

@@ -2,6 +2,10 @@
 -- Pairing runs in stages, each on what earlier stages left: equal counts in the same month, equal
 -- counts in the next month, then different counts in the same month, then in the next (disputed).
 -- Every record is used once: a return holds one row per counterparty, so each stage is one-to-one.
+-- fault: none (matched) | receiver (the receiver's returns for the month and the next are in and do
+-- not show it) | sender (the sender's returns for the month and the one before are in and do not show
+-- it) | disputed (both reported, counts differ) | pending (the receiver's next month is not in yet and
+-- not yet due) | no_return (a side has no return for a month that could hold it: coverage scores that).
 create or replace temp table scoring_transfer as
 with sent as (
     select authority_code as from_code, category as to_code, period, count as sent,
@@ -74,11 +78,46 @@ everything as (
     union all select * from only_sent
     union all select * from only_received
 ),
-latest as (select max(period) as last_period from scoring_scope_period)
+-- Who is at fault, from the evidence of the returns that are in (docs/methodology.md, "Transfers"):
+-- a month "in" has a current accepted/queried return; a month "owed" is one the authority owes.
+latest as (select max(period) as last_period from scoring_scope_period),
+returned as (select authority_code, period from scoring_return),
+owed as (select authority_code, period, due from scoring_expected),
+judged as (
+    select
+        x.*,
+        rp.period is not null as receiver_has_p,
+        rn.period is not null as receiver_has_next,
+        coalesce(onx.due, false) as receiver_next_due,
+        onx.period is not null as receiver_owes_next,
+        sp.period is not null as sender_has_q,
+        spb.period is not null as sender_has_before,
+        osb.period is not null as sender_owes_before
+    from everything as x
+    left join returned as rp on rp.authority_code = x.to_code and rp.period = x.period
+    left join returned as rn on rn.authority_code = x.to_code and rn.period = x.period + interval 1 month
+    left join owed as onx on onx.authority_code = x.to_code and onx.period = x.period + interval 1 month
+    left join returned as sp on sp.authority_code = x.from_code and sp.period = x.received_period
+    left join returned as spb on spb.authority_code = x.from_code and spb.period = x.received_period - interval 1 month
+    left join owed as osb on osb.authority_code = x.from_code and osb.period = x.received_period - interval 1 month
+)
 select
     from_code, to_code, cast(period as date) as period, sent, received, cast(received_period as date) as matched_period, status,
     received - sent as difference,
-    -- a sent record of the latest month may still be matched by the receiver's next return
-    (status = 'unmatched' and received is null and period >= (select last_period from latest)) as pending,
+    -- sent, not yet seen, and the receiver's next month is not in and not yet due (or not in scope):
+    -- its next return may still show it, so nobody loses points yet
+    (status = 'unmatched' and received is null and not receiver_has_next
+     and ((receiver_owes_next and not receiver_next_due) or period >= (select last_period from latest))) as pending,
+    case
+        when status = 'matched' then 'none'
+        when status = 'disputed' then 'disputed'
+        when received is null and not receiver_has_next
+             and ((receiver_owes_next and not receiver_next_due) or period >= (select last_period from latest)) then 'pending'
+        -- the receiver's returns that could show it are in (the next month only if it owes one)
+        when received is null and receiver_has_p and (receiver_has_next or not receiver_owes_next) then 'receiver'
+        when received is null then 'no_return'
+        when sender_has_q and (sender_has_before or not sender_owes_before) then 'sender'
+        else 'no_return'
+    end as fault,
     sent_submission_id, sent_row_number, received_submission_id, received_row_number
-from everything
+from judged

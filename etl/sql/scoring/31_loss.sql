@@ -4,11 +4,10 @@ select * from scoring_loss_completeness
 union all by name select * from scoring_loss_validity
 union all by name select * from scoring_loss_consistency
 union all by name
-select authority_code, source_period, 'cross_authority' as dimension, 'transfer_' || status as rule_id,
-       1.0 as loss, submission_id, row_number, what, 'reconciled' as gain,
-       format('Agree the count with {} and resubmit whichever return is wrong', counterparty) as fix
+select authority_code, source_period, 'cross_authority' as dimension, rule_id,
+       loss, submission_id, row_number, what, 'reconciled' as gain, fix
 from scoring_transfer_side
-where reconciled = 0
+where loss > 0
 union all by name select * from scoring_loss_timeliness
 union all by name select * from scoring_loss_coverage
 union all by name select * from scoring_loss_practice

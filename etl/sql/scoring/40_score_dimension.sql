@@ -22,7 +22,10 @@ windows as (
     window w as (partition by authority_code, dimension order by period
                  range between interval 11 months preceding and current row)
 )
--- Rounded to 6 decimals where computed: sums of fractional units leave floating-point error
--- (100.00000000000001) that would otherwise reach the marts, the bands and the dashboard.
-select *, case when denominator > 0 then round(100.0 * numerator / denominator, 6) end as score
+-- Numerators and denominators are exact decimal sums (30_unit.sql); the score is rounded to 6 decimals
+-- where computed, so the marts, the bands and the dashboard see the same value every time.
+select authority_code, period, dimension, "window",
+       cast(numerator as double) as numerator, cast(denominator as double) as denominator,
+       case when denominator > 0
+            then cast(round(cast(100 * numerator as double) / cast(denominator as double), 6) as double) end as score
 from windows

@@ -20,7 +20,8 @@ monthly as (
     select e.authority_code, e.period, p.population,
            case when o.authority_code is not null then 1 else 0 end as reported,
            coalesce(o.under18, 0) as under18, coalesce(o.total, 0) as total,
-           case when o.authority_code is not null then p.population / 12.0 else 0 end as exposure
+           -- fixed-point, so rolling sums are exact whatever the order of addition
+           cast(case when o.authority_code is not null then p.population / 12.0 else 0 end as decimal(18, 9)) as exposure
     from scoring_expected as e
     join population as p using (authority_code, period)
     left join observed as o using (authority_code, period)
@@ -36,9 +37,9 @@ windows as (
     window w as (partition by authority_code order by period range between interval 11 months preceding and current row)
 )
 select authority_code, period, "window", 'rate_under18_per_10k' as measure, population,
-       cast(months_reported as integer) as months_reported, cast(under18 as double) as observed, exposure
+       cast(months_reported as integer) as months_reported, cast(under18 as double) as observed, cast(exposure as double) as exposure
 from windows
 union all
 select authority_code, period, "window", 'rate_total_per_10k', population,
-       cast(months_reported as integer), cast(total as double), exposure
+       cast(months_reported as integer), cast(total as double), cast(exposure as double)
 from windows

@@ -1,9 +1,10 @@
 -- Runs of nil returns: consecutive months whose current return has total 0, at least $min_run long
--- and improbable for the authority (Poisson probability of the run at its mean month below
--- $max_probability), so small authorities with genuinely quiet months are not flagged.
+-- and improbable for the authority: the Poisson probability exp(-m x length) of the run below
+-- $max_probability, with m the authority's mean monthly total over its returns OUTSIDE the run (a long
+-- run must not lower the rate it is judged against).
 create or replace temp table scoring_nil_run as
 with typical as (
-    select authority_code, avg(total) as typical_total from scoring_return group by authority_code
+    select authority_code, sum(total) as total_concerns, count(*) as returns from scoring_return group by authority_code
 ),
 nil as (
     select authority_code, period,
@@ -17,10 +18,15 @@ runs as (
     from nil
     group by authority_code, island
     having count(*) >= $min_run
+),
+judged as (
+    select r.*, t.total_concerns / (t.returns - r.months) as typical_total
+    from runs as r
+    join typical as t using (authority_code)
+    where t.returns > r.months
 )
-select n.authority_code, n.period, r.first_period, r.last_period, r.months, t.typical_total,
-       exp(-t.typical_total * r.months) as probability
+select n.authority_code, n.period, j.first_period, j.last_period, j.months, j.typical_total,
+       exp(-j.typical_total * j.months) as probability
 from nil as n
-join runs as r using (authority_code, island)
-join typical as t using (authority_code)
-where exp(-t.typical_total * r.months) < $max_probability
+join judged as j using (authority_code, island)
+where exp(-j.typical_total * j.months) < $max_probability

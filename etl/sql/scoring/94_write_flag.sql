@@ -1,27 +1,74 @@
--- Mart: flags from the funnel (funnel_point, already written), sudden changes and nil-return runs.
+-- Mart: flags from the funnel (funnel_point, already written), step changes (CUSUM), observed practice and
+-- its contradictions with the declarations, transfers not recorded, nil-return runs, rejected and resubmitted returns.
 insert into flag (authority_code, period, flag_type, measure, value, detail)
 with funnel as (
-    select authority_code, period, measure, rate, target_rate, flag, lower95, upper95, lower998, upper998
-    from funnel_point
-    where flag <> 'in_control'
+    -- significantly low/high needs sustained evidence: beyond the 99.8% limit over the 12 months to p
+    -- and beyond the 95% limit on the same side over the 12 months to p - 12 (two disjoint years).
+    -- Beyond 99.8% in one year only is a warning: drift and chance excursions of clean authorities
+    -- across some 60 overlapping windows would otherwise be flagged as under-recording.
+    select p.authority_code, p.period, p.measure, p.rate, p.target_rate, p.flag, p.lower95, p.upper95, p.lower998, p.upper998,
+           case when p.flag = 'low_998' and q.flag in ('low_95', 'low_998') then 'significantly_low'
+                when p.flag = 'high_998' and q.flag in ('high_95', 'high_998') then 'significantly_high'
+                when p.flag in ('low_998', 'low_95') then 'warning_low'
+                else 'warning_high' end as flag_type,
+           q.rate as rate_before, q.lower95 as lower95_before, q.upper95 as upper95_before
+    from funnel_point as p
+    left join funnel_point as q
+      on q.authority_code = p.authority_code and q.measure = p.measure and q.period = p.period - interval 12 month
+    where p.flag <> 'in_control'
 )
-select authority_code, period,
-       case flag when 'low_998' then 'significantly_low' when 'high_998' then 'significantly_high'
-                 when 'low_95' then 'warning_low' else 'warning_high' end,
-       measure, rate,
+select authority_code, period, flag_type, measure, rate,
        case
-           when flag = 'low_998' then format('Significantly low: possible under-recording. Rolling 12-month rate {} per 10,000 children against England {}, below the 99.8% limit {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', lower998))
-           when flag = 'high_998' then format('Significantly high: rolling 12-month rate {} per 10,000 children against England {}, above the 99.8% limit {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', upper998))
-           when flag = 'low_95' then format('Low (95% limit only): rolling 12-month rate {} per 10,000 children against England {}, below the 95% limit {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', lower95))
-           else format('High (95% limit only): rolling 12-month rate {} per 10,000 children against England {}, above the 95% limit {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', upper95))
+           when flag_type = 'significantly_low' then format('Significantly low: possible under-recording. Rolling 12-month rate {} per 10,000 children against England {}, below the 99.8% limit {}; the year before, {} against a 95% limit of {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', lower998), printf('%.1f', rate_before), printf('%.1f', lower95_before))
+           when flag_type = 'significantly_high' then format('Significantly high: rolling 12-month rate {} per 10,000 children against England {}, above the 99.8% limit {}; the year before, {} against a 95% limit of {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', upper998), printf('%.1f', rate_before), printf('%.1f', upper95_before))
+           when flag in ('low_998', 'low_95') then format('Low (warning): rolling 12-month rate {} per 10,000 children against England {}, below the {} limit {}{}', printf('%.1f', rate), printf('%.1f', target_rate),
+                case when flag = 'low_998' then '99.8%' else '95%' end, printf('%.1f', case when flag = 'low_998' then lower998 else lower95 end),
+                case when flag = 'low_998' then ', not yet sustained over two years' else '' end)
+           else format('High (warning): rolling 12-month rate {} per 10,000 children against England {}, above the {} limit {}{}', printf('%.1f', rate), printf('%.1f', target_rate),
+                case when flag = 'high_998' then '99.8%' else '95%' end, printf('%.1f', case when flag = 'high_998' then upper998 else upper95 end),
+                case when flag = 'high_998' then ', not yet sustained over two years' else '' end)
        end
 from funnel
 union all
-select authority_code, period, 'sudden_change', 'total', total,
-       format('{} concerns in {} against a trailing median of {} (robust z {}): {}', total, strftime(period, '%Y-%m'),
-              printf('%.1f', trailing_median), printf('%.1f', robust_z),
-              case when robust_z < 0 then 'a sudden drop; check recording that month' else 'a sudden rise; check for double counting' end)
+select authority_code, period, 'sudden_change', direction, total,
+       format('A sudden {}: {} concerns in the {} month(s) {} to {} against about {} expected from the authority''s usual {} a month (negative-binomial CUSUM {} above its threshold {}); {}',
+              direction, printf('%.0f', observed), months, strftime(first_period, '%Y-%m'), strftime(period, '%Y-%m'),
+              printf('%.1f', expected), printf('%.1f', level), printf('%.1f', statistic), printf('%.1f', threshold),
+              case when direction = 'drop' then 'check whether concerns stopped being recorded' else 'check for double counting or a change of definition' end)
 from scoring_sudden_change
+union all
+select p.authority_code, p.period, 'practice_contradiction', p.item, 100.0 * p.share_evidence,
+       format('Declares {} = 1, but the returns show {} in {} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%)',
+              p.item,
+              case p.contradicted_by when 'share_family_member_known' then 'FAMILY_MEMBER_KNOWN_TO_PREVENT'
+                                     when 'share_other_mixed' then 'concern types OTHER or MIXED_UNCLEAR_UNSTABLE'
+                                     else p.contradicted_by end,
+              p.numerator_evidence, p.denominator_evidence, printf('%.1f', 100 * p.share_evidence), evidence_months,
+              strftime(p.period, '%Y-%m'), printf('%.1f', 100 * p.target_evidence), printf('%.1f', 100 * p.limit_evidence))
+from scoring_practice as p
+where p.kind = 'declaration' and coalesce(p.declared, 0) = 1 and p.is_adverse
+union all
+select e.authority_code, e.period,
+       case when e.measure = 'share_transfers_in_recorded' then 'transfers_not_recorded'
+            when e.measure = 'share_transfers_out_recorded' then 'transfers_sending_not_recorded'
+            when e.adverse = 'low' then 'practice_low' else 'practice_high' end,
+       e.measure, 100.0 * e.share_evidence,
+       format('{}: {} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%): {}',
+              case e.measure
+                  when 'share_transfers_in_recorded' then 'Records sent to the authority that its returns show as received'
+                  when 'share_transfers_out_recorded' then 'Records other authorities received from it that its returns show as sent'
+                  when 'share_family_member_known' then 'Concerns flagged FAMILY_MEMBER_KNOWN_TO_PREVENT'
+                  when 'share_shared_with_ct_police' then 'Concerns flagged SHARED_WITH_CT_POLICE'
+                  when 'share_other_mixed' then 'Concerns typed OTHER or MIXED_UNCLEAR_UNSTABLE'
+                  when 'share_concern_type_not_recorded' then 'Concerns with no concern type (NOT_RECORDED)'
+                  when 'share_previous_records_received' then 'Families moved in whose previous authority''s records were received'
+                  else e.measure end,
+              e.numerator_evidence, e.denominator_evidence, printf('%.1f', 100 * e.share_evidence), evidence_months,
+              strftime(e.period, '%Y-%m'), printf('%.1f', 100 * e.target_evidence), printf('%.1f', 100 * e.limit_evidence),
+              case when e.adverse = 'low' then 'significantly low' else 'significantly high' end)
+from scoring_practice_evidence as e
+join scoring_return as r using (authority_code, period)
+where e.is_adverse
 union all
 select authority_code, period, 'nil_return_run', 'total', months,
        format('{} consecutive nil returns from {} to {} where about {} concerns a month are usual',

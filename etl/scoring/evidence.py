@@ -1,0 +1,192 @@
+"""The scoring's two statistical steps written in Python between the SQL models: observed practice judged
+against England (etl/scoring/proportion.py) and step changes in monthly totals (etl/scoring/cusum.py).
+Each reads a staging table the models wrote and writes a temp table the later models read."""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .config import ScoringConfig
+from .cusum import CusumSettings, calibrate, nb_shape, seasonal_factors, statistic, threshold
+from .proportion import share_limit, share_verdicts, wilson_interval
+
+# Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
+SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, pa.Array]) -> None:
+    con.register("scoring_evidence_arrow", pa.table(columns))
+    try:
+        con.execute(f"create or replace temp table {name} as select * from scoring_evidence_arrow")  # fixed names
+    finally:
+        con.unregister("scoring_evidence_arrow")
+
+
+def _floats(values: np.ndarray) -> pa.Array:
+    values = np.asarray(values, dtype=float)
+    return pa.array(np.where(np.isfinite(values), values, np.nan), from_pandas=True)
+
+
+def _judge(x: np.ndarray, n: np.ndarray, keys: np.ndarray, adverse: np.ndarray, level: float,
+           winsor: tuple[float, float], overdispersion: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(target, flag, is_adverse, limit) per row, judging each (measure, period) group against England."""
+    size = len(x)
+    target, limit = np.full(size, np.nan), np.full(size, np.nan)
+    flag = np.full(size, "none", dtype=object)
+    _, starts = np.unique(keys, return_index=True)
+    bounds = list(np.sort(starts)) + [size]
+    tail = (1 - level) / 2
+    for begin, end in zip(bounds[:-1], bounds[1:]):
+        group = slice(begin, end)
+        verdict = share_verdicts(x[group], n[group], (0.95, level), winsor, overdispersion)
+        target[group], flag[group] = verdict.target, verdict.flag
+        side = "low" if adverse[begin] == "low" else "high"
+        hit = np.where(flag[group] == f"{side}_998")[0] + begin
+        if hit.size:
+            limit[hit] = share_limit(n[hit], verdict.target, verdict.tau2, tail if side == "low" else 1 - tail)
+    is_adverse = ((adverse == "low") & (flag == "low_998")) | ((adverse == "high") & (flag == "high_998"))
+    return target, flag, is_adverse, limit
+
+
+def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
+    """scoring_practice_evidence: each observed-practice measure per authority and month, its 12-month
+    share with a Wilson interval, and its verdict against England over the evidence windows (the shorter
+    window's numbers unless only the longer one is beyond the limit)."""
+    practice = config.raw["practice"]
+    level = float(practice.get("level", 0.998))
+    overdispersion = str(practice.get("overdispersion", "additive"))
+    short_months, long_months = int(practice["evidence_months"]), int(practice["long_evidence_months"])
+    winsor = (float(config.raw["funnel"]["winsor_lower"]), float(config.raw["funnel"]["winsor_upper"]))
+    rows = con.execute(
+        "select authority_code, period, measure, adverse, numerator12, denominator12, numerator_evidence, "
+        "denominator_evidence, numerator_long, denominator_long from scoring_practice_observed "
+        "order by measure, period, authority_code"
+    ).fetchnumpy()
+    size = len(rows["measure"])
+    x12, n12 = rows["numerator12"].astype(float), rows["denominator12"].astype(float)
+    xs, ns = rows["numerator_evidence"].astype(float), rows["denominator_evidence"].astype(float)
+    xl, nl = rows["numerator_long"].astype(float), rows["denominator_long"].astype(float)
+    adverse = np.asarray(rows["adverse"], dtype=object)
+    target12 = np.full(size, np.nan)
+    if size:
+        keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
+        _, starts = np.unique(keys, return_index=True)
+        for begin, end in zip(sorted(starts), list(sorted(starts))[1:] + [size]):
+            total = n12[begin:end].sum()
+            target12[begin:end] = x12[begin:end].sum() / total if total > 0 else np.nan
+        t_short, f_short, a_short, l_short = _judge(xs, ns, keys, adverse, level, winsor, overdispersion)
+        t_long, f_long, a_long, l_long = _judge(xl, nl, keys, adverse, level, winsor, overdispersion)
+    else:
+        empty = np.array([])
+        t_short = f_short = l_short = t_long = f_long = l_long = empty
+        a_short = a_long = np.array([], dtype=bool)
+    use_long = a_long & ~a_short
+    pick = lambda short, long: np.where(use_long, long, short)  # noqa: E731
+    x_e, n_e = pick(xs, xl), pick(ns, nl)
+    lower12, upper12 = wilson_interval(x12, n12) if size else (np.array([]), np.array([]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share12 = np.where(n12 > 0, x12 / n12, np.nan)
+        share_e = np.where(n_e > 0, x_e / n_e, np.nan)
+    _temp_table(con, "scoring_practice_evidence", {
+        "authority_code": pa.array(rows["authority_code"].astype(str) if size else [], type=pa.string()),
+        "period": pa.array(rows["period"].astype("datetime64[D]") if size else [], type=pa.date32()),
+        "measure": pa.array(rows["measure"].astype(str) if size else [], type=pa.string()),
+        "adverse": pa.array(adverse.astype(str) if size else [], type=pa.string()),
+        "numerator12": pa.array(x12.astype(np.int64)), "denominator12": pa.array(n12.astype(np.int64)),
+        "share12": _floats(share12), "lower95_12": _floats(lower12), "upper95_12": _floats(upper12),
+        "target12": _floats(target12),
+        "evidence_months": pa.array(np.where(use_long, long_months, short_months).astype(np.int64)),
+        "numerator_evidence": pa.array(x_e.astype(np.int64)), "denominator_evidence": pa.array(n_e.astype(np.int64)),
+        "share_evidence": _floats(share_e), "target_evidence": _floats(pick(t_short, t_long)),
+        "flag_evidence": pa.array(pick(f_short, f_long).astype(str) if size else [], type=pa.string()),
+        "is_adverse": pa.array((a_short | a_long) if size else np.array([], dtype=bool)),
+        "limit_evidence": _floats(pick(l_short, l_long)),
+    })
+
+
+def cusum_settings(config: ScoringConfig) -> CusumSettings:
+    raw = config.raw["sudden_change"]
+    return CusumSettings(
+        drop_ratio=float(raw["drop_ratio"]), rise_ratio=float(raw["rise_ratio"]),
+        baseline_months=int(raw["baseline_months"]), min_baseline_returns=int(raw["min_baseline_returns"]),
+        window_months=int(raw["window_months"]), min_level=float(raw["min_level"]),
+        false_alarms_per_year=float(raw["false_alarms_per_year"]), authorities=int(raw["authorities"]),
+        simulations=int(raw["simulations"]), seed=int(raw["seed"]), min_threshold=float(raw["min_threshold"]),
+    )
+
+
+@lru_cache(maxsize=32)
+def _calibration(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
+    return calibrate(ratio, shape, settings)
+
+
+def rounded_shape(shape: float) -> float:
+    """The largest grid shape not above `shape` (infinite stays infinite: Poisson)."""
+    if not np.isfinite(shape):
+        return float("inf")
+    below = [s for s in SHAPE_GRID if s <= shape]
+    return below[-1] if below else SHAPE_GRID[0]
+
+
+def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
+    """scoring_sudden_change: the months where the drop or rise CUSUM is above its threshold."""
+    settings = cusum_settings(config)
+    rows = con.execute("select authority_code, period, total from scoring_monthly_total").fetchnumpy()
+    columns: dict[str, list] = {k: [] for k in ("authority_code", "period", "total", "direction", "statistic", "threshold",
+                                                 "level", "months", "first_period", "observed", "expected", "shape")}
+    if len(rows["authority_code"]):
+        codes, code_index = np.unique(rows["authority_code"].astype(str), return_inverse=True)
+        periods_raw = rows["period"].astype("datetime64[M]")
+        periods, period_index = np.unique(periods_raw, return_inverse=True)
+        totals = np.asarray(rows["total"], dtype=float)
+        if hasattr(rows["total"], "mask"):
+            totals = np.where(np.ma.getmaskarray(rows["total"]), np.nan, np.ma.getdata(rows["total"]).astype(float))
+        x = np.full((len(periods), len(codes)), np.nan)
+        x[period_index, code_index] = totals
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a month nobody reported: nan, treated as 0 below
+            national = np.nanmean(x, axis=1)
+        month_of_year = (periods.astype(int) % 12) + 1
+        season = seasonal_factors(np.nan_to_num(national), month_of_year)
+        shape = rounded_shape(nb_shape(x / season[:, None]))
+        for direction, ratio in (("drop", settings.drop_ratio), ("rise", settings.rise_ratio)):
+            levels, h = _calibration(ratio, shape, settings)
+            stat, level, span = statistic(x, season, ratio, shape, settings, with_span=True)
+            limit = threshold(levels, h, np.nan_to_num(level, nan=levels[0]))
+            # flagged in months with a return: a month without one is coverage's business
+            alarm = np.isfinite(stat) & (stat > limit) & np.isfinite(x)
+            for t, a in zip(*np.nonzero(alarm)):
+                k = int(span[t, a])
+                recent = slice(t - k + 1, t + 1)
+                present = np.isfinite(x[recent, a])
+                columns["authority_code"].append(codes[a])
+                columns["period"].append(periods[t].astype("datetime64[D]").astype(object))
+                columns["total"].append(float(x[t, a]) if np.isfinite(x[t, a]) else None)
+                columns["direction"].append(direction)
+                columns["statistic"].append(float(stat[t, a]))
+                columns["threshold"].append(float(limit[t, a]))
+                columns["level"].append(float(level[t, a]))
+                columns["months"].append(k)
+                columns["first_period"].append(periods[t - k + 1].astype("datetime64[D]").astype(object))
+                columns["observed"].append(float(np.nansum(x[recent, a])))
+                columns["expected"].append(float((level[t, a] * season[recent])[present].sum()))
+                columns["shape"].append(shape if np.isfinite(shape) else None)
+    _temp_table(con, "scoring_sudden_change", {
+        "authority_code": pa.array(columns["authority_code"], type=pa.string()),
+        "period": pa.array(columns["period"], type=pa.date32()),
+        "total": pa.array(columns["total"], type=pa.float64()),
+        "direction": pa.array(columns["direction"], type=pa.string()),
+        "statistic": pa.array(columns["statistic"], type=pa.float64()),
+        "threshold": pa.array(columns["threshold"], type=pa.float64()),
+        "level": pa.array(columns["level"], type=pa.float64()),
+        "months": pa.array(columns["months"], type=pa.int64()),
+        "first_period": pa.array(columns["first_period"], type=pa.date32()),
+        "observed": pa.array(columns["observed"], type=pa.float64()),
+        "expected": pa.array(columns["expected"], type=pa.float64()),
+        "shape": pa.array(columns["shape"], type=pa.float64()),
+    })
