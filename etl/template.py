@@ -69,10 +69,11 @@ def _instructions(standard: Standard, sheet, period: date | None, authority: str
         ("3. Each breakdown section (concern_type, age_band, sex, referral_source, action) must add up to the total; put unknown values in NOT_RECORDED.", False),
         ("4. Flags count concerns with that property and cannot exceed the total; PREVIOUS_AUTHORITY_RECORDS_RECEIVED cannot exceed MOVED_IN_LAST_12_MONTHS.", False),
         ("5. Practice rows are declarations: 1 for yes, 0 for no.", False),
-        ("6. Transfers: on the spare transfer_in / transfer_out rows, choose the other authority's GSS code as the category and enter the number of records; leave unused rows empty.", False),
+        ("6. Transfers: on the spare transfer_in / transfer_out rows, choose the other authority's GSS code as the category and enter the number of records; spare rows you do not use are ignored, whether empty or 0.", False),
         ("7. " + standard.texts["nil_return"], False),
         ("8. " + standard.texts["deadline"], False),
-        ("9. Check the file before sending it: `oversight validate FILE`, or the 'Check a return' page of the dashboard.", False),
+        ("9. Type numbers rather than formulas. If you do use formulas, save the file in Excel or LibreOffice so their results are stored with it.", False),
+        ("10. Check the file before sending it: `oversight validate FILE`, or the 'Check a return' page of the dashboard.", False),
         ("", False),
         ("Sections", True),
     ]
