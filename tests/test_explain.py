@@ -96,3 +96,33 @@ def test_explain_command_defaults_to_the_month_and_refuses_another_window(db: Pa
     refused = runner.invoke(app, ["explain", "--authority", CODE, "--period", SEP, "--db", str(db), "--window", "year"])
     assert refused.exit_code == 2
     assert "rolling12" in refused.output
+
+
+def test_explain_lists_the_months_flags_and_observed_practice_with_intervals(tmp_path: Path) -> None:
+    # a declared family-flag practice that the return contradicts is shown with both numbers
+    from scoring_builder import clean_rows as rows_of
+
+    folder = tmp_path / "inbox"
+    files = []
+    for code in [f"E0600000{n}" for n in range(1, 9)]:
+        rows = rows_of(40)
+        if code == "E06000001":
+            rows = [(s, c, 0 if (s, c) == ("flag", "FAMILY_MEMBER_KNOWN_TO_PREVENT") else n) for s, c, n in rows]
+        files.append(write_return(folder, code, SEP, rows, received=datetime(2026, 10, 10)))
+    database = tmp_path / "oversight.duckdb"
+    load(database, files)
+    explanation = explain_score(database, "E06000001", SEP)
+    observed = {m.measure: m for m in explanation.observed}
+    family = observed["share_family_member_known"]
+    assert (family.value, family.numerator, family.denominator) == (0.0, 0.0, 40.0)
+    assert family.lower95 == 0.0 and 0 < family.upper95 < 10  # Wilson 95%: 0 to 8.8
+    assert family.england == pytest.approx(100 * 70 / 320)  # the seven others flag 10 of 40 each
+    # binomial: P(0 of 40 | 21.9%) = 0.78125^40 = 5e-5 < 0.001 (the others agree, so tau2 = 0)
+    flags = {(f.flag_type, f.measure): f.detail for f in explanation.flags}
+    assert ("practice_contradiction", "SYSTEM_FLAGS_FAMILY_MEMBERS") in flags
+    assert "0 of 40 (0.0%)" in flags[("practice_contradiction", "SYSTEM_FLAGS_FAMILY_MEMBERS")]
+    console = Console(record=True, width=200)
+    console.print(explanation.render())
+    text = console.export_text()
+    assert "Flags this month" in text and "Observed practice" in text
+    assert json.loads(json.dumps(explanation.to_dict()))["flags"]
