@@ -1,17 +1,18 @@
 """Step changes in small monthly counts: a negative-binomial CUSUM (Lucas 1985) with its threshold set by
 simulation for a stated national false-alarm rate.
 
-For an authority and month t the in-control mean of month j is m0_j = b_t x s_j: b_t is the authority's
-deseasonalised mean over the `baseline_months` months that end `window_months` months before t (so a
-recent step cannot leak into its own baseline), s_j England's seasonal factor for j's calendar month.
-The shifted mean is m1_j = ratio x m0_j (ratio 0.25 for a drop to a quarter, 2 for a doubling). Each
-month's log-likelihood ratio under a negative binomial with national shape r (variance m + m^2 / r) is
+For an authority, month t and a candidate change point c among the last `window_months` months, the
+in-control mean of month j >= c is m0_j = b_c x s_j: b_c is the authority's deseasonalised mean over
+the up to `baseline_months` months before c (at least `min_baseline_returns` returns), s_j England's
+seasonal factor for j's calendar month. The shifted mean is m1_j = ratio x m0_j (0.25 for a drop to a
+quarter, 3 for a rise). Each month's log-likelihood ratio under a negative binomial with national
+shape r (variance m + m^2 / r) is
 
     llr_j = x_j ln(m1 (m0 + r) / (m0 (m1 + r))) + r ln((m0 + r) / (m1 + r))
 
-(the Poisson form x ln(m1/m0) - (m1 - m0) when r is infinite), and the CUSUM over the last
-`window_months` months is S_t = max(0, max over k of the sum of the last k llr_j), which is the
-recursion S = max(0, S + llr) restarted `window_months` months ago. A month flags when S_t > h(b_t).
+(the Poisson form x ln(m1/m0) - (m1 - m0) when r is infinite), and S_t = max(0, max over c of the
+sum of llr_j for j = c..t): the CUSUM recursion S = max(0, S + llr) restarted at the best change
+point, each candidate judged against the baseline just before it. A month flags when S_t > h(b).
 
 h is chosen by simulating in-control negative-binomial authorities (baseline estimated the same way)
 at a grid of levels, so that the probability that an in-control authority signals at least once in a
