@@ -173,3 +173,21 @@ def test_wilson_interval_matches_a_hand_computation() -> None:
     lower, upper = wilson_interval(np.array([0.0]), np.array([10.0]))
     assert lower[0] == 0.0
     assert upper[0] == pytest.approx(1.959964 ** 2 / (10 + 1.959964 ** 2), rel=1e-5)  # 0.27753
+
+
+def test_judging_many_groups_at_once_agrees_with_one_group_at_a_time() -> None:
+    from etl.scoring.proportion import judge_groups
+
+    rng = np.random.default_rng(5)
+    n = rng.integers(5, 300, size=60).astype(float)
+    x = rng.binomial(n.astype(int), rng.beta(9, 91, size=60)).astype(float)
+    x[[3, 17]] = 0.0  # two authorities that never use the flag
+    x[40] = n[40] * 0.6  # and one far above
+    starts = np.array([0, 30])
+    for low in (True, False):
+        target, tau2, adverse, _ = judge_groups(x, n, starts, np.full(60, low), 0.998)
+        for begin, end in ((0, 30), (30, 60)):
+            one = share_verdicts(x[begin:end], n[begin:end])
+            assert target[begin] == pytest.approx(one.target) and tau2[begin] == pytest.approx(one.tau2)
+            expected = one.flag == ("low_998" if low else "high_998")
+            assert np.array_equal(adverse[begin:end], expected)

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .config import ScoringConfig
 from .cusum import CusumSettings, calibrate, nb_shape, seasonal_factors, statistic, threshold
-from .proportion import share_limit, share_verdicts, wilson_interval
+from .proportion import judge_groups, wilson_interval
 
 # Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
@@ -32,25 +32,12 @@ def _floats(values: np.ndarray) -> pa.Array:
     return pa.array(np.where(np.isfinite(values), values, np.nan), from_pandas=True)
 
 
-def _judge(x: np.ndarray, n: np.ndarray, keys: np.ndarray, adverse: np.ndarray, level: float,
-           winsor: tuple[float, float], overdispersion: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _judge(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse: np.ndarray, level: float,
+           winsor: tuple[float, float], overdispersion: str, fdr: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(target, flag, is_adverse, limit) per row, judging each (measure, period) group against England."""
-    size = len(x)
-    target, limit = np.full(size, np.nan), np.full(size, np.nan)
-    flag = np.full(size, "none", dtype=object)
-    _, starts = np.unique(keys, return_index=True)
-    bounds = list(np.sort(starts)) + [size]
-    tail = (1 - level) / 2
-    for begin, end in zip(bounds[:-1], bounds[1:]):
-        group = slice(begin, end)
-        verdict = share_verdicts(x[group], n[group], (0.95, level), winsor, overdispersion)
-        target[group], flag[group] = verdict.target, verdict.flag
-        side = "low" if adverse[begin] == "low" else "high"
-        hit = np.where(flag[group] == f"{side}_998")[0] + begin
-        if hit.size:
-            limit[hit] = share_limit(n[hit], verdict.target, verdict.tau2, tail if side == "low" else 1 - tail)
-    is_adverse = ((adverse == "low") & (flag == "low_998")) | ((adverse == "high") & (flag == "high_998"))
-    return target, flag, is_adverse, limit
+    target, _, is_adverse, limit = judge_groups(x, n, starts, adverse == "low", level, winsor, overdispersion, fdr=fdr)
+    flag = np.where(is_adverse, np.where(adverse == "low", "low_998", "high_998"), np.where(n > 0, "in_control", "none"))
+    return target, flag.astype(object), is_adverse, limit
 
 
 def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
@@ -60,6 +47,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     practice = config.raw["practice"]
     level = float(practice.get("level", 0.998))
     overdispersion = str(practice.get("overdispersion", "additive"))
+    fdr = float(practice["false_discovery_rate"]) if practice.get("false_discovery_rate") else None
     short_months, long_months = int(practice["evidence_months"]), int(practice["long_evidence_months"])
     winsor = (float(config.raw["funnel"]["winsor_lower"]), float(config.raw["funnel"]["winsor_upper"]))
     rows = con.execute(
@@ -75,12 +63,12 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     target12 = np.full(size, np.nan)
     if size:
         keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
-        _, starts = np.unique(keys, return_index=True)
-        for begin, end in zip(sorted(starts), list(sorted(starts))[1:] + [size]):
+        starts = np.sort(np.unique(keys, return_index=True)[1])
+        for begin, end in zip(starts, list(starts[1:]) + [size]):
             total = n12[begin:end].sum()
             target12[begin:end] = x12[begin:end].sum() / total if total > 0 else np.nan
-        t_short, f_short, a_short, l_short = _judge(xs, ns, keys, adverse, level, winsor, overdispersion)
-        t_long, f_long, a_long, l_long = _judge(xl, nl, keys, adverse, level, winsor, overdispersion)
+        t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr)
+        t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr)
     else:
         empty = np.array([])
         t_short = f_short = l_short = t_long = f_long = l_long = empty
