@@ -4,6 +4,7 @@ Each reads a staging table the models wrote and writes a temp table the later mo
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from functools import lru_cache
 
@@ -15,6 +16,8 @@ from .config import ScoringConfig
 from .cusum import CusumSettings, calibrate, nb_shape, seasonal_factors, statistic, threshold
 from .proportion import judge_groups, wilson_interval
 
+# Bump when calibrate() changes, so thresholds stored by an older version are not reused.
+CALIBRATION_VERSION = 1
 # Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
 
@@ -109,8 +112,21 @@ def cusum_settings(config: ScoringConfig) -> CusumSettings:
 
 
 @lru_cache(maxsize=32)
-def _calibration(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
+def _simulated(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
     return calibrate(ratio, shape, settings)
+
+
+def _calibration(con: duckdb.DuckDBPyConnection, ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The thresholds for (ratio, shape, settings): from cusum_threshold when a rescore has simulated them
+    before (they are deterministic), else simulated now and kept there."""
+    key = hashlib.sha256(repr((CALIBRATION_VERSION, ratio, shape, settings)).encode("utf-8")).hexdigest()[:16]
+    stored = con.execute("select level, h from cusum_threshold where calibration_key = $k order by level", {"k": key}).fetchall()
+    if stored:
+        return np.array([r[0] for r in stored]), np.array([r[1] for r in stored])
+    levels, h = _simulated(ratio, shape, settings)
+    con.executemany("insert into cusum_threshold (calibration_key, level, h) values (?, ?, ?)",
+                    [(key, float(level), float(value)) for level, value in zip(levels, h)])
+    return levels, h
 
 
 def rounded_shape(shape: float) -> float:
@@ -143,7 +159,7 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
         season = seasonal_factors(np.nan_to_num(national), month_of_year)
         shape = rounded_shape(nb_shape(x / season[:, None]))
         for direction, ratio in (("drop", settings.drop_ratio), ("rise", settings.rise_ratio)):
-            levels, h = _calibration(ratio, shape, settings)
+            levels, h = _calibration(con, ratio, shape, settings)
             stat, level, span = statistic(x, season, ratio, shape, settings, with_span=True)
             limit = threshold(levels, h, np.nan_to_num(level, nan=levels[0]))
             # flagged in months with a return: a month without one is coverage's business
