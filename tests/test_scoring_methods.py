@@ -191,3 +191,15 @@ def test_judging_many_groups_at_once_agrees_with_one_group_at_a_time() -> None:
             assert target[begin] == pytest.approx(one.target) and tau2[begin] == pytest.approx(one.tau2)
             expected = one.flag == ("low_998" if low else "high_998")
             assert np.array_equal(adverse[begin:end], expected)
+
+
+def test_the_optional_false_discovery_rate_keeps_clear_discoveries_and_drops_the_rest() -> None:
+    from etl.scoring.proportion import judge_groups
+
+    n = np.full(40, 200.0)
+    x = np.full(40, 18.0)
+    x[0] = 0.0  # P(0 of 200 | 9%) ~ 6e-9: a discovery at any sensible rate
+    starts = np.array([0])
+    low = np.full(40, True)
+    assert judge_groups(x, n, starts, low, 0.998, overdispersion="none", fdr=0.05)[2][0]
+    assert not judge_groups(x, n, starts, low, 0.998, overdispersion="none", fdr=1e-12)[2].any()
