@@ -98,6 +98,18 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "is_adverse": pa.array((a_short | a_long) if size else np.array([], dtype=bool)),
         "limit_evidence": _floats(pick(l_short, l_long)),
     })
+    sustain = int(practice.get("sustained_months", 0))
+    if sustain > 0:
+        # sustained evidence: beyond the limit now and `sustain` months earlier (two evaluations apart), so a
+        # share crossing the limit for a month or two is not reported as a practice failing
+        con.execute(
+            "create or replace temp table scoring_practice_evidence as "
+            "select e.* replace (e.is_adverse and coalesce(q.is_adverse, false) as is_adverse) "
+            "from scoring_practice_evidence as e left join scoring_practice_evidence as q "
+            "on q.authority_code = e.authority_code and q.measure = e.measure "
+            "and q.period = e.period - to_months(cast($s as integer))",
+            {"s": sustain},
+        )
 
 
 def cusum_settings(config: ScoringConfig) -> CusumSettings:
