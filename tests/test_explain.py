@@ -96,3 +96,56 @@ def test_explain_command_defaults_to_the_month_and_refuses_another_window(db: Pa
     refused = runner.invoke(app, ["explain", "--authority", CODE, "--period", SEP, "--db", str(db), "--window", "year"])
     assert refused.exit_code == 2
     assert "rolling12" in refused.output
+
+
+def test_explain_lists_the_months_flags_and_observed_practice_with_intervals(tmp_path: Path) -> None:
+    # a declared family-flag practice that the return contradicts is shown with both numbers
+    from scoring_builder import clean_rows as rows_of
+
+    folder = tmp_path / "inbox"
+    files = []
+    # four months, so the evidence is sustained (beyond the limit in September and three months before)
+    for period, received in (("2026-06", datetime(2026, 7, 10)), ("2026-07", datetime(2026, 8, 10)),
+                             ("2026-08", datetime(2026, 9, 10)), (SEP, datetime(2026, 10, 10))):
+        for code in [f"E0600000{n}" for n in range(1, 9)]:
+            rows = rows_of(40)
+            if code == "E06000001":
+                rows = [(s, c, 0 if (s, c) == ("flag", "FAMILY_MEMBER_KNOWN_TO_PREVENT") else n) for s, c, n in rows]
+            files.append(write_return(folder, code, period, rows, received=received))
+    database = tmp_path / "oversight.duckdb"
+    load(database, files)
+    explanation = explain_score(database, "E06000001", SEP)
+    observed = {m.measure: m for m in explanation.observed}
+    family = observed["share_family_member_known"]
+    # 12 months to September: four returns of 40 concerns, none flagged
+    assert (family.value, family.numerator, family.denominator) == (0.0, 0.0, 160.0)
+    assert family.lower95 == 0.0 and 0 < family.upper95 < 3  # Wilson 95%: 0 to 2.3
+    assert family.england == pytest.approx(100 * 7 * 10 * 4 / (8 * 160))  # the seven others flag 10 of 40 each
+    # binomial (the others agree, so tau2 = 0): June, 0 of 40 at 21.9%: 0.78125^40 = 5e-5; September,
+    # 0 of 160: both beyond the 0.001 tail, so the evidence is sustained (three months apart)
+    flags = {(f.flag_type, f.measure): f.detail for f in explanation.flags}
+    assert ("practice_contradiction", "SYSTEM_FLAGS_FAMILY_MEMBERS") in flags
+    assert "0 of 160 (0.0%)" in flags[("practice_contradiction", "SYSTEM_FLAGS_FAMILY_MEMBERS")]
+    console = Console(record=True, width=200)
+    console.print(explanation.render())
+    text = console.export_text()
+    assert "Flags this month" in text and "Observed practice" in text
+    assert json.loads(json.dumps(explanation.to_dict()))["flags"]
+
+
+def test_one_month_beyond_the_limit_is_not_yet_a_practice_flag(tmp_path: Path) -> None:
+    # the same absence in a single month (0 of 40 against 21.9%: P = 5e-5) is beyond the limit, but there
+    # is no evaluation three months earlier to sustain it: no flag, no points lost for the contradiction
+    from scoring_builder import clean_rows as rows_of
+
+    files = []
+    for code in [f"E0600000{n}" for n in range(1, 9)]:
+        rows = rows_of(40)
+        if code == "E06000001":
+            rows = [(s, c, 0 if (s, c) == ("flag", "FAMILY_MEMBER_KNOWN_TO_PREVENT") else n) for s, c, n in rows]
+        files.append(write_return(tmp_path / "inbox", code, SEP, rows, received=datetime(2026, 10, 10)))
+    database = tmp_path / "oversight.duckdb"
+    load(database, files)
+    explanation = explain_score(database, "E06000001", SEP)
+    assert [f for f in explanation.flags if f.flag_type.startswith("practice")] == []
+    assert not [c for c in explanation.components if c.rule_id.startswith("practice_contradiction")]

@@ -1,17 +1,18 @@
 """Step changes in small monthly counts: a negative-binomial CUSUM (Lucas 1985) with its threshold set by
 simulation for a stated national false-alarm rate.
 
-For an authority and month t the in-control mean of month j is m0_j = b_t x s_j: b_t is the authority's
-deseasonalised mean over the `baseline_months` months that end `window_months` months before t (so a
-recent step cannot leak into its own baseline), s_j England's seasonal factor for j's calendar month.
-The shifted mean is m1_j = ratio x m0_j (ratio 0.25 for a drop to a quarter, 2 for a doubling). Each
-month's log-likelihood ratio under a negative binomial with national shape r (variance m + m^2 / r) is
+For an authority, month t and a candidate change point c among the last `window_months` months, the
+in-control mean of month j >= c is m0_j = b_c x s_j: b_c is the authority's deseasonalised mean over
+the up to `baseline_months` months before c (at least `min_baseline_returns` returns), s_j England's
+seasonal factor for j's calendar month. The shifted mean is m1_j = ratio x m0_j (0.25 for a drop to a
+quarter, 3 for a rise). Each month's log-likelihood ratio under a negative binomial with national
+shape r (variance m + m^2 / r) is
 
     llr_j = x_j ln(m1 (m0 + r) / (m0 (m1 + r))) + r ln((m0 + r) / (m1 + r))
 
-(the Poisson form x ln(m1/m0) - (m1 - m0) when r is infinite), and the CUSUM over the last
-`window_months` months is S_t = max(0, max over k of the sum of the last k llr_j), which is the
-recursion S = max(0, S + llr) restarted `window_months` months ago. A month flags when S_t > h(b_t).
+(the Poisson form x ln(m1/m0) - (m1 - m0) when r is infinite), and S_t = max(0, max over c of the
+sum of llr_j for j = c..t): the CUSUM recursion S = max(0, S + llr) restarted at the best change
+point, each candidate judged against the baseline just before it. A month flags when S_t > h(b).
 
 h is chosen by simulating in-control negative-binomial authorities (baseline estimated the same way)
 at a grid of levels, so that the probability that an in-control authority signals at least once in a
@@ -85,11 +86,11 @@ def statistic(x: np.ndarray, season: np.ndarray, ratio: float, shape: float, set
     months, units = x.shape
     present = np.isfinite(x)
     xs = np.where(present, x, 0.0)
-    weight = np.where(present, season[:, None], 0.0)
-    # cumulative sums give each baseline in O(1)
-    cx = np.vstack([np.zeros((1, units)), np.cumsum(xs, axis=0)])
-    cw = np.vstack([np.zeros((1, units)), np.cumsum(weight, axis=0)])
-    cn = np.vstack([np.zeros((1, units)), np.cumsum(present, axis=0)])
+    # cumulative sums give each baseline in O(1) (row k = the sum of the first k months)
+    cx, cw, cn = (np.zeros((months + 1, units)) for _ in range(3))
+    np.cumsum(xs, axis=0, out=cx[1:])
+    np.cumsum(present, axis=0, out=cn[1:])
+    np.cumsum(np.where(present, season[:, None], 0.0), axis=0, out=cw[1:])
     stat = np.full(x.shape, np.nan)
     level = np.full(x.shape, np.nan)
     span = np.zeros(x.shape, dtype=np.int64)
@@ -129,24 +130,22 @@ def statistic(x: np.ndarray, season: np.ndarray, ratio: float, shape: float, set
 def calibrate(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
     """(levels, h): the threshold at a grid of in-control levels, by simulation (fixed seed).
 
-    Each simulated authority has baseline + window - 1 + 12 months at a constant level; h is the
-    (1 - alpha) quantile of its largest statistic over the 12 monitored months, alpha the per-authority
-    yearly false-alarm probability.
+    Each simulated authority has baseline + window + 12 months at a constant level; h is the (1 - alpha)
+    quantile of its largest statistic over the last 12 months (every candidate change point with its full
+    baseline), alpha the per-authority yearly false-alarm probability. All levels run in one pass.
     """
     rng = np.random.default_rng(settings.seed)
     levels = np.geomspace(settings.min_level, 60.0, 10)
     alpha = settings.false_alarms_per_year / settings.authorities
     months = settings.baseline_months + settings.window_months + 12
-    season = np.ones(months)
-    h = np.empty(len(levels))
-    for i, level in enumerate(levels):
-        if np.isfinite(shape):
-            draws = rng.negative_binomial(shape, shape / (shape + level), size=(months, settings.simulations))
-        else:
-            draws = rng.poisson(level, size=(months, settings.simulations))
-        stat, _ = statistic(draws.astype(float), season, ratio, shape, settings, from_month=months - 12)
-        largest = np.nanmax(np.nan_to_num(stat[-12:], nan=0.0), axis=0)
-        h[i] = max(np.quantile(largest, 1 - alpha), settings.min_threshold)
+    means = np.repeat(levels, settings.simulations)
+    if np.isfinite(shape):
+        draws = rng.negative_binomial(shape, shape / (shape + means), size=(months, means.size))
+    else:
+        draws = rng.poisson(means, size=(months, means.size))
+    stat, _ = statistic(draws.astype(float), np.ones(months), ratio, shape, settings, from_month=months - 12)
+    largest = np.nanmax(np.nan_to_num(stat[-12:], nan=0.0), axis=0).reshape(len(levels), settings.simulations)
+    h = np.maximum(np.quantile(largest, 1 - alpha, axis=1), settings.min_threshold)
     return levels, h
 
 

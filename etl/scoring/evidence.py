@@ -4,6 +4,7 @@ Each reads a staging table the models wrote and writes a temp table the later mo
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from functools import lru_cache
 
@@ -13,8 +14,10 @@ import pyarrow as pa
 
 from .config import ScoringConfig
 from .cusum import CusumSettings, calibrate, nb_shape, seasonal_factors, statistic, threshold
-from .proportion import share_limit, share_verdicts, wilson_interval
+from .proportion import judge_groups, wilson_interval
 
+# Bump when calibrate() changes, so thresholds stored by an older version are not reused.
+CALIBRATION_VERSION = 1
 # Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
 
@@ -32,25 +35,12 @@ def _floats(values: np.ndarray) -> pa.Array:
     return pa.array(np.where(np.isfinite(values), values, np.nan), from_pandas=True)
 
 
-def _judge(x: np.ndarray, n: np.ndarray, keys: np.ndarray, adverse: np.ndarray, level: float,
-           winsor: tuple[float, float], overdispersion: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _judge(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse: np.ndarray, level: float,
+           winsor: tuple[float, float], overdispersion: str, fdr: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(target, flag, is_adverse, limit) per row, judging each (measure, period) group against England."""
-    size = len(x)
-    target, limit = np.full(size, np.nan), np.full(size, np.nan)
-    flag = np.full(size, "none", dtype=object)
-    _, starts = np.unique(keys, return_index=True)
-    bounds = list(np.sort(starts)) + [size]
-    tail = (1 - level) / 2
-    for begin, end in zip(bounds[:-1], bounds[1:]):
-        group = slice(begin, end)
-        verdict = share_verdicts(x[group], n[group], (0.95, level), winsor, overdispersion)
-        target[group], flag[group] = verdict.target, verdict.flag
-        side = "low" if adverse[begin] == "low" else "high"
-        hit = np.where(flag[group] == f"{side}_998")[0] + begin
-        if hit.size:
-            limit[hit] = share_limit(n[hit], verdict.target, verdict.tau2, tail if side == "low" else 1 - tail)
-    is_adverse = ((adverse == "low") & (flag == "low_998")) | ((adverse == "high") & (flag == "high_998"))
-    return target, flag, is_adverse, limit
+    target, _, is_adverse, limit = judge_groups(x, n, starts, adverse == "low", level, winsor, overdispersion, fdr=fdr)
+    flag = np.where(is_adverse, np.where(adverse == "low", "low_998", "high_998"), np.where(n > 0, "in_control", "none"))
+    return target, flag.astype(object), is_adverse, limit
 
 
 def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
@@ -60,6 +50,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     practice = config.raw["practice"]
     level = float(practice.get("level", 0.998))
     overdispersion = str(practice.get("overdispersion", "additive"))
+    fdr = float(practice["false_discovery_rate"]) if practice.get("false_discovery_rate") else None
     short_months, long_months = int(practice["evidence_months"]), int(practice["long_evidence_months"])
     winsor = (float(config.raw["funnel"]["winsor_lower"]), float(config.raw["funnel"]["winsor_upper"]))
     rows = con.execute(
@@ -75,12 +66,12 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     target12 = np.full(size, np.nan)
     if size:
         keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
-        _, starts = np.unique(keys, return_index=True)
-        for begin, end in zip(sorted(starts), list(sorted(starts))[1:] + [size]):
+        starts = np.sort(np.unique(keys, return_index=True)[1])
+        for begin, end in zip(starts, list(starts[1:]) + [size]):
             total = n12[begin:end].sum()
             target12[begin:end] = x12[begin:end].sum() / total if total > 0 else np.nan
-        t_short, f_short, a_short, l_short = _judge(xs, ns, keys, adverse, level, winsor, overdispersion)
-        t_long, f_long, a_long, l_long = _judge(xl, nl, keys, adverse, level, winsor, overdispersion)
+        t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr)
+        t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr)
     else:
         empty = np.array([])
         t_short = f_short = l_short = t_long = f_long = l_long = empty
@@ -107,6 +98,18 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "is_adverse": pa.array((a_short | a_long) if size else np.array([], dtype=bool)),
         "limit_evidence": _floats(pick(l_short, l_long)),
     })
+    sustain = int(practice.get("sustained_months", 0))
+    if sustain > 0:
+        # sustained evidence: beyond the limit now and `sustain` months earlier (two evaluations apart), so a
+        # share crossing the limit for a month or two is not reported as a practice failing
+        con.execute(
+            "create or replace temp table scoring_practice_evidence as "
+            "select e.* replace (e.is_adverse and coalesce(q.is_adverse, false) as is_adverse) "
+            "from scoring_practice_evidence as e left join scoring_practice_evidence as q "
+            "on q.authority_code = e.authority_code and q.measure = e.measure "
+            "and q.period = e.period - to_months(cast($s as integer))",
+            {"s": sustain},
+        )
 
 
 def cusum_settings(config: ScoringConfig) -> CusumSettings:
@@ -121,8 +124,21 @@ def cusum_settings(config: ScoringConfig) -> CusumSettings:
 
 
 @lru_cache(maxsize=32)
-def _calibration(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
+def _simulated(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
     return calibrate(ratio, shape, settings)
+
+
+def _calibration(con: duckdb.DuckDBPyConnection, ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The thresholds for (ratio, shape, settings): from cusum_threshold when a rescore has simulated them
+    before (they are deterministic), else simulated now and kept there."""
+    key = hashlib.sha256(repr((CALIBRATION_VERSION, ratio, shape, settings)).encode("utf-8")).hexdigest()[:16]
+    stored = con.execute("select level, h from cusum_threshold where calibration_key = $k order by level", {"k": key}).fetchall()
+    if stored:
+        return np.array([r[0] for r in stored]), np.array([r[1] for r in stored])
+    levels, h = _simulated(ratio, shape, settings)
+    con.executemany("insert into cusum_threshold (calibration_key, level, h) values (?, ?, ?)",
+                    [(key, float(level), float(value)) for level, value in zip(levels, h)])
+    return levels, h
 
 
 def rounded_shape(shape: float) -> float:
@@ -155,7 +171,7 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
         season = seasonal_factors(np.nan_to_num(national), month_of_year)
         shape = rounded_shape(nb_shape(x / season[:, None]))
         for direction, ratio in (("drop", settings.drop_ratio), ("rise", settings.rise_ratio)):
-            levels, h = _calibration(ratio, shape, settings)
+            levels, h = _calibration(con, ratio, shape, settings)
             stat, level, span = statistic(x, season, ratio, shape, settings, with_span=True)
             limit = threshold(levels, h, np.nan_to_num(level, nan=levels[0]))
             # flagged in months with a return: a month without one is coverage's business

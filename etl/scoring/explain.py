@@ -32,6 +32,27 @@ class Component:
     source_period: str | None
 
 
+@dataclass(frozen=True)
+class FlagNote:
+    flag_type: str
+    measure: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class ObservedMeasure:
+    """An observed-practice share over the 12 months to the period (percent), its 95% Wilson interval
+    and England's share."""
+
+    measure: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    lower95: float | None
+    upper95: float | None
+    england: float | None
+
+
 @dataclass
 class Explanation:
     authority_code: str
@@ -43,6 +64,8 @@ class Explanation:
     config_version: str
     dimensions: dict[str, float | None] = field(default_factory=dict)
     components: list[Component] = field(default_factory=list)
+    flags: list[FlagNote] = field(default_factory=list)
+    observed: list[ObservedMeasure] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +80,11 @@ class Explanation:
             "components": [
                 {**c.__dict__, "points_lost": _round(c.points_lost), "composite_points": _round(c.composite_points)}
                 for c in self.components
+            ],
+            "flags": [f.__dict__ for f in self.flags],
+            "observed_practice": [
+                {**m.__dict__, **{k: _round(getattr(m, k)) for k in ("value", "lower95", "upper95", "england")}}
+                for m in self.observed
             ],
         }
 
@@ -81,7 +109,28 @@ class Explanation:
             lost.add_row(f"{c.composite_points:.2f}", c.dimension.replace("_", " "), f"{c.points_lost:.1f}", c.detail, c.fix, where)
         if not self.components:
             lost.add_row("-", "-", "-", "No points lost", "-", "-")
-        return Group(head, scores, lost)
+        parts: list = [head, scores, lost]
+        if self.flags:
+            flags = Table(title="Flags this month", show_header=True)
+            flags.add_column("flag")
+            flags.add_column("measure")
+            flags.add_column("what the data show")
+            for f in self.flags:
+                flags.add_row(f.flag_type.replace("_", " "), f.measure or "-", f.detail)
+            parts.append(flags)
+        if self.observed:
+            observed = Table(title="Observed practice, 12 months to this month (percent)", show_header=True)
+            for column, justify in (("measure", "left"), ("share", "right"), ("of", "right"), ("95% interval", "right"),
+                                    ("England", "right")):
+                observed.add_column(column, justify=justify)  # type: ignore[arg-type]
+            for m in self.observed:
+                share = "-" if m.value is None else f"{m.value:.1f}"
+                interval = "-" if m.lower95 is None else f"{m.lower95:.1f} to {m.upper95:.1f}"
+                england = "-" if m.england is None else f"{m.england:.1f}"
+                observed.add_row(m.measure, share, f"{m.numerator:.0f} of {m.denominator:.0f}" if m.denominator else "-",
+                                 interval, england)
+            parts.append(observed)
+        return Group(*parts)
 
 
 def _round(value: float | None) -> float | None:
@@ -120,6 +169,23 @@ def explain_score(db_path: Path | str, authority: str, period: str, window: str 
             """,
             {"c": code, "p": month, "w": window},
         ).fetchall()
+        flag_rows = con.execute(
+            "select flag_type, measure, detail from flag where authority_code = $c and period = $p "
+            "order by flag_type, measure",
+            {"c": code, "p": month},
+        ).fetchall()
+        observed_rows = con.execute(
+            """
+            select a.measure, a.value, a.numerator, a.denominator, a.lower95, a.upper95, e.value
+            from measure_value as a
+            left join measure_value as e
+              on e.level = 'england' and e.period = a.period and e."window" = a."window" and e.measure = a.measure
+            where a.level = 'authority' and a.code = $c and a.period = $p and a."window" = 'rolling12'
+              and a.measure like 'share_%'
+            order by a.measure
+            """,
+            {"c": code, "p": month},
+        ).fetchall()
     finally:
         con.close()
     by_dimension = {d: s for d, s, _, _ in scores}
@@ -134,4 +200,6 @@ def explain_score(db_path: Path | str, authority: str, period: str, window: str 
         config_version=composite[2],
         dimensions={d: by_dimension.get(d) for d in DIMENSIONS},
         components=[Component(*row) for row in rows],
+        flags=[FlagNote(*row) for row in flag_rows],
+        observed=[ObservedMeasure(*row) for row in observed_rows],
     )

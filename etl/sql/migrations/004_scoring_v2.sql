@@ -22,3 +22,12 @@ create table return_owed (
     config_version    varchar not null,
     primary key (authority_code, period)
 );
+
+-- Thresholds of the step-change CUSUM, set by simulation (etl/scoring/cusum.py): deterministic for a
+-- given key (direction, ratio, shape and settings), so a later rescore reuses them instead of simulating again.
+create table cusum_threshold (
+    calibration_key varchar not null,    -- hash of the CUSUM settings, the ratio and the shape
+    level           double not null,     -- in-control concerns a month
+    h               double not null,     -- the threshold at that level
+    primary key (calibration_key, level)
+);

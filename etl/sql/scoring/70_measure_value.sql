@@ -54,16 +54,19 @@ neighbours as (
     where n.rank <= $neighbours
     group by all
 ),
-levels as (
-    select 'authority' as level, code, period, "window", measure, value, numerator, denominator, lower95, upper95
-    from authority_scores
-    union all select * from aggregated
-    union all select * from neighbours
+ranked as (
+    -- ranks and percentiles within each level (neighbour groups are not ranked)
+    select level, code, period, "window", measure, value, numerator, denominator, lower95, upper95,
+           case when value is not null
+                then rank() over (partition by level, period, "window", measure, value is null order by value desc) end as rank,
+           case when value is not null
+                then 100.0 * percent_rank() over (partition by level, period, "window", measure, value is null order by value) end as percentile
+    from (
+        select 'authority' as level, code, period, "window", measure, value, numerator, denominator, lower95, upper95
+        from authority_scores
+        union all select * from aggregated
+    )
 )
-select
-    *,
-    case when value is not null and level <> 'neighbours'
-         then rank() over (partition by level, period, "window", measure, value is null order by value desc) end as rank,
-    case when value is not null and level <> 'neighbours'
-         then 100.0 * percent_rank() over (partition by level, period, "window", measure, value is null order by value) end as percentile
-from levels
+select * from ranked
+union all
+select *, cast(null as bigint) as rank, cast(null as double) as percentile from neighbours
