@@ -25,11 +25,20 @@ from dashboard import exports, ids
 
 TABLE_ROW_LIMIT = 500  # a longer table is cut (with a note): the CSV download has every row
 GRAPH_CONFIG = {
+    # No mode bar: its buttons are invisible tab stops inside the chart's role="img" container
+    # (axe nested-interactive), and plotly.js puts "Share chart..." (sendChartToCloud, which would
+    # send official data to an outside service) on it. Zoom by dragging and double-click to reset
+    # still work with a mouse; every value is in the data table beneath each chart.
+    "displayModeBar": False,
     "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "showTips": False,
     "responsive": True,
     # Offline: plotly.js must never reach for its CDN; the server answers with an empty base map.
     "topojsonURL": "/_oversight/topojson/",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    "modeBarButtonsToRemove": ["sendDataToCloud", "select2d", "lasso2d", "toImage"],
 }
 
 

@@ -24,6 +24,25 @@ ATTRIBUTION = (
 )
 
 
+# The page template: Dash's own, with the page's language declared (WCAG 3.1.1) and without the
+# <footer> Dash wraps its scripts in (a second contentinfo landmark beside the site's footer).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
+
+
 def nav_pages() -> list[dict]:
     """Pages for the navigation: registered pages in `order`, except hidden ones (order >= 90)."""
     pages = sorted(dash.page_registry.values(), key=lambda page: (page.get("order") or 0, page["name"]))
@@ -81,7 +100,7 @@ def synthetic_banner() -> html.Div | None:
         html.Div([html.Strong("Synthetic demonstration data. "), BANNER_TEXT.split(". ", 1)[1]], className="container"),
         id=ids.SHELL_BANNER,
         className="synthetic-banner app-synthetic-banner",
-        role="note",
+        role="region",  # a labelled landmark, so no content sits outside landmarks
         **{"aria-label": "Synthetic demonstration data"},
     )
 
@@ -133,9 +152,10 @@ def mark_current_page(pathname: str | None) -> html.Ul:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Wire the shell's callback to `app` (called by `create_app`).
+    """Wire the shell to `app` (called by `create_app`): its page template and its callback.
 
     On the app rather than with module-level `@callback`: this module is imported once, and Dash hands
     module-level callbacks only to the first app created in a process (tests create several).
     """
+    app.index_string = INDEX_STRING
     app.callback(Output(ids.SHELL_NAV, "children"), Input(ids.SHELL_LOCATION, "pathname"))(mark_current_page)

@@ -213,6 +213,7 @@ def layout(period: str | None = None, window: str | None = None, measure: str | 
                 ],
                 className="row no-print", role="group", **{"aria-label": "Choose the month, period and measure"},
             ),
+            html.H2("The regions compared", className="govuk-heading-m"),
             html.Div(id=ids.REGIONAL_CI_SECTION),
             html.H2("Recording rate against population", className="govuk-heading-m"),
             html.Div(
