@@ -25,6 +25,7 @@ OVERVIEW_DISTRIBUTION_SECTION = "overview-distribution-section"
 OVERVIEW_TREND = "overview-trend"
 OVERVIEW_TREND_SECTION = "overview-trend-section"
 OVERVIEW_MESSAGE = "overview-message"
+OVERVIEW_FINDINGS = "overview-findings"
 
 # ---- page 2: regional variation --------------------------------------------------------------------
 REGIONAL_PERIOD = "regional-period"

@@ -12,9 +12,9 @@ from datetime import date
 
 import dash
 import polars as pl
-from dash import Input, Output, callback, html
+from dash import Input, Output, callback, dcc, html
 
-from dashboard import components, database, ids, state
+from dashboard import components, database, findings, ids, state
 from dashboard.figures import overview as figures
 from dashboard.queries import common, overview as queries
 from dashboard.queries.geometry import boundaries_url, boundary_names
@@ -34,18 +34,21 @@ def _measures() -> list[str]:
     return database.cached(("measures",), common.measures)
 
 
-def _inputs(period: object, window: object, measure: object | None = None) -> tuple[date, str, str | None]:
+def _inputs(period: object, window: object) -> tuple[date, str]:
     """Validate the controls' values (a crafted request gets InvalidInputError, shown as a message)."""
-    checked_period = state.check_period(period, _periods())
-    checked_window = state.check_window(window)
-    checked_measure = state.check_choice(measure, _measures(), "measure") if measure is not None else None
-    return checked_period, checked_window, checked_measure
+    return state.check_period(period, _periods()), state.check_window(window)
+
+
+def _inputs_with_measure(period: object, window: object, measure: object) -> tuple[date, str, str]:
+    """As `_inputs`, and the measure, which must be one on offer (None included: never a 500)."""
+    checked_period, checked_window = _inputs(period, window)
+    return checked_period, checked_window, state.check_choice(measure, _measures(), "measure")
 
 
 # ---- sections (pure of Dash callbacks: tests and the benchmark call them directly) -------------------
 
 def tiles_section(period: object, window: object) -> html.Div:
-    p, w, _ = _inputs(period, window)
+    p, w = _inputs(period, window)
     return database.cached(("overview.tiles", p, w), lambda con: _tiles(con, p, w))
 
 
@@ -63,6 +66,9 @@ def _tiles(con, period: date, window: str) -> html.Div:
     else:
         change_text = "no earlier month to compare"
     label = components.month_label(period)
+    flags_now = findings.findings(queries.flagged(con, period))
+    flags_before = findings.findings(queries.flagged(con, add_months(period, -1)))
+    low_names = findings.name_list(flags_now.filter(pl.col("flag_type") == "significantly_low")["name"].to_list())
     return html.Div(
         [
             html.H2(f"Returns for {label}", className="govuk-heading-m"),
@@ -83,17 +89,54 @@ def _tiles(con, period: date, window: str) -> html.Div:
                     components.tile("National composite score", "no score" if composite is None else f"{composite:.1f}",
                                     f"out of 100; {change_text}"),
                     components.tile("Authorities flagged low", f"{head['flagged_low'] or 0:,}",
-                                    "recording rate significantly below England (99.8% limit)"),
+                                    ("recording rate significantly below England (99.8% limit): " + low_names)
+                                    if low_names else "recording rate significantly below England (99.8% limit)"),
                 ],
                 className="row",
             ),
+            findings_list(flags_now, flags_before, period, window),
         ],
         id=ids.OVERVIEW_TILES + "-content",
     )
 
 
+def findings_list(flags_now: pl.DataFrame, flags_before: pl.DataFrame, period: date, window: str) -> html.Section:
+    """The flags that suggest incomplete recording, each naming the authority (a link to its benchmark
+    for the same period), the flag in words and the number behind it; then what changed since last month."""
+    concerning = findings.concerning(flags_now)
+    raised, cleared = findings.changes(findings.concerning(flags_now), findings.concerning(flags_before))
+    changed = findings.changes_sentence(raised, cleared, components.month_label(add_months(period, -1)))
+    heading_id = ids.OVERVIEW_FINDINGS + "-title"
+    if concerning.is_empty():
+        body = [html.P(f"No authority has a flag suggesting incomplete recording in {components.month_label(period)}.")]
+    else:
+        rows = [
+            html.Tr([
+                html.Th(dcc.Link(row["name"], href=state.build_href("/authority", {
+                    "code": row["authority_code"], "period": period, "window": window})), scope="row"),
+                html.Td(row["region_name"] or "-"),
+                html.Td(row["flag_label"] + (f" ({common.measure_label(row['measure'])})" if row["measure"] else "")),
+                html.Td(row["detail"] or components.format_value(row["value"])),
+            ])
+            for row in concerning.iter_rows(named=True)
+        ]
+        caption = f"Flags suggesting incomplete recording, {components.month_label(period)}"
+        body = [html.Div(html.Table([
+            html.Caption(caption),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Authority", "Region", "Flag", "The number behind it")])),
+            html.Tbody(rows),
+        ], className="table table-sm sticky-first"), className="table-scroll", tabIndex=0, role="region",
+            **{"aria-label": caption})]
+    return html.Section(
+        [html.H2("Findings", id=heading_id, className="govuk-heading-m"),
+         html.P(f"{concerning.height} flags suggest incomplete recording in {components.month_label(period)}. {changed}"),
+         *body],
+        id=ids.OVERVIEW_FINDINGS, **{"aria-labelledby": heading_id},
+    )
+
+
 def map_section(period: object, window: object, measure: object) -> html.Section:
-    p, w, m = _inputs(period, window, measure)
+    p, w, m = _inputs_with_measure(period, window, measure)
     return database.cached(("overview.map", p, w, m), lambda con: _map(con, p, w, m))
 
 
@@ -125,7 +168,7 @@ def _extremes_summary(scored: pl.DataFrame, label: str, noun: str) -> str:
 
 
 def distribution_section(period: object, window: object, measure: object) -> html.Section:
-    p, w, m = _inputs(period, window, measure)
+    p, w, m = _inputs_with_measure(period, window, measure)
     return database.cached(("overview.distribution", p, w, m), lambda con: _distribution(con, p, w, m))
 
 
