@@ -176,3 +176,23 @@ def test_data_table_cuts_long_tables_and_says_so():
     table = components.data_table(pl.DataFrame({"a": list(range(10))}), "Numbers", row_limit=3)
     text = to_json(table)
     assert "Showing the first 3 of 10 rows" in text
+
+
+def test_the_funnel_y_range_follows_the_authorities_not_the_tiny_population_limits():
+    top, clipped = regional.funnel_y_range([2.0, 5.0, 10.0, 4.0, None], [200.0] + [12.0] * 99)
+    assert top == pytest.approx(12.0) and clipped  # the 200 of the smallest population is cut, and said
+    top, clipped = regional.funnel_y_range([2.0, 5.0, 30.0], [12.0, 11.0, 10.0])
+    assert top == pytest.approx(36.0) and not clipped  # every authority stays on the chart
+
+
+def test_funnel_hover_gives_the_region_and_both_intervals():
+    points = _funnel_points().with_columns(pl.lit(1.0).alias("lower95"), pl.lit(9.0).alias("upper95"),
+                                           pl.lit(0.5).alias("lower998"), pl.lit(12.0).alias("upper998"))
+    populations = [800.0 + 1000.0 * i for i in range(25)]
+    limits = pl.DataFrame({"population": populations, "lower95": [0.0] * 25, "upper95": [30.0] + [9.0] * 24,
+                           "lower998": [0.0] * 25, "upper998": [300.0] + [12.0] * 24})
+    figure = regional.funnel_figure(points, limits, 9.0, "Rate")
+    marker = next(t for t in figure.data if t.mode == "markers" and t.customdata)
+    assert list(marker.customdata[0])[1:] == ["1.0", "9.0", "0.5", "12.0"]
+    assert "95% limits" in marker.hovertemplate and "99.8% limits" in marker.hovertemplate
+    assert figure.layout.yaxis.range[1] < 300
