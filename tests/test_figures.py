@@ -34,7 +34,20 @@ def test_map_colours_authorities_with_values_and_greys_the_rest():
     base, coloured = figure.data
     assert list(base.locations) == ["E1", "E2", "E3"]  # every authority drawn
     assert list(coloured.locations) == ["E1", "E3"] and list(coloured.z) == [80.0, 95.0]
-    assert "Beta: no data" in base.text
+    assert "Beta: no value" in base.text
+
+
+def test_map_draws_london_again_in_an_inset_and_keeps_the_palest_colour_apart_from_no_value():
+    names = pl.DataFrame({"gss_code": ["E1", "E09000001", "E09000002"], "name": ["Alpha", "City", "Barking"]})
+    values = pl.DataFrame({"authority_code": ["E1", "E09000001", "E09000002"], "name": ["Alpha", "City", "Barking"],
+                           "value": [10.0, 20.0, None]})
+    figure = overview.map_figure(values, "/b.json", names, "m", "u")
+    inset = [t for t in figure.data if t.geo == "geo2"]
+    assert [list(t.locations) for t in inset] == [["E09000001", "E09000002"], ["E09000001"]]
+    assert inset[1].zmin == 10.0 and inset[1].zmax == 20.0  # the same scale as England's map
+    assert figure.layout.geo2.domain.x[1] <= 0.3
+    palest, no_value = overview.SEQUENTIAL[0][1], inset[0].colorscale[0][1]
+    assert palest.upper() != no_value.upper()
 
 
 def test_map_leaves_out_authorities_not_valid_in_the_period():

@@ -18,7 +18,10 @@ LIGHT_BLUE = "#6BACE6"
 GREY = "#505A5F"  # GOV.UK secondary text: 7:1 on white
 LIGHT_GREY = "#B1B4B6"
 FONT = "Arial, Helvetica, sans-serif"
-SEQUENTIAL = [[0.0, "#DCEBF8"], [0.35, LIGHT_BLUE], [0.7, MID_BLUE], [1.0, DARK_BLUE]]
+# The Analysis Function's sequential blues. The palest is a clear mid-light blue, so the lowest value is
+# never mistaken for "no value" (NO_VALUE, a pale grey, which the map also names on hover).
+SEQUENTIAL = [[0.0, LIGHT_BLUE], [0.5, MID_BLUE], [1.0, DARK_BLUE]]
+NO_VALUE = "#F3F2F1"
 
 
 def empty_figure(text: str) -> go.Figure:

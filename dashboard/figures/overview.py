@@ -11,8 +11,10 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.common import (
-    DARK_BLUE, FONT, GREY, LIGHT_GREY, SEQUENTIAL, axis_title, base_layout, empty_figure,
+    DARK_BLUE, FONT, GREY, NO_VALUE, SEQUENTIAL, axis_title, base_layout, empty_figure,
 )
+
+LONDON_PREFIX = "E09"  # GSS codes of the London boroughs and the City
 
 
 def _fmt(value: float | None) -> str:
@@ -31,34 +33,44 @@ def map_figure(values: pl.DataFrame, geojson: dict | str, features: pl.DataFrame
         return empty_figure("No boundaries are available for this period.")
     codes = features["gss_code"].to_list()
     drawn = values.filter(pl.col("authority_code").is_in(codes) & pl.col("value").is_not_null())
+    london = [code for code in codes if code.startswith(LONDON_PREFIX)]
     figure = go.Figure()
-    # Base layer: every authority in grey, so one without data is visible and says so on hover.
-    figure.add_trace(
-        go.Choropleth(
-            geojson=geojson, featureidkey="properties.gss_code",
-            locations=codes, z=[0] * len(codes),
-            colorscale=[[0, "#F3F2F1"], [1, "#F3F2F1"]], showscale=False,
-            marker={"line": {"color": LIGHT_GREY, "width": 0.5}},
-            text=[f"{name}: no data" for name in features["name"]], hoverinfo="text", name="No data",
-        )
-    )
-    if drawn.height:
-        figure.add_trace(
-            go.Choropleth(
-                geojson=geojson, featureidkey="properties.gss_code",
-                locations=drawn["authority_code"].to_list(), z=drawn["value"].to_list(),
-                colorscale=SEQUENTIAL,
+    # England, then London again in an inset (its 33 boroughs are specks at England's scale).
+    for geo, shown_codes in (("geo", codes), ("geo2", london)):
+        if not shown_codes:
+            continue
+        names = dict(zip(features["gss_code"].to_list(), features["name"].to_list()))
+        # Base layer: every authority in grey, so one without data is visible and says so on hover.
+        figure.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.gss_code", geo=geo,
+            locations=shown_codes, z=[0] * len(shown_codes),
+            colorscale=[[0, NO_VALUE], [1, NO_VALUE]], showscale=False,
+            marker={"line": {"color": GREY, "width": 0.5}},
+            text=[f"{names[code]}: no value" for code in shown_codes], hoverinfo="text", name="No value",
+        ))
+        part = drawn if geo == "geo" else drawn.filter(pl.col("authority_code").str.starts_with(LONDON_PREFIX))
+        if part.height:
+            figure.add_trace(go.Choropleth(
+                geojson=geojson, featureidkey="properties.gss_code", geo=geo,
+                locations=part["authority_code"].to_list(), z=part["value"].to_list(),
+                colorscale=SEQUENTIAL, zmin=drawn["value"].min(), zmax=drawn["value"].max(), showscale=geo == "geo",
                 colorbar={"title": {"text": axis_title(label, unit).replace(" (", "<br>("), "side": "right"},
                           "thickness": 14, "len": 0.8},
                 marker={"line": {"color": "white", "width": 0.5}},
-                text=[f"{n}: {_fmt(v)}" for n, v in zip(drawn["name"], drawn["value"])],
+                text=[f"{n}: {_fmt(v)}" for n, v in zip(part["name"], part["value"])],
                 hoverinfo="text", name=label,
-            )
-        )
-    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+            ))
+    geo_settings = {"fitbounds": "locations", "visible": False, "projection_type": "mercator", "bgcolor": "white"}
+    layout: dict = {"geo": {**geo_settings, "domain": {"x": [0, 1], "y": [0, 1]}}}
+    if london:
+        layout["geo2"] = {**geo_settings, "domain": {"x": [0.0, 0.3], "y": [0.62, 1.0]}, "bgcolor": "white"}
+        layout["annotations"] = [{"text": "London", "x": 0.15, "y": 1.0, "xref": "paper", "yref": "paper",
+                                  "showarrow": False, "font": {"size": 13, "family": FONT}, "yanchor": "bottom"}]
+        layout["shapes"] = [{"type": "rect", "xref": "paper", "yref": "paper", "x0": 0.0, "x1": 0.3, "y0": 0.62,
+                             "y1": 1.0, "line": {"color": GREY, "width": 1}}]
     figure.update_layout(
-        height=620, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT, "size": 14},
-        paper_bgcolor="white", geo={"bgcolor": "white"},
+        height=620, margin={"l": 0, "r": 0, "t": 24, "b": 0}, font={"family": FONT, "size": 14},
+        paper_bgcolor="white", **layout,
     )
     return figure
 

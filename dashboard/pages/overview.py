@@ -148,7 +148,8 @@ def _map(con, period: date, window: str, measure: str) -> html.Section:
     return components.chart_card(
         "overview-map", title=f"{label} by authority, {components.window_phrase(window, period)}",
         caption=(f"Each of England's authorities shaded by its {label.lower()} ({unit}); darker blue is higher. "
-                 "Authorities drawn in light grey have no value for this period. Boundaries are those in force in "
+                 "Authorities drawn in pale grey have no value for this period. London's boroughs are drawn again, "
+                 "enlarged, top left. Boundaries are those in force in "
                  f"{components.month_label(period)}."),
         figure=figures.map_figure(values, boundaries_url(period), boundary_names(period), label, unit),
         table_frame=values.rename({"value": measure}), summary=summary, graph_id=ids.OVERVIEW_MAP,
