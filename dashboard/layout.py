@@ -11,6 +11,7 @@ import dash
 from dash import Input, Output, dcc, html
 
 from dashboard import database, ids
+from dashboard.auth.access import account_bar, may_open
 
 SERVICE_NAME = "Prevent recording oversight"
 BANNER_TEXT = (
@@ -46,7 +47,8 @@ INDEX_STRING = """<!DOCTYPE html>
 def nav_pages() -> list[dict]:
     """Pages for the navigation: registered pages in `order`, except hidden ones (order >= 90)."""
     pages = sorted(dash.page_registry.values(), key=lambda page: (page.get("order") or 0, page["name"]))
-    return [page for page in pages if (page.get("order") if page.get("order") is not None else 0) < 90]
+    return [page for page in pages if (page.get("order") if page.get("order") is not None else 0) < 90
+            and may_open(page)]  # pages for one audience (council, admin): dashboard.auth.access
 
 
 def is_current(page: dict, pathname: str | None) -> bool:
@@ -85,6 +87,7 @@ def header() -> html.Header:
                     id=ids.SHELL_NAV,
                     **{"aria-label": "Main"},
                 ),
+                account_bar(),  # signed in as ..., sign out (dashboard.auth.access)
             ],
             className="container",
         ),

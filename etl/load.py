@@ -33,6 +33,7 @@ from .errors import DatabaseError, DatabaseLockedError, InvalidInputError
 from .periods import format_period
 from .returns import Issue, ValidationResult
 from .settings import SQL_DIR
+from .submissions import receipt_time
 
 SYNTHETIC_PREFIX = "SYNTHETIC_"
 SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
@@ -326,6 +327,9 @@ class _Candidate:
     @classmethod
     def of(cls, path: Path, received_at: datetime | None) -> "_Candidate":
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if received_at is None:
+            # A web submission's receipt (etl.submissions) records when the service received it.
+            received_at = receipt_time(path, digest)
         if received_at is None:
             # Naive UTC, like every timestamp in the database; a move keeps the mtime.
             received_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)

@@ -21,6 +21,9 @@ def app(tmp_path_factory: pytest.TempPathFactory):
     con = connect(path)
     migrate(con)
     sync_reference(con)
+    from etl.users import add_user
+
+    add_user(con, "layout.tester", "a long enough password", "national")  # the site needs a sign-in
     con.close()
     yield create_app(path)
     database.reset()
@@ -68,7 +71,9 @@ def test_the_navigation_follows_the_address_through_a_callback(app):
 
 
 def test_the_current_page_is_announced_in_the_served_html(app):
-    response = app.server.test_client().post(
+    from auth_helpers import signed_in_client
+
+    response = signed_in_client(app, username="layout.tester", password="a long enough password").post(
         "/_dash-update-component",
         json={
             "output": f"{ids.SHELL_NAV}.children",

@@ -67,13 +67,14 @@ class BrowserErrors:
         self.messages.append(f"page error: {error}")
 
 
-def _new_page(browser, base_url: str, width: int = 1366, height: int = 900, bypass_csp: bool = False) -> tuple[object, object]:
-    """A fresh context and page; `page.errors` lists console errors and page errors.
+def _new_page(browser, base_url: str, width: int = 1366, height: int = 900, bypass_csp: bool = False,
+              role: str = "national") -> tuple[object, object]:
+    """A fresh context and page, signed in as `role` through the real sign-in page (e2e/signin.py);
+    `page.errors` lists console errors and page errors."""
+    from e2e.signin import storage_state
 
-    One place to adapt when the site needs a sign-in: every browser test's page comes from here.
-    """
     context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block",
-                                  bypass_csp=bypass_csp)
+                                  bypass_csp=bypass_csp, storage_state=storage_state(browser, base_url, role))
     page = context.new_page()
     errors = BrowserErrors()
     page.on("console", errors.on_console)
