@@ -10,6 +10,8 @@
    3. dcc.Upload draws an unlabelled <input type="file">: name it by the drop zone's visible text
       (or the label whose `for` names the upload's id).
 
+   4. Clicking an authority in a chart opens its benchmark page: see `linkAuthorities`.
+
    Served from assets/ (no inline script, so the Content-Security-Policy stays strict). */
 (function () {
   "use strict";
@@ -60,7 +62,26 @@
     }
   }
 
+  // 4. Clicking an authority in a chart opens its benchmark page for the same month and period type
+  //    (read from this page's address, which the controls keep up to date). Traces whose points are
+  //    authorities say so with meta "authority-link" (dashboard.figures.common.AUTHORITY_LINK).
+  function linkAuthorities(graph) {
+    if (graph.dataset.authorityLinks || typeof graph.on !== "function") { return; }
+    graph.dataset.authorityLinks = "yes";
+    graph.on("plotly_click", function (event) {
+      var point = event && event.points && event.points[0];
+      if (!point || !point.data || point.data.meta !== "authority-link") { return; }
+      var code = point.id || (point.data.ids && point.data.ids[point.pointNumber]) || point.location;
+      if (!code || !/^[EW]\d{8}$/.test(code)) { return; }
+      var here = new URLSearchParams(window.location.search);
+      var params = new URLSearchParams({code: code});
+      ["period", "window"].forEach(function (key) { if (here.get(key)) { params.set(key, here.get(key)); } });
+      window.location.assign("/authority?" + params.toString());
+    });
+  }
+
   function repair(root) {
+    root.querySelectorAll(".js-plotly-plot").forEach(linkAuthorities);
     root.querySelectorAll(".dash-dropdown-focus-target").forEach(repairDropdown);
     root.querySelectorAll('input[type="file"]').forEach(repairUpload);
     root.querySelectorAll(".dash-dropdown-content").forEach(repairOpenList);

@@ -22,6 +22,9 @@ FONT = "Arial, Helvetica, sans-serif"
 # never mistaken for "no value" (NO_VALUE, a pale grey, which the map also names on hover).
 SEQUENTIAL = [[0.0, LIGHT_BLUE], [0.5, MID_BLUE], [1.0, DARK_BLUE]]
 NO_VALUE = "#F3F2F1"
+# A trace whose points are authorities carries this `meta` (and the GSS codes as `ids`, or as
+# `locations` on the map): assets/40-accessible-controls.js opens the benchmark page of a clicked one.
+AUTHORITY_LINK = "authority-link"
 
 
 def empty_figure(text: str) -> go.Figure:

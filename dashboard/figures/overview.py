@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.common import (
-    DARK_BLUE, FONT, GREY, NO_VALUE, SEQUENTIAL, axis_title, base_layout, empty_figure,
+    AUTHORITY_LINK, DARK_BLUE, FONT, GREY, NO_VALUE, SEQUENTIAL, axis_title, base_layout, empty_figure,
 )
 
 LONDON_PREFIX = "E09"  # GSS codes of the London boroughs and the City
@@ -47,6 +47,7 @@ def map_figure(values: pl.DataFrame, geojson: dict | str, features: pl.DataFrame
             colorscale=[[0, NO_VALUE], [1, NO_VALUE]], showscale=False,
             marker={"line": {"color": GREY, "width": 0.5}},
             text=[f"{names[code]}: no value" for code in shown_codes], hoverinfo="text", name="No value",
+            meta=AUTHORITY_LINK,
         ))
         part = drawn if geo == "geo" else drawn.filter(pl.col("authority_code").str.starts_with(LONDON_PREFIX))
         if part.height:
@@ -58,7 +59,7 @@ def map_figure(values: pl.DataFrame, geojson: dict | str, features: pl.DataFrame
                           "thickness": 14, "len": 0.8},
                 marker={"line": {"color": "white", "width": 0.5}},
                 text=[f"{n}: {_fmt(v)}" for n, v in zip(part["name"], part["value"])],
-                hoverinfo="text", name=label,
+                hoverinfo="text", name=label, meta=AUTHORITY_LINK,
             ))
     geo_settings = {"fitbounds": "locations", "visible": False, "projection_type": "mercator", "bgcolor": "white"}
     layout: dict = {"geo": {**geo_settings, "domain": {"x": [0, 1], "y": [0, 1]}}}
@@ -94,6 +95,8 @@ def region_distribution_figure(scores: pl.DataFrame, label: str, unit: str) -> g
             go.Box(
                 x=part["value"].to_list(), y=[region] * part.height, name=region, orientation="h",
                 boxpoints="all", jitter=0.4, pointpos=0, text=part["name"].to_list(),
+                ids=part["authority_code"].to_list() if "authority_code" in part.columns else None,
+                meta=AUTHORITY_LINK if "authority_code" in part.columns else None,
                 hovertemplate="%{text}: %{x:.1f}<extra>" + region + "</extra>",
                 marker={"color": DARK_BLUE, "size": 5, "opacity": 0.7},
                 line={"color": DARK_BLUE, "width": 1.5}, fillcolor="rgba(107,172,230,0.25)",

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.common import (
-    DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure,
+    AUTHORITY_LINK, DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure,
 )
 
 # flag -> (legend text, colour, marker symbol): shape carries the meaning as well as colour.
@@ -115,6 +115,7 @@ def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float
                 marker={"color": colour, "symbol": symbol, "size": 10 if solid else 8, "opacity": 1.0 if solid else 0.3,
                         "line": {"color": "white", "width": 0.5}},
                 text=subset["name"].to_list(), customdata=_hover_data(subset),
+                ids=subset["authority_code"].to_list(), meta=AUTHORITY_LINK,
                 hovertemplate=("<b>%{text}</b> (%{customdata[0]})<br>%{y:.1f} per 10,000 a year, population %{x:,.0f}"
                                "<br>95% limits %{customdata[1]} to %{customdata[2]}"
                                "<br>99.8% limits %{customdata[3]} to %{customdata[4]}<extra>" + text + "</extra>"),

@@ -169,7 +169,8 @@ def _table(table: pl.DataFrame, period: date, window: str, region: str, column: 
     body = html.Tbody([
         {"type": "Tr", "namespace": "dash_html_components", "props": {"children": [
             {"type": "Th" if i == 0 else "Td", "namespace": "dash_html_components",
-             "props": {"children": components.format_value(row[name]), **({"scope": "row"} if i == 0 else {})}}
+             "props": {"children": _authority_link(row, period, window) if i == 0 else components.format_value(row[name]),
+                       **({"scope": "row"} if i == 0 else {})}}
             for i, name in enumerate(headings)
         ]}}
         for row in ordered.iter_rows(named=True)
@@ -185,6 +186,12 @@ def _table(table: pl.DataFrame, period: date, window: str, region: str, column: 
                                         "this table"),
         ]
     )
+
+
+def _authority_link(row: dict, period: date, window: str) -> dict:
+    """The authority's name as a link to its benchmark page for the same period (Dash JSON, as the rows)."""
+    href = state.build_href("/authority", {"code": row["authority_code"], "period": period, "window": window})
+    return {"type": "Link", "namespace": "dash_core_components", "props": {"children": row["name"], "href": href}}
 
 
 # ---- layout -----------------------------------------------------------------------------------------
