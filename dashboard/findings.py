@@ -132,3 +132,85 @@ def cause_label(rule_id: str, rule_titles: dict[str, str] | None = None) -> str:
     if re.fullmatch(r"[A-Z]\d{3}", rule_id):
         return f"Validation rule {rule_id}"
     return rule_id.replace("_", " ").replace(".", ": ").capitalize()
+
+
+# ---- the benchmark table (Fingertips style) ---------------------------------------------------------
+
+PER = 10_000.0
+SIGNIFICANCE = {
+    "higher": "▲ Higher (significant)",
+    "lower": "▼ Lower (significant)",
+    "similar": "● Similar",
+    "none": "Not tested",
+}
+
+
+def poisson_interval(count: float, denominator: float, per: float = PER, level: float = 0.95) -> tuple[float, float]:
+    """Exact Poisson interval of a rate `count / denominator * per` (Garwood; as the funnel limits).
+
+    chi2(a/2, 2O)/2 to chi2(1-a/2, 2(O+1))/2 on the count, scaled to the rate; lower is 0 for a count of 0.
+    """
+    from scipy.stats import chi2
+
+    alpha = 1.0 - level
+    lower = chi2.ppf(alpha / 2, 2 * count) / 2 if count > 0 else 0.0
+    upper = chi2.ppf(1 - alpha / 2, 2 * (count + 1)) / 2
+    return float(lower / denominator * per), float(upper / denominator * per)
+
+
+def compare(lower: float | None, upper: float | None, comparator: float | None) -> str:
+    """Fingertips' comparison: 'higher' or 'lower' when the comparator's value lies outside the
+    authority's 95% interval, 'similar' when inside, 'none' without an interval or comparator."""
+    if lower is None or upper is None or comparator is None:
+        return "none"
+    if comparator < lower:
+        return "higher"
+    if comparator > upper:
+        return "lower"
+    return "similar"
+
+
+def benchmark_table(spine: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
+    """Per measure: the authority's value, its 95% interval (rates only), England, region and neighbours'
+    values, and whether the authority differs significantly from each, marked in words and a shape.
+
+    `spine`: measure, label, authority, region, neighbours, england. `counts`: measure, numerator,
+    denominator. An interval is given only where the spine shows the authority's rate (a rate withheld
+    by disclosure control keeps its interval withheld too). Scores are not counts: no interval, 'Not tested'.
+    """
+    by_measure = {row["measure"]: row for row in counts.iter_rows(named=True)}
+    rows = []
+    for row in spine.iter_rows(named=True):
+        count = by_measure.get(row["measure"])
+        lower = upper = None
+        if (count and row["authority"] is not None and count["numerator"] is not None
+                and count["denominator"] not in (None, 0)):
+            lower, upper = poisson_interval(count["numerator"], count["denominator"])
+        rows.append({
+            "label": row["label"], "authority": row["authority"], "lower": lower, "upper": upper,
+            "england": row["england"], "vs_england": SIGNIFICANCE[compare(lower, upper, row["england"])],
+            "region": row["region"], "vs_region": SIGNIFICANCE[compare(lower, upper, row["region"])],
+            "neighbours": row["neighbours"], "vs_neighbours": SIGNIFICANCE[compare(lower, upper, row["neighbours"])],
+        })
+    schema = {"label": pl.String, "authority": pl.Float64, "lower": pl.Float64, "upper": pl.Float64,
+              "england": pl.Float64, "vs_england": pl.String, "region": pl.Float64, "vs_region": pl.String,
+              "neighbours": pl.Float64, "vs_neighbours": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def flags_for_window(flags: pl.DataFrame) -> pl.DataFrame:
+    """One row per flag type and measure over the window: the label, the months raised (newest first)
+    and the latest detail. `flags`: period, flag_type, measure, value, detail (newest first)."""
+    if flags.is_empty():
+        return pl.DataFrame(schema={"flag_type": pl.String, "measure": pl.String, "flag_label": pl.String,
+                                    "months": pl.Int64, "latest": pl.Date, "detail": pl.String})
+    grouped = (
+        flags.sort("period", descending=True)
+        .group_by("flag_type", "measure", maintain_order=True)
+        .agg(pl.len().alias("months"), pl.col("period").first().alias("latest"), pl.col("detail").first())
+    )
+    return grouped.with_columns(
+        pl.col("flag_type").map_elements(flag_label, return_dtype=pl.String).alias("flag_label"),
+        pl.col("flag_type").map_elements(flag_order, return_dtype=pl.Int64).alias("_order"),
+    ).sort("_order", "latest", descending=[False, True]).drop("_order").select(
+        "flag_type", "measure", "flag_label", "months", "latest", "detail")

@@ -61,6 +61,8 @@ AUTHORITY_XLSX_BUTTON = "authority-xlsx-button"
 AUTHORITY_DOWNLOAD = "authority-download"
 AUTHORITY_PRINT_LINK = "authority-print-link"
 AUTHORITY_MESSAGE = "authority-message"
+AUTHORITY_BENCHMARK_TABLE = "authority-benchmark-table"
+AUTHORITY_DATA_AS_AT = "authority-data-as-at"
 AUTHORITY_REPORT = "authority-report"  # the printable one-page report page
 
 # ---- page 4: returns (dashboard-2) -----------------------------------------------------------------

@@ -3,7 +3,10 @@ month before, and causes of lost points named in words, on five-row frames."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
+import pytest
 
 from dashboard import findings
 
@@ -61,3 +64,50 @@ def test_causes_are_named_in_words_not_rule_ids():
     assert findings.cause_label("late") == "Return sent after the deadline"
     assert findings.cause_label("practice.USES_NATIONAL_CATEGORIES") == "Uses national categories: declared recording practice not in place"
     assert findings.cause_label("Q299") == "Validation rule Q299"
+
+
+def test_the_poisson_interval_matches_hand_computed_values():
+    # 10 events: exact 95% limits 4.795 to 18.39 (Garwood); over 10,000 child-years -> per 10,000 the same.
+    lower, upper = findings.poisson_interval(10, 10_000)
+    assert lower == pytest.approx(4.7954, abs=1e-3) and upper == pytest.approx(18.3904, abs=1e-3)
+    assert findings.poisson_interval(0, 5_000)[0] == 0.0
+    assert findings.poisson_interval(0, 5_000)[1] == pytest.approx(3.6889 / 5_000 * 10_000, abs=1e-3)
+
+
+def test_comparisons_follow_fingertips_comparator_outside_the_interval():
+    assert findings.compare(4.8, 18.4, 3.0) == "higher"
+    assert findings.compare(4.8, 18.4, 20.0) == "lower"
+    assert findings.compare(4.8, 18.4, 10.0) == "similar"
+    assert findings.compare(None, None, 10.0) == "none"
+
+
+def test_the_benchmark_table_gives_intervals_for_shown_rates_only_and_marks_in_words():
+    spine = pl.DataFrame({
+        "measure": ["composite", "rate_a", "rate_b", "rate_c", "timeliness"],
+        "label": ["Composite", "Rate A", "Rate B", "Rate C", "Timeliness"],
+        "authority": [90.0, 10.0, None, 10.0, 80.0], "region": [85.0, 9.0, 9.0, 30.0, None],
+        "neighbours": [88.0, 25.0, 25.0, 10.0, 70.0], "england": [91.0, 3.0, 3.0, 10.0, 75.0],
+    })
+    counts = pl.DataFrame({"measure": ["rate_a", "rate_b", "rate_c"], "numerator": [10.0, 10.0, 10.0],
+                           "denominator": [10_000.0, 10_000.0, 0.0]})
+    table = findings.benchmark_table(spine, counts)
+    a = table.row(1, named=True)
+    assert a["lower"] == pytest.approx(4.7954, abs=1e-3)
+    assert a["vs_england"].startswith("▲ Higher") and a["vs_region"] == "● Similar" and a["vs_neighbours"].startswith("▼ Lower")
+    assert table.row(2, named=True)["lower"] is None  # rate withheld by disclosure control: no interval either
+    assert table.row(3, named=True)["vs_england"] == "Not tested"  # no denominator
+    assert table.row(0, named=True)["vs_england"] == "Not tested"  # scores are not counts
+
+
+def test_flags_for_a_window_are_grouped_by_type_with_months_and_latest_detail():
+    flags = pl.DataFrame({
+        "period": [date(2026, 10, 1), date(2026, 9, 1), date(2026, 9, 1), date(2026, 5, 1), date(2026, 1, 1)],
+        "flag_type": ["warning_low", "significantly_low", "warning_low", "significantly_low", "brand_new"],
+        "measure": ["r", "r", "r", "r", None], "value": [1.0, 2.0, 3.0, 4.0, None],
+        "detail": ["w10", "s9", "w9", "s5", "n1"],
+    })
+    table = findings.flags_for_window(flags)
+    assert table["flag_type"].to_list() == ["significantly_low", "warning_low", "brand_new"]
+    first = table.row(0, named=True)
+    assert first["months"] == 2 and first["latest"] == date(2026, 9, 1) and first["detail"] == "s9"
+    assert table.row(2, named=True)["flag_label"] == "Brand new"

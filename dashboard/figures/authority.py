@@ -113,15 +113,17 @@ def comparison_trend_figure(trend: pl.DataFrame, names: dict[str, str], label: s
 def points_lost_figure(components: pl.DataFrame) -> go.Figure:
     """Composite points lost by dimension and rule, largest at the top.
 
-    `components`: dimension, rule_id, points (composite points lost).
+    `components`: dimension, rule_id, points (composite points lost), and `cause` (the rule in words),
+    which labels the bars when present.
     """
     data = components.filter(pl.col("points") > 0).sort("points")
     if data.is_empty():
         return empty_figure("No points were lost in this period.")
-    labels = [f"{d.replace('_', ' ')}: {r}" for d, r in zip(data["dimension"], data["rule_id"])]
+    causes = data["cause"].to_list() if "cause" in data.columns else data["rule_id"].to_list()
+    labels = [f"{d.replace('_', ' ').capitalize()}: {c}" for d, c in zip(data["dimension"], causes)]
     figure = go.Figure(go.Bar(
         x=data["points"].to_list(), y=labels, orientation="h", marker={"color": DARK_BLUE},
-        text=[f"{p:.1f}" for p in data["points"]], textposition="outside",
+        text=[f"{p:.2f}" for p in data["points"]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:.2f} points<extra></extra>",
     ))
     base_layout(figure, height=max(220, 60 + 30 * data.height), margin={"l": 320, "r": 40, "t": 20, "b": 50})
