@@ -153,7 +153,14 @@ def test_points_lost_lists_causes_largest_at_the_top():
     causes = pl.DataFrame({"dimension": ["validity", "timeliness", "coverage"], "rule_id": ["V1", "T1", "C1"],
                            "points": [1.0, 3.0, 0.0]})
     bar = authority.points_lost_figure(causes).data[0]
-    assert list(bar.y) == ["validity: V1", "timeliness: T1"]  # plotly draws the last bar at the top
+    assert list(bar.y) == ["Validity: V1", "Timeliness: T1"]  # plotly draws the last bar at the top
+
+
+def test_points_lost_bars_are_labelled_with_the_cause_in_words():
+    causes = pl.DataFrame({"dimension": ["completeness"], "rule_id": ["not_recorded.action"], "points": [2.5],
+                           "cause": ["Action: recorded as 'not recorded'"]})
+    bar = authority.points_lost_figure(causes).data[0]
+    assert list(bar.y) == ["Completeness: Action: recorded as 'not recorded'"] and list(bar.text) == ["2.50"]
 
 
 @pytest.mark.parametrize("builder", [
