@@ -216,8 +216,17 @@ def test_state_counts_account_for_every_owed_return(grid):
     counts = figures.state_counts(grid)
     assert counts["returns"].sum() == grid.height
     figure = figures.returns_state_figure(counts)
-    assert sum(sum(trace.y) for trace in figure.data) == grid.height
-    assert all(trace.name[0] in "AQLRM·" for trace in figure.data)
+    exceptions = counts.filter(pl.col("state").is_in(figures.EXCEPTIONS))["returns"].sum()
+    accepted = counts.filter(pl.col("state") == "accepted")["returns"].sum()
+    assert sum(sum(trace.y) for trace in figure.data) == exceptions  # the bars are the exceptions
+    assert sum(figure.data[0].customdata) == accepted  # accepted returns are in the hover text
+    assert all(trace.name[0] in "QLRM" for trace in figure.data)
+
+
+def test_the_issue_chart_names_each_rule_by_its_title():
+    counts = pl.DataFrame({"rule_id": ["Q204", "E106"], "severity": ["query", "error"], "issues": [3, 1]})
+    figure = figures.issue_counts_figure(counts, {"Q204": "Label repaired"})
+    assert list(figure.data[0].y) == ["E106 (error)", "Label repaired (Q204, query)"]
 
 
 def test_issue_counts_figure_draws_one_bar_per_rule_with_its_severity(returns_con):

@@ -93,8 +93,8 @@ def grid_section(con, month: object, region: object) -> list:
             "returns-states",
             title=title,
             caption=(
-                "How many of the monthly returns owed by authorities were accepted, queried (loaded with "
-                "queries), late, rejected or missing in each month. Each state is named in the key."
+                "The exceptions each month: returns owed that were queried (loaded with queries), late, rejected "
+                "or missing, each named in the key. Accepted returns are in the hover text and the table."
             ),
             figure=figures.returns_state_figure(figures.state_counts(grid)),
             table_frame=counts,
@@ -171,7 +171,7 @@ def issues_section(con, month: object, region: object, rule: object, severity: o
                 "How often each validation rule was broken in the returns for these months. Errors reject a "
                 "file; queries load it but cost recording-quality points. The severity is in each bar's label."
             ),
-            figure=figures.issue_counts_figure(counts),
+            figure=figures.issue_counts_figure(counts, _rule_titles()),
             table_frame=counts,
             labels=RULE_LABELS,
             summary=summary,
@@ -180,6 +180,12 @@ def issues_section(con, month: object, region: object, rule: object, severity: o
         ),
         issue_list(issues, what),
     ]
+
+
+def _rule_titles() -> dict[str, str]:
+    from etl.spec import load_standard
+
+    return {rule.id: rule.title for rule in load_standard().rules.values()}
 
 
 def issue_list(issues: pl.DataFrame, what: str) -> html.Div:
