@@ -304,3 +304,54 @@ def test_public_access_when_enabled_shows_pages_as_public(db, monkeypatch):
         assert "Sign in" in client.get("/_dash-layout").get_data(as_text=True)
     finally:
         database.configure(db)
+
+
+def test_a_download_through_a_callback_is_audited(app, db):
+    client = signed_in_client(app, "council")
+    body = {"output": "check-template-download.data", "outputs": {"id": "check-template-download", "property": "data"},
+            "inputs": [{"id": "check-template-button", "property": "n_clicks", "value": 1}],
+            "changedPropIds": ["check-template-button.n_clicks"], "state": []}
+    response = client.post(CALLBACK, json=body)
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    downloads = [e for e in events(db, "download") if e["role"] == "council"]
+    assert downloads and "check-template-download" in downloads[0]["target"]
+
+
+def _callback_key(app, output: str) -> str:
+    """A callback's output key (with allow_duplicate it carries a hash): taken from the app."""
+    return next(key for key in app.callback_map if output in key)
+
+
+def test_an_administrator_starts_a_refresh_from_the_site_and_follows_it(db, tmp_path):
+    from dashboard import database
+    from dashboard.server import create_app
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    try:
+        admin_app = create_app(db, inbox=inbox)
+        start = {"output": _callback_key(admin_app, "admin-refresh-message.children"),
+                 "outputs": [{"id": "admin-refresh-message", "property": "children"},
+                             {"id": "admin-refresh-poll", "property": "disabled"}],
+                 "inputs": [{"id": "admin-refresh-button", "property": "n_clicks", "value": 1}],
+                 "changedPropIds": ["admin-refresh-button.n_clicks"], "state": []}
+        refused = signed_in_client(admin_app, "council").post(CALLBACK, json=start)
+        assert "national administrators" in refused.get_data(as_text=True)
+        admin = signed_in_client(admin_app, "national_admin")
+        assert admin.post(CALLBACK, json=start).status_code == 200
+        poll = {"output": _callback_key(admin_app, "admin-refresh-status.children"),
+                "outputs": [{"id": "admin-refresh-status", "property": "children"},
+                            {"id": "admin-refresh-poll", "property": "disabled"}],
+                "inputs": [{"id": "admin-refresh-poll", "property": "n_intervals", "value": 1}],
+                "changedPropIds": ["admin-refresh-poll.n_intervals"], "state": []}
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            reply = admin.post(CALLBACK, json=poll).get_json()["response"]
+            if reply["admin-refresh-poll"]["disabled"]:
+                break
+            time.sleep(0.5)
+        text = str(reply["admin-refresh-status"])
+        assert "Last refresh finished" in text and "0 files" in text
+        assert [e for e in events(db, "refresh_started") if e["username"] == "demo.admin"]
+    finally:
+        database.configure(db)
