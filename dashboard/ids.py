@@ -107,6 +107,12 @@ METHOD_CONFIG_TABLE = "method-config-table"
 METHOD_CONFIG_DOWNLOAD = "method-config-download"
 
 
+# ---- page 7: how the scores work (plain English) ------------------------------------------------------
+HOW_PAGE = "how-page"
+HOW_WEIGHTS_TABLE = "how-weights-table"
+HOW_BANDS_TABLE = "how-bands-table"
+
+
 def card_ids(prefix: str) -> dict[str, str]:
     """The ids inside one chart card (see `dashboard.components.chart_card`)."""
     return {

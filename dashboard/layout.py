@@ -115,7 +115,8 @@ def footer() -> html.Footer:
                 html.Ul(
                     [
                         html.Li(dcc.Link("Accessibility statement", href="/accessibility")),
-                        html.Li(dcc.Link("Methodology and standard", href="/methodology")),
+                        html.Li(dcc.Link("How the scores work", href="/how-scores-work")),
+                        html.Li(dcc.Link("Methodology: technical annex", href="/methodology")),
                     ],
                     className="list-inline",
                 ),

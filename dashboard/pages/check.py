@@ -76,7 +76,7 @@ def layout(**_query: str) -> html.Div:
             html.P(
                 [
                     "The rules are listed in ",
-                    dcc.Link("Methodology and standard", href="/methodology"),
+                    dcc.Link("the technical annex", href="/methodology#standard"),
                     ".",
                 ],
                 className="mt-3",

@@ -16,7 +16,7 @@ from dashboard.docs_render import config_tables, demote_headings, link_sections,
 from dashboard.figures.tables import plain_table
 from etl.settings import PROJECT_ROOT
 
-dash.register_page(__name__, path="/methodology", name="Methodology and standard", title="Methodology and standard", order=6)
+dash.register_page(__name__, path="/methodology", name="Technical annex", title="Methodology: technical annex", order=7)
 
 DOCS_DIR = PROJECT_ROOT / "docs"
 SECTIONS = (
@@ -57,13 +57,14 @@ def layout(**_query: str) -> html.Div:
     rows = scoring_config_rows()
     return html.Div(
         [
-            html.H1("Methodology and standard"),
+            html.H1("Methodology: technical annex"),
             html.P(
-                "How the recording-quality scores are calculated, the return standard authorities submit "
-                "against, and the scoring settings in force. This page is built from the same files the "
+                "The formulas behind the recording-quality scores and flags, the return standard authorities "
+                "submit against, and the scoring settings in force. This page is built from the same files the "
                 "scoring and validation code reads, so it always matches them.",
                 className="lead",
             ),
+            html.P(["For a plain-English account, read ", dcc.Link("How the scores work", href="/how-scores-work"), "."]),
             html.Nav(
                 html.Ul(
                     [html.Li(html.A(heading, href=f"#{anchor}")) for anchor, heading, _ in SECTIONS]
