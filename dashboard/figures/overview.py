@@ -12,6 +12,7 @@ import polars as pl
 
 from dashboard.figures.common import (
     AUTHORITY_LINK, DARK_BLUE, FONT, GREY, NO_VALUE, SEQUENTIAL, axis_title, base_layout, empty_figure,
+    labels_above_rows,
 )
 
 LONDON_PREFIX = "E09"  # GSS codes of the London boroughs and the City
@@ -103,12 +104,13 @@ def region_distribution_figure(scores: pl.DataFrame, label: str, unit: str) -> g
                 showlegend=False,
             )
         )
-    base_layout(figure, height=460, margin={"l": 190, "r": 20, "t": 20, "b": 60})
+    base_layout(figure, height=80 + 58 * len(order), margin={"l": 10, "r": 20, "t": 30, "b": 60})
     figure.update_xaxes(title_text=axis_title(label, unit))
+    labels_above_rows(figure, order)
     return figure
 
 
-def _panel_axes(index: int, rows: int, columns: int, gap_x: float = 0.04, gap_y: float = 0.09) -> tuple[dict, dict]:
+def _panel_axes(index: int, rows: int, columns: int, gap_x: float = 0.04, gap_y: float = 0.14) -> tuple[dict, dict]:
     """Domains of panel `index` (row-major) in a rows x columns grid."""
     row, col = divmod(index, columns)
     width = (1 - gap_x * (columns - 1)) / columns
@@ -117,6 +119,18 @@ def _panel_axes(index: int, rows: int, columns: int, gap_x: float = 0.04, gap_y:
     y1 = 1 - row * (height + gap_y)
     clamp = lambda v: min(1.0, max(0.0, round(v, 6)))  # noqa: E731 (float error must not leave [0, 1])
     return {"domain": [clamp(x0), clamp(x0 + width)]}, {"domain": [clamp(y1 - height), clamp(y1)]}
+
+
+def _wrap(text: str, width: int = 14) -> str:
+    """'Yorkshire and The Humber' -> 'Yorkshire and<br>The Humber': panel titles never run together."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
 
 
 def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, unit: str) -> go.Figure:
@@ -147,7 +161,7 @@ def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, 
         layout[f"yaxis{suffix}"] = {**y_axis, "anchor": f"x{suffix}", "range": y_range, "tickfont": {"size": 11},
                                     "showticklabels": index % columns == 0, "showline": True, "linecolor": GREY,
                                     "gridcolor": "#E5E5E5"}
-        titles.append({"text": region, "x": sum(x_axis["domain"]) / 2, "y": y_axis["domain"][1], "xref": "paper",
+        titles.append({"text": _wrap(region), "x": sum(x_axis["domain"]) / 2, "y": y_axis["domain"][1], "xref": "paper",
                        "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
                        "font": {"size": 13, "family": FONT}})
         part = trend.filter(pl.col("region_name") == region).sort("period")
@@ -162,6 +176,6 @@ def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, 
     titles.append({"text": axis_title(label, unit), "xref": "paper", "yref": "paper", "x": -0.05, "y": 0.5,
                    "textangle": -90, "showarrow": False, "font": {"size": 12}})
     figure = go.Figure(data=traces, layout={**layout, "annotations": titles})
-    base_layout(figure, height=220 * rows + 80, margin={"l": 60, "r": 20, "t": 60, "b": 40})
+    base_layout(figure, height=240 * rows + 80, margin={"l": 60, "r": 20, "t": 80, "b": 40})
     figure.update_layout(legend={"y": 1.06})
     return figure

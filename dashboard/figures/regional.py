@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.common import (
-    AUTHORITY_LINK, DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure,
+    AUTHORITY_LINK, DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure, labels_above_rows,
 )
 
 # flag -> (legend text, colour, marker symbol): shape carries the meaning as well as colour.
@@ -46,8 +46,9 @@ def region_ci_figure(regions: pl.DataFrame, england: float | None, label: str, u
     if england is not None:
         figure.add_vline(x=england, line={"color": GREY, "dash": "dash", "width": 2},
                          annotation_text=f"England {england:.1f}", annotation_position="top")
-    base_layout(figure, height=440, margin={"l": 190, "r": 30, "t": 40, "b": 60})
+    base_layout(figure, height=100 + 52 * data.height, margin={"l": 10, "r": 30, "t": 40, "b": 60})
     figure.update_xaxes(title_text=axis_title(label, unit))
+    labels_above_rows(figure, data["region_name"].to_list())
     return figure
 
 

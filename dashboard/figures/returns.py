@@ -16,7 +16,7 @@ from html import escape
 from dash import dcc, html
 
 from dashboard.figures.common import (
-    DARK_BLUE, DARK_PINK, FONT, GREY, LIGHT_GREY, NO_VALUE, ORANGE, TURQUOISE,
+    DARK_BLUE, DARK_PINK, FONT, GREY, LIGHT_GREY, NO_VALUE, ORANGE, TURQUOISE, labels_above_rows,
 )
 from etl.periods import format_period
 
@@ -213,15 +213,15 @@ def issue_counts_figure(counts: pl.DataFrame, rule_titles: dict[str, str] | None
             orientation="h",
             marker={"color": [SEVERITY_COLOUR.get(s, "#505a5f") for s in ordered["severity"]]},
             text=ordered["issues"].to_list(),
-            textposition="outside",
+            textposition="outside", cliponaxis=False, width=0.45,
             hovertemplate="%{y}: %{x} issues<extra></extra>",
         )
+        labels_above_rows(figure, labels)
     figure.update_layout(
         font={"family": FONT, "color": "#0b0c0c", "size": 14},
-        margin={"l": 10, "r": 40, "t": 10, "b": 40},
-        height=max(240, 28 * counts.height + 80),
+        margin={"l": 10, "r": 40, "t": 30, "b": 40},
+        height=max(240, 52 * counts.height + 80),
         xaxis={"title": {"text": "Issues"}, "gridcolor": "#e5e6e7"},
-        yaxis={"automargin": True},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
         showlegend=False,
