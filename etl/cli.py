@@ -197,9 +197,13 @@ def explain(
         Console().print(explanation.render())
 
 
-users_app = typer.Typer(help="Dashboard users (the local sign-in): add, list, disable, set-role, set-password.",
-                         no_args_is_help=True)
+users_app = typer.Typer(no_args_is_help=True)
 app.add_typer(users_app, name="users")
+
+
+@users_app.callback()
+def users() -> None:
+    """Dashboard users of the local sign-in: add, list, disable, enable, set-role, set-password, seed-demo."""
 RoleOption = typer.Option(..., "--role", help="national (sees everything) or council (its own authority in full).")
 AuthorityOption = typer.Option(None, "--authority", help="A council user's authority (GSS code).")
 AdminOption = typer.Option(False, "--admin/--no-admin", help="National users only: may manage users, read the audit, start a refresh.")
@@ -334,9 +338,13 @@ def users_seed_demo(db: Optional[Path] = DbOption) -> None:
                       f"{' for ' + user.authority_code if user.authority_code else ''}")
 
 
-audit_app = typer.Typer(help="The audit trail of the web service (sign-ins, views, downloads, submissions).",
-                        no_args_is_help=True)
+audit_app = typer.Typer(no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback()
+def audit() -> None:
+    """The web service's audit trail (sign-ins, views, downloads, submissions): export it."""
 
 
 @audit_app.command("export")

@@ -131,7 +131,8 @@ def test_the_sign_in_form_refuses_a_post_without_its_token(client):
     assert client.get("/").status_code == 303
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+                                    "/\t/evil.example", "/\n/evil.example", " //evil.example"])
 def test_after_sign_in_the_user_is_never_sent_to_another_site(app, target):
     account = DEMO_ACCOUNTS["national"]
     response = sign_in(app.server.test_client(), account.username, account.password, target)

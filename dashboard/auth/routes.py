@@ -30,7 +30,11 @@ ENDED_NOTICE = "You have been signed out (your session ended). Sign in again to 
 
 def safe_next(value: object) -> str:
     """A local path to return to after sign-in: never another site (no scheme, host or `//`)."""
-    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    if not isinstance(value, str) or not value.startswith("/") or "\\" in value:
+        return "/"
+    # Browsers drop tabs and newlines from addresses ("/\t/evil" becomes "//evil"): refuse any control character.
+    value = value if not any(ord(c) < 0x21 or ord(c) == 0x7F for c in value) else "/"
+    if value.startswith("//"):
         return "/"
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
