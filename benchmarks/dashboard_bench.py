@@ -33,7 +33,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
+from tests.support.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

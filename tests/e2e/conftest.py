@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
+from support.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
 
 SERVER_START_TIMEOUT_S = 60.0
 
