@@ -378,6 +378,8 @@ def serve(
     ),
 ) -> None:
     """Serve the dashboard over a database (read-only; never in debug mode; sign-in required)."""
+    # Imported here, not at module level: the ETL library and every other command never import the
+    # dashboard (the house rule); only this command, which runs it, does.
     from dashboard.server import serve as run_server
 
     try:
