@@ -259,9 +259,9 @@ def guarded(build: Callable[..., object], *args: object) -> object:
         return message(str(error)[:1].upper() + str(error)[1:])
 
 
-def month_label(period: date) -> str:
-    """date(2026, 10, 1) -> 'October 2026'."""
-    return period.strftime("%B %Y")
+def month_label(period: date, short: bool = False) -> str:
+    """date(2026, 10, 1) -> 'October 2026' ('Oct 2026' when short): the one month label of the app."""
+    return period.strftime("%b %Y" if short else "%B %Y")
 
 
 def period_options(periods: list[date]) -> list[dict]:
@@ -270,10 +270,10 @@ def period_options(periods: list[date]) -> list[dict]:
 
 
 def window_options() -> list[dict]:
-    return [
-        {"label": "12 months ending in the month", "value": "rolling12"},
-        {"label": "The month only", "value": "month"},
-    ]
+    """The period types on offer (state.WINDOWS, the one list), labels short enough not to be cut off."""
+    from dashboard.state import WINDOWS
+
+    return [{"label": label, "value": value} for value, label in WINDOWS.items()]
 
 
 def window_phrase(window: str, period: date) -> str:

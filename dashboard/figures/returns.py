@@ -36,7 +36,9 @@ SEVERITY_COLOUR = {"error": DARK_PINK, "query": DARK_BLUE}
 
 
 def _month_label(period: date) -> str:
-    return period.strftime("%b %Y")
+    from dashboard.components import month_label
+
+    return month_label(period, short=True)
 
 
 def _cell_title(row: dict) -> str:

@@ -65,8 +65,7 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def month_label(period: date) -> str:
-    return period.strftime("%B %Y")
+month_label = components.month_label  # the one month label (dashboard.components)
 
 
 def _window(period: date) -> tuple[date, date]:
