@@ -14,7 +14,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import components, database, findings, ids, state
+from dashboard import components, database, findings, ids, state, summaries
 from dashboard.figures import overview as figures
 from dashboard.queries import common, overview as queries
 from dashboard.queries.geometry import boundaries_url, boundary_names
@@ -143,8 +143,7 @@ def map_section(period: object, window: object, measure: object) -> html.Section
 def _map(con, period: date, window: str, measure: str) -> html.Section:
     values = queries.authority_values(con, period, window, measure)
     label, unit = common.measure_label(measure), common.unit(measure)
-    scored = values.filter(pl.col("value").is_not_null())
-    summary = _extremes_summary(scored, label, "authority")
+    summary = summaries.extremes(values)
     return components.chart_card(
         "overview-map", title=f"{label} by authority, {components.window_phrase(window, period)}",
         caption=(f"Each of England's authorities shaded by its {label.lower()} ({unit}); darker blue is higher. "
@@ -158,16 +157,6 @@ def _map(con, period: date, window: str, measure: str) -> html.Section:
     )
 
 
-def _extremes_summary(scored: pl.DataFrame, label: str, noun: str) -> str:
-    if scored.is_empty():
-        return f"No {noun} has a value for this choice."
-    ordered = scored.sort("value")
-    low, high = ordered.row(0, named=True), ordered.row(-1, named=True)
-    median = scored["value"].median()
-    return (f"{scored.height} authorities have a value. The median is {median:.1f}; the lowest is {low['name']} "
-            f"({low['value']:.1f}) and the highest {high['name']} ({high['value']:.1f}).")
-
-
 def distribution_section(period: object, window: object, measure: object) -> html.Section:
     p, w, m = _inputs_with_measure(period, window, measure)
     return database.cached(("overview.distribution", p, w, m), lambda con: _distribution(con, p, w, m))
@@ -176,11 +165,7 @@ def distribution_section(period: object, window: object, measure: object) -> htm
 def _distribution(con, period: date, window: str, measure: str) -> html.Section:
     values = queries.authority_values(con, period, window, measure).filter(pl.col("value").is_not_null())
     label, unit = common.measure_label(measure), common.unit(measure)
-    medians = values.group_by("region_name").agg(pl.col("value").median().alias("median")).sort("median")
-    summary = (
-        f"Median by region runs from {medians['median'][0]:.1f} in {medians['region_name'][0]} to "
-        f"{medians['median'][-1]:.1f} in {medians['region_name'][-1]}." if medians.height else "No values for this choice."
-    )
+    summary = summaries.spread(values)
     return components.chart_card(
         "overview-distribution", title=f"{label}: spread within each region, {components.window_phrase(window, period)}",
         caption=("Each dot is an authority. The box spans the middle half of the region's authorities and the line "
@@ -203,16 +188,7 @@ def _trend(con, window: str, measure: str) -> html.Section:
     regions = queries.region_trend(con, window, measure)
     england = queries.england_trend(con, window, measure)
     label, unit = common.measure_label(measure), common.unit(measure)
-    latest = regions["period"].max() if regions.height else None
-    summary = "No trend data for this choice."
-    if latest is not None:
-        now = regions.filter(pl.col("period") == latest).drop_nulls("value").sort("value")
-        eng_now = england.filter(pl.col("period") == latest)["value"]
-        if now.height:
-            summary = (f"In {components.month_label(latest)} England was at "
-                       f"{eng_now[0]:.1f}; " if eng_now.len() and eng_now[0] is not None else f"In {components.month_label(latest)} ")
-            summary += (f"the lowest region was {now['region_name'][0]} ({now['value'][0]:.1f}) and the highest "
-                        f"{now['region_name'][-1]} ({now['value'][-1]:.1f}).")
+    summary = summaries.regions_against_england(regions, england)
     table = pl.concat([regions, england.with_columns(pl.lit("England").alias("region_name")).select(regions.columns)])
     return components.chart_card(
         "overview-trend", title=f"{label} over time, each region against England",

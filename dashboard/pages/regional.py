@@ -13,7 +13,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, html
 
-from dashboard import components, database, ids, state
+from dashboard import components, database, ids, state, summaries
 from dashboard.figures import regional as figures
 from dashboard.figures.regional import FUNNEL_FLAGS
 from dashboard.queries import common, regional as queries
@@ -56,16 +56,7 @@ def _intervals(con, period: date, window: str, measure: str) -> html.Section:
     regions = queries.region_intervals(con, period, window, measure)
     england = queries.england_value(con, period, window, measure)
     label, unit = common.measure_label(measure), common.unit(measure)
-    scored = regions.drop_nulls("value").sort("value")
-    summary = "No region has a value for this choice."
-    if scored.height:
-        summary = (f"{scored['region_name'][-1]} is highest ({scored['value'][-1]:.1f}) and "
-                   f"{scored['region_name'][0]} lowest ({scored['value'][0]:.1f})"
-                   + (f"; England is {england:.1f}." if england is not None else "."))
-        if england is not None:
-            apart = scored.filter((pl.col("lower") > england) | (pl.col("upper") < england))["region_name"].to_list()
-            summary += (" The interval of " + ", ".join(apart) + " does not include England's value."
-                        if apart else " Every region's interval includes England's value.")
+    summary = summaries.intervals_against_england(regions, england)
     method = ("exact Poisson interval on the region's count of concerns" if common.is_rate(measure)
               else "t interval of the mean of the region's authority scores")
     return components.chart_card(
