@@ -16,7 +16,7 @@ from .service_store import connect, iso, utc_now
 
 EVENTS = (
     "sign_in", "sign_in_failed", "sign_out", "session_expired", "view_other_authority", "download",
-    "submission", "refresh_started", "admin_view",
+    "submission", "refresh_started", "admin_view", "user_change",
 )
 FIELDS = ("event_id", "at", "username", "role", "authority_code", "event", "target", "detail", "address")
 _MAX_TEXT = 500  # a crafted value is cut short, never stored (or echoed) whole

@@ -356,3 +356,25 @@ def test_an_administrator_starts_a_refresh_from_the_site_and_follows_it(db, tmp_
         assert [e for e in events(db, "refresh_started") if e["username"] == "demo.admin"]
     finally:
         database.configure(db)
+
+
+def test_an_administrator_disables_a_user_from_the_site_and_their_session_ends(app, db):
+    add(db, "to.be.disabled@example.gov.uk", "a long enough password")
+    victim = app.server.test_client()
+    assert sign_in(victim, "to.be.disabled@example.gov.uk", "a long enough password").status_code == 303
+    body = {"output": _callback_key(app, "admin-user-message.children"),
+            "outputs": [{"id": "admin-user-message", "property": "children"},
+                        {"id": "admin-users-section", "property": "children"},
+                        {"id": "admin-user-choice", "property": "options"}],
+            "inputs": [{"id": "admin-user-disable", "property": "n_clicks", "value": 1},
+                       {"id": "admin-user-enable", "property": "n_clicks", "value": None}],
+            "state": [{"id": "admin-user-choice", "property": "value", "value": "to.be.disabled@example.gov.uk"}],
+            "changedPropIds": ["admin-user-disable.n_clicks"]}
+    refused = signed_in_client(app, "council").post(CALLBACK, json=body)
+    assert "national administrators" in refused.get_data(as_text=True)
+    assert victim.get("/regional").status_code == 200
+    reply = signed_in_client(app, "national_admin").post(CALLBACK, json=body)
+    assert reply.status_code == 200 and "disabled" in reply.get_data(as_text=True)
+    assert victim.get("/regional").status_code == 303
+    changes = [e for e in events(db, "user_change") if e["target"] == "to.be.disabled@example.gov.uk"]
+    assert changes and changes[0]["detail"] == "disable" and changes[0]["username"] == "demo.admin"

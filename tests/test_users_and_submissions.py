@@ -171,3 +171,30 @@ def test_a_file_whose_bytes_differ_from_its_receipt_keeps_its_own_time(tmp_path,
     refresh(inbox, db)
     received_at = connect(db).execute("select received_at from submission").fetchone()[0]
     assert received_at == datetime.utcfromtimestamp(stamp)
+
+
+def test_the_history_shows_each_version_with_its_state_and_issues(tmp_path, db):
+    from dashboard import database
+    from dashboard.queries.submissions import history
+
+    inbox, store = tmp_path / "inbox", store_path(db)
+    first, _ = submit_return(return_bytes(), "first.csv", inbox=inbox, store=store, username="officer",
+                             authority_code=AUTHORITY, received_at=datetime(2026, 10, 2, 9, 0))
+    refresh(inbox, db)
+    second, _ = submit_return(return_bytes(rows=canonical_rows(total=14)), "second.csv", inbox=inbox, store=store,
+                              username="officer", authority_code=AUTHORITY, received_at=datetime(2026, 10, 5, 9, 0))
+    bad, _ = submit_return(return_bytes(rows=set_count(canonical_rows(), "total", "ALL", "lots")), "third.csv",
+                           inbox=inbox, store=store, username="officer", authority_code=AUTHORITY,
+                           received_at=datetime(2026, 10, 6, 9, 0))
+    database.configure(db)
+    try:
+        entries = history(store, AUTHORITY)
+    finally:
+        database.reset()
+    assert [(e["file"], e["state"], e["version"]) for e in entries] == [
+        ("third.csv", "Rejected on upload: not sent", None),
+        ("second.csv", "Received: waiting for the next refresh", None),
+        ("first.csv", "Current version", 1),
+    ]
+    assert entries[0]["issues"] and entries[0]["issues"][0].severity == "error"
+    assert all(e["by"] == "officer" for e in entries) and first.placed and second.placed and not bad.placed

@@ -73,7 +73,7 @@ def returns_legend() -> html.Ul:
 
 # Dash 4 renders each html.* element through its own wrapper, so a table of ~2,000 cells takes
 # seconds to appear; the grid is therefore HTML written here (every value escaped) and rendered by
-# dcc.Markdown, which draws plain DOM (see dashboard.figures.tables).
+# dcc.Markdown, which draws plain DOM (see dashboard.components.data_table).
 
 
 def _cell(tag: str, text: str, **attrs: str) -> str:

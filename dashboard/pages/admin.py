@@ -7,8 +7,11 @@ database). The refresh button starts the same `oversight refresh` as the CLI, un
 
 from __future__ import annotations
 
+import subprocess
+
 import dash
-from dash import Input, Output, callback, dcc, html
+import duckdb
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import components, database
 from dashboard.auth import guard
@@ -16,7 +19,7 @@ from dashboard.auth.access import is_admin
 from dashboard.viewer import current_viewer
 from etl import audit
 from etl.errors import OversightError
-from etl.refresh_job import latest_job, refresh_running, start_refresh
+from etl.refresh_job import latest_job, oversight_command, refresh_running, start_refresh
 from etl.users import list_users
 
 dash.register_page(__name__, path="/admin", name="Administration", title="Administration", order=8,
@@ -26,6 +29,11 @@ ADMIN_REFRESH_BUTTON = "admin-refresh-button"
 ADMIN_REFRESH_STATUS = "admin-refresh-status"
 ADMIN_REFRESH_POLL = "admin-refresh-poll"
 ADMIN_REFRESH_MESSAGE = "admin-refresh-message"
+ADMIN_USERS_SECTION = "admin-users-section"
+ADMIN_USER_CHOICE = "admin-user-choice"
+ADMIN_USER_DISABLE = "admin-user-disable"
+ADMIN_USER_ENABLE = "admin-user-enable"
+ADMIN_USER_MESSAGE = "admin-user-message"
 NOT_FOR_YOU = "This page is for national administrators."
 AUDIT_ROWS = 200
 
@@ -36,7 +44,9 @@ def layout(**_query: str) -> html.Div:
         # The refresh controls stay in the layout, hidden, so Dash finds every id its callbacks name.
         return html.Div([html.H1("Administration"), components.message(NOT_FOR_YOU), html.Div(
             [html.Button(id=ADMIN_REFRESH_BUTTON), html.Div(id=ADMIN_REFRESH_MESSAGE), html.Div(id=ADMIN_REFRESH_STATUS),
-             dcc.Interval(id=ADMIN_REFRESH_POLL, disabled=True)], hidden=True)])
+             dcc.Interval(id=ADMIN_REFRESH_POLL, disabled=True), html.Div(id=ADMIN_USERS_SECTION),
+             dcc.Dropdown(id=ADMIN_USER_CHOICE, options=[]), html.Button(id=ADMIN_USER_DISABLE),
+             html.Button(id=ADMIN_USER_ENABLE), html.Div(id=ADMIN_USER_MESSAGE)], hidden=True)])
     cfg = guard.config()
     audit.record(cfg.store, guard.actor(viewer), "admin_view", target="/admin")
     job = latest_job(cfg.store, database.db_path())
@@ -51,9 +61,20 @@ def layout(**_query: str) -> html.Div:
             html.Div(refresh_status(), id=ADMIN_REFRESH_STATUS, **{"aria-live": "polite"}),
             dcc.Interval(id=ADMIN_REFRESH_POLL, interval=2000, disabled=job is None or not job.running),
             html.H2("Users", className="mt-4"),
-            html.P(["Add, disable and change users with ", html.Code("oversight users add|list|disable|enable|set-role|set-password"),
-                    " on the server (docs/security.md)."]),
-            users_table(),
+            html.P(["Add users and change roles or passwords with ", html.Code("oversight users add|set-role|set-password"),
+                    " on the server (docs/security.md). Disabling a user here runs ", html.Code("oversight users disable"),
+                    ": it ends their sessions at their next request."]),
+            html.Div(users_table(), id=ADMIN_USERS_SECTION),
+            html.Div(
+                [
+                    html.Label("User", htmlFor=ADMIN_USER_CHOICE, className="form-label"),
+                    dcc.Dropdown(id=ADMIN_USER_CHOICE, options=_user_options(), clearable=True, searchable=True),
+                    html.Button("Disable", id=ADMIN_USER_DISABLE, className="btn btn-outline-danger mt-2 me-2"),
+                    html.Button("Enable", id=ADMIN_USER_ENABLE, className="btn btn-outline-secondary mt-2"),
+                ],
+                className="col-12 col-md-6 mb-2",
+            ),
+            dcc.Loading(html.Div(id=ADMIN_USER_MESSAGE, **{"aria-live": "polite"})),
             html.H2("Audit trail", className="mt-4"),
             html.P(["The latest events, newest first. ",
                     html.A("Download the whole audit trail (CSV)", href="/admin/audit.csv", id="admin-audit-csv")]),
@@ -62,12 +83,20 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def users_table() -> html.Table:
+def _users() -> list:
     with database.connection() as con:
         try:
-            users = list_users(con)
-        except Exception:  # noqa: BLE001 - a database from before the user store has no users
-            users = []
+            return list_users(con)
+        except duckdb.Error:  # a database from before the user store has no users
+            return []
+
+
+def _user_options() -> list[dict]:
+    return [{"label": f"{u.username} ({'disabled' if u.disabled_at else u.role})", "value": u.username} for u in _users()]
+
+
+def users_table() -> html.Table:
+    users = _users()
     head = html.Thead(html.Tr([html.Th(t, scope="col") for t in ("User", "Name", "Role", "Authority", "Administrator", "State")]))
     rows = [html.Tr([html.Td(u.username), html.Td(u.display_name), html.Td(u.role), html.Td(u.authority_code or ""),
                      html.Td("yes" if u.is_admin else "no"),
@@ -139,3 +168,36 @@ def poll(_n: object) -> tuple[object, bool]:
     cfg = guard.config()
     job = latest_job(cfg.store, database.db_path())
     return refresh_status(), job is None or not job.running
+
+
+@callback(
+    Output(ADMIN_USER_MESSAGE, "children"),
+    Output(ADMIN_USERS_SECTION, "children"),
+    Output(ADMIN_USER_CHOICE, "options"),
+    Input(ADMIN_USER_DISABLE, "n_clicks"),
+    Input(ADMIN_USER_ENABLE, "n_clicks"),
+    State(ADMIN_USER_CHOICE, "value"),
+    prevent_initial_call=True,
+)
+def change_user(_disable: object, _enable: object, username: object) -> tuple[object, object, object]:
+    """Disable or enable a user through `oversight users` (the write session; the service never writes the database)."""
+    viewer = current_viewer()
+    if not is_admin(viewer):
+        return components.message(NOT_FOR_YOU), dash.no_update, dash.no_update
+    action = {ADMIN_USER_DISABLE: "disable", ADMIN_USER_ENABLE: "enable"}.get(ctx.triggered_id)
+    known = {u.username for u in _users()}
+    if action is None or not isinstance(username, str) or username not in known:
+        return components.message("Choose a user from the list first."), dash.no_update, dash.no_update
+    if action == "disable" and username == viewer.user_id:
+        return components.message("You cannot disable your own account."), dash.no_update, dash.no_update
+    try:
+        result = subprocess.run([*oversight_command(), "users", action, username, "--db", str(database.db_path())],
+                                capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return components.message(f"The change could not be made: {error}"), dash.no_update, dash.no_update
+    cfg = guard.config()
+    if result.returncode != 0:
+        reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
+        return components.message(f"Not changed: {reason[0][:300]}"), dash.no_update, dash.no_update
+    audit.record(cfg.store, guard.actor(viewer), "user_change", target=username, detail=action)
+    return (components.message(f"{username}: {action}d.", kind="info"), users_table(), _user_options())

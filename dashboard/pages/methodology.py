@@ -13,7 +13,6 @@ from dash import dcc, html
 
 from dashboard import components, ids
 from dashboard.docs_render import config_tables, demote_headings, link_sections, load_config, read_doc, scoring_config_rows
-from dashboard.figures.tables import plain_table
 from etl.settings import PROJECT_ROOT
 
 dash.register_page(__name__, path="/methodology", name="Technical annex", title="Methodology: technical annex", order=7)
@@ -35,7 +34,7 @@ def config_section(config: dict) -> list:
     for title, frame in tables:
         labels = {column: column.replace("_", " ").capitalize() for column in frame.columns}
         parts.append(html.H3(f"[{title}]", className="govuk-heading-s"))
-        parts.append(plain_table(frame, labels, f"Scoring configuration: {title}"))
+        parts.append(components.plain_table(frame, labels, f"Scoring configuration: {title}"))
     return [html.Div(parts, id=ids.METHOD_CONFIG_TABLE)]
 
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import dash
 import polars as pl
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
 from dashboard import components, database, findings, ids, state, summaries
 from dashboard.figures import overview as figures
@@ -110,23 +110,18 @@ def findings_list(flags_now: pl.DataFrame, flags_before: pl.DataFrame, period: d
     if concerning.is_empty():
         body = [html.P(f"No authority has a flag suggesting incomplete recording in {components.month_label(period)}.")]
     else:
-        rows = [
-            html.Tr([
-                html.Th(dcc.Link(row["name"], href=state.build_href("/authority", {
-                    "code": row["authority_code"], "period": period, "window": window})), scope="row"),
-                html.Td(row["region_name"] or "-"),
-                html.Td(row["flag_label"] + (f" ({common.measure_label(row['measure'])})" if row["measure"] else "")),
-                html.Td(row["detail"] or components.format_value(row["value"])),
-            ])
-            for row in concerning.iter_rows(named=True)
-        ]
+        table = concerning.with_columns(
+            (pl.col("flag_label") + pl.when(pl.col("measure").is_not_null()).then(
+                pl.lit(" (") + pl.col("measure").replace_strict(
+                    {m: common.measure_label(m) for m in concerning["measure"].drop_nulls().unique().to_list()},
+                    default=pl.col("measure")) + pl.lit(")")).otherwise(pl.lit(""))).alias("flag_text"),
+            pl.coalesce(pl.col("detail"), pl.col("value").cast(pl.String)).alias("number"),
+        )
+        links = [state.build_href("/authority", {"code": code, "period": period, "window": window})
+                 for code in table["authority_code"].to_list()]
         caption = f"Flags suggesting incomplete recording, {components.month_label(period)}"
-        body = [html.Div(html.Table([
-            html.Caption(caption),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Authority", "Region", "Flag", "The number behind it")])),
-            html.Tbody(rows),
-        ], className="table table-sm sticky-first"), className="table-scroll", tabIndex=0, role="region",
-            **{"aria-label": caption})]
+        body = [components.data_table(table, caption, ids.OVERVIEW_FINDINGS + "-table", links=links, labels={
+            "name": "Authority", "region_name": "Region", "flag_text": "Flag", "number": "The number behind it"})]
     return html.Section(
         [html.H2("Findings", id=heading_id, className="govuk-heading-m"),
          html.P(f"{concerning.height} flags suggest incomplete recording in {components.month_label(period)}. {changed}"),

@@ -147,42 +147,27 @@ def _table_frame(con, period: date, window: str, region: str) -> pl.DataFrame:
 
 def _table(table: pl.DataFrame, period: date, window: str, region: str, column: str, direction: str) -> html.Div:
     """A plain HTML table sorted server-side: keyboard and screen-reader friendly (aria-sort on the
-    sorted column), unlike a grid whose sort arrows cannot be reached with the Tab key."""
+    sorted column), unlike a grid whose sort arrows cannot be reached with the Tab key; each authority's
+    name links to its benchmark page for the same period."""
     ordered = table.sort(column, descending=direction == "desc", nulls_last=True)
     headings = sort_columns()
     region_name = _regions()[region]
     caption = (f"Authorities in {region_name}, {components.window_phrase(window, period)}, "
                f"sorted by {headings[column].lower()}, {ORDERS[direction].lower()}")
-    head = html.Thead(html.Tr([
-        html.Th(label, scope="col", **({"aria-sort": "ascending" if direction == "asc" else "descending"} if name == column else {}))
-        for name, label in headings.items()
-    ]))
-    body = html.Tbody([
-        {"type": "Tr", "namespace": "dash_html_components", "props": {"children": [
-            {"type": "Th" if i == 0 else "Td", "namespace": "dash_html_components",
-             "props": {"children": _authority_link(row, period, window) if i == 0 else components.format_value(row[name]),
-                       **({"scope": "row"} if i == 0 else {})}}
-            for i, name in enumerate(headings)
-        ]}}
-        for row in ordered.iter_rows(named=True)
-    ])
+    links = [state.build_href("/authority", {"code": code, "period": period, "window": window})
+             for code in ordered["authority_code"].to_list()]
+    table = components.data_table(ordered, caption, ids.REGIONAL_TABLE, labels=headings, links=links,
+                                  sort=(column, "ascending" if direction == "asc" else "descending"))
     return html.Div(
         [
             html.H3(f"Authorities in {region_name}, {components.window_phrase(window, period)}", className="govuk-heading-s"),
             html.P("Scores are out of 100; rates are per 10,000 children a year. Use 'Sort the table by' to reorder it.",
                    className="govuk-hint"),
-            html.Div(html.Table([html.Caption(caption), head, body], className="table table-sm", id=ids.REGIONAL_TABLE),
-                     className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption}),
+            table,
             components.download_buttons(ordered, f"authorities-{components.slug(region_name)}-{window}-{format_period(period)}",
                                         "this table"),
         ]
     )
-
-
-def _authority_link(row: dict, period: date, window: str) -> dict:
-    """The authority's name as a link to its benchmark page for the same period (Dash JSON, as the rows)."""
-    href = state.build_href("/authority", {"code": row["authority_code"], "period": period, "window": window})
-    return {"type": "Link", "namespace": "dash_core_components", "props": {"children": row["name"], "href": href}}
 
 
 # ---- layout -----------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, database, exports, ids, state
 from dashboard.figures import returns as figures
-from dashboard.figures.tables import plain_table
 from dashboard.queries import returns as queries
 from etl.errors import OversightError
 from etl.periods import add_months, format_period
@@ -141,7 +140,7 @@ def chase_section(con, month: object, region: object) -> list:
     summary = ", ".join(f"{counts[s]} {s}" for s in queries.CHASE_STATES if counts.get(s))
     return [
         html.P(f"{chase.height} authorities to chase for {month_label(period)}: {summary}."),
-        plain_table(chase, CHASE_COLUMNS, f"Chase list for {month_label(period)}", ids.RETURNS_CHASE_TABLE),
+        components.plain_table(chase, CHASE_COLUMNS, f"Chase list for {month_label(period)}", ids.RETURNS_CHASE_TABLE),
     ]
 
 
@@ -201,7 +200,7 @@ def issue_list(issues: pl.DataFrame, what: str) -> html.Div:
                 + (" The download has every issue." if limited else ""),
                 id=ids.RETURNS_ISSUES_SUMMARY,
             ),
-            plain_table(issues, ISSUE_COLUMNS, "Validation issues", ids.RETURNS_ISSUES_TABLE),
+            components.plain_table(issues, ISSUE_COLUMNS, "Validation issues", ids.RETURNS_ISSUES_TABLE),
         ]
     )
 
@@ -210,7 +209,7 @@ def runs_section(con) -> html.Div | html.P:
     runs = queries.load_runs(con)
     if runs.is_empty():
         return html.P("No load runs recorded yet.")
-    return plain_table(runs, RUN_COLUMNS, "Latest load runs, newest first", ids.RETURNS_RUNS_TABLE)
+    return components.plain_table(runs, RUN_COLUMNS, "Latest load runs, newest first", ids.RETURNS_RUNS_TABLE)
 
 
 def download(con, which: str, month: object, region: object, rule: object = None, severity: object = None) -> dict:

@@ -62,7 +62,7 @@ def history(store: Path, authority_code: str) -> list[dict]:
             "received_at": row["received_at"], "period": row["period"].strftime("%Y-%m") if row["period"] else None,
             "file": row["file_name"], "by": None, "via": "inbox", "version": row["version"],
             "state": "Current version" if row["is_current"] else STATE_TEXT.get(row["status"], row["status"]),
-            "sha256": sha, "issues": None,
+            "sha256": sha, "issues": loaded_issues(authority_code, sha) if (row["errors"] or row["queries"]) else [],
         })
     entries.sort(key=lambda entry: entry["received_at"], reverse=True)
     return entries

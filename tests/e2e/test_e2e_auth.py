@@ -108,3 +108,28 @@ def test_the_live_server_names_no_software_and_answers_an_unknown_address_with_i
     settle(page)
     assert page.get_by_role("heading", name="Page not found").is_visible()
     assert page.locator("header").first.is_visible()
+
+
+def test_an_administrator_reads_the_audit_and_downloads_it(fresh_page, server_url):
+    page = fresh_page
+    sign_in(page, server_url, "national_admin", "/admin")
+    settle(page)
+    assert page.get_by_role("heading", name="Administration", exact=True).is_visible()
+    users = page.locator("#admin-users").inner_text()
+    assert all(account.username in users for account in ACCOUNTS.values())
+    assert "sign_in" in page.locator("#admin-audit").inner_text()
+    with page.expect_download() as download:
+        page.locator("#admin-audit-csv").click()
+    path = download.value.path()
+    with open(path, encoding="utf-8") as handle:
+        assert handle.readline().startswith("event_id,at,username,role")
+    screenshot(page, "admin")
+    assert page.errors_seen == []
+
+
+def test_a_council_officer_opening_the_admin_address_is_refused(fresh_page, server_url):
+    page = fresh_page
+    sign_in(page, server_url, "council", "/admin")
+    settle(page)
+    assert "national administrators" in page.locator("main").inner_text()
+    assert not page.locator("#admin-audit").count()

@@ -39,6 +39,13 @@ _LAYOUT_PROBLEMS = """(minChart) => {
 }"""
 
 
+# Charts resize to their container after the first draw (responsive): wait until each has.
+_CHARTS_FITTED = """() => [...document.querySelectorAll('.js-plotly-plot')].every(chart => {
+    const svg = chart.querySelector('.main-svg');
+    return svg && Math.abs(svg.getBoundingClientRect().width - chart.getBoundingClientRect().width) <= 2;
+})"""
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_fits_the_screen_and_is_screenshotted(sized_page, server_url, width):
     page = sized_page(width, 850)
@@ -46,6 +53,7 @@ def test_every_page_fits_the_screen_and_is_screenshotted(sized_page, server_url,
     for path in site_paths(page, server_url):
         page.goto(server_url + path)
         settle(page)
+        page.wait_for_function(_CHARTS_FITTED, polling=100)
         found = page.evaluate(_LAYOUT_PROBLEMS, MIN_CHART_WIDTH)
         screenshot(page, f"{width}px-{path.strip('/').replace('/', '-') or 'overview'}")
         if found["pageWidth"] > found["width"] + 1 or found["overflowing"] or found["narrow"]:
@@ -57,7 +65,7 @@ def test_a_wide_table_scrolls_inside_its_region_with_the_first_column_kept_in_vi
     page = sized_page(390, 850)
     page.goto(server_url + "/regional?period=2026-10&window=rolling12&region=E12000007")
     settle(page)
-    region = page.locator("#regional-table").locator("xpath=..")
+    region = page.locator("#regional-table")
     sizes = region.evaluate("r => ({scroll: r.scrollWidth, client: r.clientWidth, role: r.getAttribute('role')})")
     assert sizes["role"] == "region" and sizes["scroll"] > sizes["client"]  # 13 columns scroll sideways
     first = page.locator("#regional-table tbody th").first
