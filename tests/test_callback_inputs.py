@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_END
 
+pytestmark = pytest.mark.slow  # on the full demo database (built once per session); kept in make test
+
 GOOD = {"period": DEMO_END, "window": "rolling12", "measure": "composite", "rate": "rate_total_per_10k",
         "region": "E12000007", "sort": "composite", "order": "asc", "code": "E09000001"}
 CRAFTED = [None, 7, ["composite"], {"a": 1}, "x" * 200, "'; drop table flag; --"]

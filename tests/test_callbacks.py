@@ -11,6 +11,8 @@ import pytest
 from conftest import DEMO_END
 from dash._utils import to_json
 
+pytestmark = pytest.mark.slow  # on the full demo database (built once per session); kept in make test
+
 from dashboard import exports
 
 
