@@ -261,7 +261,7 @@ def tile(label: str, value: str, detail: str | None = None, tile_id: str | None 
 
 
 def control(label: str, control_id: str, options: list[dict], value: object, hint: str | None = None,
-            searchable: bool = False, width: str = "col-12 col-md-3") -> html.Div:
+            searchable: bool = False, width: str = "col-12 col-md-6 col-xl-3") -> html.Div:
     """A labelled dropdown (keyboard usable; the label is tied to it for screen readers)."""
     return html.Div(
         [

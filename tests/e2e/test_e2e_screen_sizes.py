@@ -1,6 +1,7 @@
 """Every page works on a phone (390 px), a tablet (768 px) and a laptop (1366 px): nothing pushes the
 page wider than the screen (wide tables scroll inside their own region), every chart is drawn at a
-usable width, and a screenshot of each page at each width is saved for review."""
+usable width, no control's label or chosen value is cut off, and a screenshot of each page at each
+width is saved for review."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ _LAYOUT_PROBLEMS = """(minChart) => {
         const span = Math.max(...areas.map(b => b.right)) - Math.min(...areas.map(b => b.left));
         return span < minChart * column;
     }).map(chart => chart.parentElement.id || 'chart');
-    return {pageWidth: document.documentElement.scrollWidth, width, overflowing: overflowing.slice(0, 5), narrow};
+    const truncated = [...document.querySelectorAll('.dash-dropdown-value, .dash-dropdown-value-item, main label')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 40));
+    return {pageWidth: document.documentElement.scrollWidth, width, overflowing: overflowing.slice(0, 5), narrow, truncated};
 }"""
 
 
@@ -56,7 +59,7 @@ def test_every_page_fits_the_screen_and_is_screenshotted(sized_page, server_url,
         page.wait_for_function(_CHARTS_FITTED, polling=100)
         found = page.evaluate(_LAYOUT_PROBLEMS, MIN_CHART_WIDTH)
         screenshot(page, f"{width}px-{path.strip('/').replace('/', '-') or 'overview'}")
-        if found["pageWidth"] > found["width"] + 1 or found["overflowing"] or found["narrow"]:
+        if found["pageWidth"] > found["width"] + 1 or found["overflowing"] or found["narrow"] or found["truncated"]:
             problems[path] = found
     assert problems == {}
 
