@@ -26,10 +26,12 @@ $(DB): | $(STAMP)
 
 demo-db: $(DB)
 
+# Demo accounts (one per role; shown on the sign-in page because the demo data is synthetic).
 run: $(STAMP) $(DB)
 	$(OVERSIGHT) import-context $(CONTEXT_FILES) --db $(DB)
+	$(OVERSIGHT) users seed-demo --db $(DB)
 	$(OVERSIGHT) status --db $(DB)
-	$(OVERSIGHT) serve --db $(DB) --host 127.0.0.1 --port 8050
+	$(OVERSIGHT) serve --db $(DB) --inbox $(DEMO_INBOX) --host 127.0.0.1 --port 8050
 
 # Debian's Chromium for the end-to-end tests; installed only when missing.
 browser:
@@ -48,4 +50,4 @@ docs: $(STAMP)
 	$(PY) -m etl.spec.render_docs
 
 clean:
-	rm -rf $(VENV) data/demo data/oversight.duckdb data/oversight.duckdb.* test-artifacts
+	rm -rf $(VENV) data/demo data/oversight.duckdb data/oversight.duckdb.* data/.oversight-session-secret test-artifacts

@@ -33,16 +33,20 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
+from tests.support.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 EXTRA_PAGES = ["/accessibility"]  # in the footer rather than the navigation
+# The floor: a page of the same app with no callbacks of its own and no chart (the shell, its assets and
+# Dash's renderer only). A page cannot be drawn faster than this; the rest is the page's own work.
+FLOOR_PAGE = "accessibility"
 REPEATS = 30
 DISTINCT_INPUTS = 20  # first calls per callback, each with inputs not asked before
 RUNS = 5
 CALLBACK_TARGET_MS = 150.0
-PAGE_TARGET_MS = 2000.0
+PAGE_TARGET_MS = 2000.0  # first contentful paint (issue 4)
+RENDERED_TARGET_MS = 1500.0  # fully drawn: every callback answered, every chart drawn (issue 10)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -103,19 +107,32 @@ SETTLED_JS = (
 )
 
 
-def page_paths(browser, base_url: str) -> dict[str, str]:
+def page_paths(browser, base_url: str, state: dict | None = None) -> dict[str, str]:
     """Every page in the navigation (plus the footer's), keyed by a short name."""
-    page = browser.new_page()
+    page = browser.new_context(storage_state=state).new_page()
     page.goto(base_url + "/", wait_until="networkidle")
-    hrefs = page.eval_on_selector_all("nav a", "links => links.map(a => a.getAttribute('href'))")
+    hrefs = page.eval_on_selector_all("#shell-nav a", "links => links.map(a => a.getAttribute('href'))")
     page.close()
     paths = list(dict.fromkeys([h for h in hrefs if h and h.startswith("/")] + EXTRA_PAGES))
     return {(path.strip("/").split("/")[0] or "overview"): path for path in paths}
 
 
-def load_once(browser, url: str, record: list[dict] | None) -> tuple[float, float]:
-    """One cold load: (first contentful paint, settled) in ms; callback request bodies into `record`."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+def signed_in_state(browser, base_url: str) -> dict | None:
+    """Cookies of a session signed in through the real sign-in page as the national demo analyst (the
+    site needs a sign-in); None when the server lets pages be read signed out."""
+    from tests.e2e.signin import storage_state
+
+    page = browser.new_page()
+    page.goto(base_url + "/", wait_until="networkidle")
+    needs_sign_in = "/sign-in" in page.url
+    page.close()
+    return storage_state(browser, base_url, "national") if needs_sign_in else None
+
+
+def load_once(browser, url: str, record: list[dict] | None, state: dict | None = None) -> tuple[float, float]:
+    """One cold load: (first contentful paint, settled) in ms; callback request bodies into `record`.
+    Cold: a new browser context (no cache), carrying only the session cookie in `state`."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, storage_state=state)
     context.add_init_script(LAST_MUTATION_JS)
     page = context.new_page()
     if record is not None:
@@ -145,12 +162,13 @@ def browse(base_url: str) -> tuple[dict, dict[str, list[dict]]]:
     requests: dict[str, list[dict]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        for name, path in page_paths(browser, base_url).items():
-            load_once(browser, base_url + path, None)  # warm the server's caches and the OS file cache
+        state = signed_in_state(browser, base_url)
+        for name, path in page_paths(browser, base_url, state).items():
+            load_once(browser, base_url + path, None, state)  # warm the server's caches and the OS file cache
             bodies: list[dict] = []
             fcp, settled = [], []
             for run in range(RUNS):
-                first, last = load_once(browser, base_url + path, bodies if run == 0 else None)
+                first, last = load_once(browser, base_url + path, bodies if run == 0 else None, state)
                 fcp.append(first)
                 settled.append(last)
             requests[name] = bodies
@@ -206,9 +224,33 @@ def distinct_inputs(body: dict, options: dict[str, list], count: int) -> list[di
     return variants
 
 
+def signed_in_client(app):
+    """A Flask test client signed in through the real sign-in form as the national demo analyst; its
+    callback requests carry the session's CSRF token, as the browser's do (assets/05-csrf.js)."""
+    import re
+
+    from tests.e2e.signin import ACCOUNTS
+
+    client = app.server.test_client()
+    form = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    if token is None:  # the site is open without a sign-in
+        return client
+    account = ACCOUNTS["national"]
+    client.post("/sign-in", data={"username": account.username, "password": account.password,
+                                  "csrf_token": token.group(1), "next": "/"})
+    cookie = client.get_cookie("oversight_csrf")
+    client.csrf = cookie.value if cookie else ""
+    return client
+
+
+def _post(client, url: str, body: dict):
+    return client.post("/" + url, json=body, headers={"X-CSRF-Token": getattr(client, "csrf", "")})
+
+
 def _timed_post(client, url: str, body: dict) -> tuple[float, int]:
     started = time.perf_counter()
-    response = client.post("/" + url, json=body)
+    response = _post(client, url, body)
     return (time.perf_counter() - started) * 1000, response.status_code
 
 
@@ -219,7 +261,7 @@ def time_replays(db: Path, requests: dict[str, list[dict]]) -> list[dict]:
     from dashboard.server import create_app
 
     app = create_app(db)
-    client = app.server.test_client()
+    client = signed_in_client(app)
     rows: list[dict] = []
     seen: set[tuple[str, str]] = set()
     for page_name, recorded in requests.items():
@@ -241,7 +283,7 @@ def time_replays(db: Path, requests: dict[str, list[dict]]) -> list[dict]:
                 elapsed, status = _timed_post(client, request["url"], body)
                 cached.append(elapsed)
             if "_pages_content" in body.get("output", ""):
-                response = client.post("/" + request["url"], json=body).get_json() or {}
+                response = _post(client, request["url"], body).get_json() or {}
                 options = _options_by_id(response.get("response", {}))
             rows.append({
                 "page": page_name, "callback": key[1], "status": status,
@@ -323,6 +365,7 @@ def write_results(db_source: str, timings: dict, callbacks: list[dict]) -> dict:
     worst_callback = max((_judged_p95(row) for row in callbacks), default=0.0)
     worst_page = max((t["fcp"]["median_ms"] for t in timings.values()), default=0.0)
     worst_rendered = max((t["rendered"]["median_ms"] for t in timings.values()), default=0.0)
+    floor = timings.get(FLOOR_PAGE, {}).get("rendered", {}).get("median_ms")
     results = {
         "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
@@ -336,7 +379,10 @@ def write_results(db_source: str, timings: dict, callbacks: list[dict]) -> dict:
             "page_rendered_ms": PAGE_TARGET_MS,
             "callbacks_met": worst_callback < CALLBACK_TARGET_MS,
             "pages_met": worst_page < PAGE_TARGET_MS,
-            "pages_rendered_met": worst_rendered < PAGE_TARGET_MS,
+            "page_fully_drawn_ms": RENDERED_TARGET_MS,
+            "pages_rendered_met": worst_rendered <= RENDERED_TARGET_MS,
+            "floor_page": FLOOR_PAGE,
+            "floor_rendered_median_ms": floor,
         },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -370,38 +416,55 @@ def write_results(db_source: str, timings: dict, callbacks: list[dict]) -> dict:
         )
     lines += [
         "",
-        f"## Pages (headless Chromium, cold browser context, median of {RUNS} loads; target < {PAGE_TARGET_MS:.0f} ms)",
+        f"## Pages (headless Chromium, cold browser context, median of {RUNS} loads; fully drawn ≤ "
+        f"{RENDERED_TARGET_MS:.0f} ms, first contentful paint < {PAGE_TARGET_MS:.0f} ms)",
         "",
-        "First contentful paint is the Performance API entry `first-contentful-paint` (the target);",
-        "rendered is the last change to the page after every callback answered (stricter: it includes",
-        "fetching and parsing plotly.js and drawing every chart and table).",
+        "Signed in once through the real sign-in page; each load is a new browser context (nothing cached)",
+        "carrying only the session cookie. Fully drawn (\"rendered\") is the last change to the page after",
+        "every callback answered: it includes fetching and parsing plotly.js and drawing every chart and",
+        "table. First contentful paint is the Performance API entry `first-contentful-paint`.",
+        f"The floor is `{FLOOR_PAGE}`, a page of the same app with no callbacks and no chart: "
+        f"{floor if floor is not None else '-'} ms; 'above floor' is each page's own work.",
         "",
-        "| page | path | first contentful paint ms (median) | meets target | rendered ms (median) | rendered ms (max) | rendered under 2 s |",
-        "|---|---|---:|---|---:|---:|---|",
+        "| page | path | first contentful paint ms (median) | fully drawn ms (median) | fully drawn ms (max) | above floor ms | fully drawn ≤ 1.5 s |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for name, timing in timings.items():
-        met = "yes" if timing["fcp"]["median_ms"] < PAGE_TARGET_MS else "**no**"
-        met_rendered = "yes" if timing["rendered"]["median_ms"] < PAGE_TARGET_MS else "**no**"
+        rendered = timing["rendered"]["median_ms"]
+        met_rendered = "yes" if rendered <= RENDERED_TARGET_MS else "**no**"
+        above = round(rendered - floor, 1) if floor is not None else "-"
         lines.append(
-            f"| {name} | `{timing['path']}` | {timing['fcp']['median_ms']} | {met} | {timing['rendered']['median_ms']} "
-            f"| {timing['rendered']['max_ms']} | {met_rendered} |"
+            f"| {name}{' (floor)' if name == FLOOR_PAGE else ''} | `{timing['path']}` | {timing['fcp']['median_ms']} "
+            f"| {rendered} | {timing['rendered']['max_ms']} | {above} | {met_rendered} |"
         )
     lines += [
         "",
         f"Every callback p95 under target: {'yes' if results['targets']['callbacks_met'] else 'no'} "
         f"(worst {worst_callback} ms). Every page's first contentful paint under target: "
         f"{'yes' if results['targets']['pages_met'] else 'no'} (worst median {worst_page} ms); every page "
-        f"rendered under 2 s: {'yes' if results['targets']['pages_rendered_met'] else 'no'} (worst median {worst_rendered} ms).",
+        f"fully drawn in ≤ 1.5 s: {'yes' if results['targets']['pages_rendered_met'] else 'no'} (worst median {worst_rendered} ms).",
         "",
     ]
     (RESULTS / "dashboard.md").write_text("\n".join(lines))
     return results
 
 
-def main() -> dict:
+def with_demo_users(db: Path, work: Path) -> Path:
+    """A private copy of the database with the demo users added (the site needs a sign-in; the
+    database measured is never written to)."""
+    copy = work / "bench.duckdb"
+    shutil.copyfile(db, copy)
+    subprocess.run([str(Path(sys.executable).parent / "oversight"), "users", "seed-demo", "--db", str(copy)],
+                   check=True, capture_output=True)
+    return copy
+
+
+def main(pages_only: bool = False) -> dict:
+    """Both parts; `pages_only` skips the in-process callback replays (python -m benchmarks.dashboard_bench --pages)."""
     work = Path(tempfile.mkdtemp(prefix="oversight-dash-bench-"))
     try:
         db, source = bench_database(work)
+        db = with_demo_users(db, work)
         port = free_port()
         server = start_serving(db, port, work / "serve.log")
         base_url = f"http://127.0.0.1:{port}"
@@ -410,11 +473,11 @@ def main() -> dict:
         finally:
             server.terminate()
             server.wait(timeout=10)
-        callbacks = time_replays(db, requests)
+        callbacks = [] if pages_only else time_replays(db, requests)
         return write_results(source, timings, callbacks)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2, default=str))
+    print(json.dumps(main(pages_only="--pages" in sys.argv[1:]), indent=2, default=str))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from html import escape
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 import plotly.graph_objects as go
@@ -25,11 +25,20 @@ from dashboard import exports, ids
 
 TABLE_ROW_LIMIT = 500  # a longer table is cut (with a note): the CSV download has every row
 GRAPH_CONFIG = {
+    # No mode bar: its buttons are invisible tab stops inside the chart's role="img" container
+    # (axe nested-interactive), and plotly.js puts "Share chart..." (sendChartToCloud, which would
+    # send official data to an outside service) on it. Zoom by dragging and double-click to reset
+    # still work with a mouse; every value is in the data table beneath each chart.
+    "displayModeBar": False,
     "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "showTips": False,
     "responsive": True,
     # Offline: plotly.js must never reach for its CDN; the server answers with an empty base map.
     "topojsonURL": "/_oversight/topojson/",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    "modeBarButtonsToRemove": ["sendDataToCloud", "select2d", "lasso2d", "toImage"],
 }
 
 
@@ -64,45 +73,70 @@ def _th_td(tag: str, text: str, scope: str) -> str:
     return f'<{tag} scope="{scope}">{escape(text)}</{tag}>' if scope else f"<{tag}>{escape(text)}</{tag}>"
 
 
-def table_html(frame: pl.DataFrame, caption: str, headings: list[str]) -> str:
+def table_html(frame: pl.DataFrame, caption: str, headings: list[str], links: Sequence[str | None] | None = None,
+               sorted_by: tuple[int, str] | None = None) -> str:
     """The frame as an HTML table: a caption, a row of column headers, each row headed by its first cell.
 
-    Every value (caption, headings, cells) is escaped; the only markup is the fixed structure here.
+    `links`: per row, an address for its first cell (a link to that authority's page), or None.
+    `sorted_by`: (column index, 'ascending' | 'descending') marks that header with aria-sort.
+    Every value (caption, headings, cells, addresses) is escaped; the only markup is the fixed structure.
     """
-    head = "".join(_th_td("th", text, "col") for text in headings)
-    rows = "".join(
-        "<tr>" + "".join(_th_td("th", format_value(v), "row") if i == 0 else _th_td("td", format_value(v), "")
-                         for i, v in enumerate(row)) + "</tr>"
-        for row in frame.iter_rows()
+    head = "".join(
+        _th_td("th", text, "col") if not sorted_by or i != sorted_by[0]
+        else f'<th scope="col" aria-sort="{escape(sorted_by[1])}">{escape(" ".join(text.split()))}</th>'
+        for i, text in enumerate(headings)
     )
+    rows = []
+    for index, row in enumerate(frame.iter_rows()):
+        href = links[index] if links is not None and index < len(links) else None
+        cells = []
+        for i, value in enumerate(row):
+            if i == 0 and href:
+                text = " ".join(format_value(value).split())
+                cells.append(f'<th scope="row"><a href="{escape(href)}">{escape(text)}</a></th>')
+            else:
+                cells.append(_th_td("th", format_value(value), "row") if i == 0 else _th_td("td", format_value(value), ""))
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="table table-sm"><caption>{escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def data_table(
     frame: pl.DataFrame, caption: str, table_id: str | None = None,
     labels: Mapping[str, str] | None = None, row_limit: int = TABLE_ROW_LIMIT,
+    links: Sequence[str | None] | None = None, sort: tuple[str, str] | None = None,
 ) -> html.Div:
-    """A plain, accessible HTML table of the frame (caption, column headers with scope).
+    """A plain, accessible HTML table of the frame (caption, column headers with scope): the app's one
+    table builder.
 
     Dash 4 renders each html.* element through its own wrapper, so a table of a few thousand html.Td
     cells took seconds to appear in Chromium (the overview's tables: 13 s). The table is therefore HTML
     written by `table_html` (every value escaped) and drawn by dcc.Markdown as plain DOM, one component.
+    `labels` chooses and names the columns; `links` gives each row's first cell an address; `sort`
+    (column, 'ascending' | 'descending') marks the sorted column for screen readers.
     """
     labels = labels or {}
     columns = [name for name in frame.columns if not labels or name in labels] if labels else frame.columns
     shown = frame.select(columns).head(row_limit)
     headings = [labels.get(c, c.replace("_", " ").capitalize()) for c in columns]
+    sorted_by = (columns.index(sort[0]), sort[1]) if sort and sort[0] in columns else None
     note = (
         [html.P(f"Showing the first {row_limit:,} of {frame.height:,} rows; the CSV download has them all.", className="govuk-hint")]
         if frame.height > row_limit else []
     )
     props = {"id": table_id} if table_id else {}
     # Safe: table_html escapes every value; the only markup is its fixed table structure.
-    table = dcc.Markdown(table_html(shown, caption, headings), dangerously_allow_html=True, className="table-markdown")
+    table = dcc.Markdown(table_html(shown, caption, headings, links, sorted_by), dangerously_allow_html=True,
+                         className="table-markdown")
     return html.Div(
         [html.Div(table, className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption}, **props), *note]
     )
+
+
+def plain_table(frame: pl.DataFrame, columns: Mapping[str, str], caption: str, table_id: str | None = None,
+                row_limit: int = TABLE_ROW_LIMIT) -> html.Div:
+    """`data_table` of the chosen columns (labels in `columns`), for lists read from top to bottom."""
+    return data_table(frame.select(list(columns)), caption, table_id, labels=columns, row_limit=row_limit)
 
 
 def csv_link(frame: pl.DataFrame, filename: str, label: str = "Download this data (CSV)",
@@ -227,7 +261,7 @@ def tile(label: str, value: str, detail: str | None = None, tile_id: str | None 
 
 
 def control(label: str, control_id: str, options: list[dict], value: object, hint: str | None = None,
-            searchable: bool = False, width: str = "col-12 col-md-3") -> html.Div:
+            searchable: bool = False, width: str = "col-12 col-md-6 col-xl-3") -> html.Div:
     """A labelled dropdown (keyboard usable; the label is tied to it for screen readers)."""
     return html.Div(
         [
@@ -250,9 +284,9 @@ def guarded(build: Callable[..., object], *args: object) -> object:
         return message(str(error)[:1].upper() + str(error)[1:])
 
 
-def month_label(period: date) -> str:
-    """date(2026, 10, 1) -> 'October 2026'."""
-    return period.strftime("%B %Y")
+def month_label(period: date, short: bool = False) -> str:
+    """date(2026, 10, 1) -> 'October 2026' ('Oct 2026' when short): the one month label of the app."""
+    return period.strftime("%b %Y" if short else "%B %Y")
 
 
 def period_options(periods: list[date]) -> list[dict]:
@@ -261,10 +295,10 @@ def period_options(periods: list[date]) -> list[dict]:
 
 
 def window_options() -> list[dict]:
-    return [
-        {"label": "12 months ending in the month", "value": "rolling12"},
-        {"label": "The month only", "value": "month"},
-    ]
+    """The period types on offer (state.WINDOWS, the one list), labels short enough not to be cut off."""
+    from dashboard.state import WINDOWS
+
+    return [{"label": label, "value": value} for value, label in WINDOWS.items()]
 
 
 def window_phrase(window: str, period: date) -> str:

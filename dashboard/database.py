@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from dashboard.viewer import current_viewer
 from etl.db import available_migrations
 from etl.errors import DatabaseError
 
@@ -139,6 +140,11 @@ def configure(db_path: Path | str) -> Path:
         _cache.clear()
     health()  # check now, at start-up, so the log says at once whether the file can be served
     return path
+
+
+def is_configured() -> bool:
+    """Whether `configure` has set the database this process serves."""
+    return _db_path is not None
 
 
 def db_path() -> Path:
@@ -280,15 +286,18 @@ def version() -> tuple[int, int, int]:
     return _current_handle().version
 
 
-def cached(key: Hashable, build: Callable[[Connection], T]) -> T:
-    """`build(connection())`, memoised for this database version under `key`.
+def cached(key: Hashable, build: Callable[[Connection], T], shared: bool = False) -> T:
+    """`build(connection())`, memoised for this database version and viewer under `key`.
 
-    For results that depend only on the database (the periods on offer, the authority list, a
-    page's frames for given validated inputs). Cached values are shared between threads, so callers
-    must not mutate them (polars frames are immutable in use). Bounded: least recently used go first.
+    For results that depend only on the database and on who is looking (the periods on offer, a
+    page's frames for given validated inputs: the data-access layer applies disclosure control for
+    the viewer, so a result is cached per `viewer.cache_key`). `shared=True` is only for results that
+    are the same for every viewer (the disclosure pattern itself). Cached values are shared between
+    threads, so callers must not mutate them (polars frames are immutable in use). Bounded: least
+    recently used go first.
     """
     handle = _current_handle()
-    full_key = (handle.version, key)
+    full_key = (handle.version, None if shared else current_viewer().cache_key, key)
     with _lock:
         if full_key in _cache:
             _cache.move_to_end(full_key)

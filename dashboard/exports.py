@@ -5,10 +5,10 @@
   Numbers stay numbers (a negative count is not text).
 - Whenever the database holds demonstration data, every export says so: the first line of a CSV and
   the first row of every XLSX sheet read "SYNTHETIC DEMONSTRATION DATA ...".
-- Small-count suppression for public views (`suppress_small_counts`): counts of 1 to 4 are shown as
-  "c", the Department for Education's symbol for "confidential", where the viewer is not entitled to
-  see them. The dashboard has no sign-in and ships for analysts entitled to the counts (the default);
-  a public export must pass `entitled=False`. Zero is not suppressed (it reveals nothing about a person).
+- Disclosure control is applied before data reaches an export: every frame comes from the
+  data-access layer (`dashboard.queries`), which gives the viewer of the request only what they may
+  see (`dashboard.disclosure`: counts 1-4 as "c", secondary suppression). `suppress_small_counts` is
+  primary suppression for a frame built elsewhere. Zero is not suppressed (it reveals nothing about a person).
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import polars as pl
 
 SYNTHETIC_STAMP = "SYNTHETIC DEMONSTRATION DATA: not real returns; do not use for any decision"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-SUPPRESSED = "c"
-SMALL_COUNT_MAX = 4
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -134,14 +132,12 @@ def data_uri(content: bytes, mime: str) -> str:
 def suppress_small_counts(frame: pl.DataFrame, columns: Iterable[str], entitled: bool = True) -> pl.DataFrame:
     """Counts 1-4 in `columns` shown as 'c' (DfE convention) unless the viewer is entitled to them.
 
-    Suppressed columns become text. This is primary suppression only: a public table that also shows
-    totals needs secondary suppression too, and suppression must hold across periods and
-    resubmissions; no public view of the dashboard shows such totals yet.
+    Primary suppression only, by `dashboard.disclosure.primary` (the one implementation). The dashboard's
+    own exports need no call: the data-access layer already gives each viewer what they may see, with
+    secondary suppression (see `dashboard.disclosure`).
     """
     if entitled:
         return frame
-    small = lambda name: (pl.col(name) >= 1) & (pl.col(name) <= SMALL_COUNT_MAX)  # noqa: E731
-    return frame.with_columns(
-        pl.when(small(name)).then(pl.lit(SUPPRESSED)).otherwise(pl.col(name).cast(pl.String)).alias(name)
-        for name in columns
-    )
+    from dashboard import disclosure
+
+    return disclosure.primary(frame, columns)

@@ -25,6 +25,7 @@ OVERVIEW_DISTRIBUTION_SECTION = "overview-distribution-section"
 OVERVIEW_TREND = "overview-trend"
 OVERVIEW_TREND_SECTION = "overview-trend-section"
 OVERVIEW_MESSAGE = "overview-message"
+OVERVIEW_FINDINGS = "overview-findings"
 
 # ---- page 2: regional variation --------------------------------------------------------------------
 REGIONAL_PERIOD = "regional-period"
@@ -60,6 +61,8 @@ AUTHORITY_XLSX_BUTTON = "authority-xlsx-button"
 AUTHORITY_DOWNLOAD = "authority-download"
 AUTHORITY_PRINT_LINK = "authority-print-link"
 AUTHORITY_MESSAGE = "authority-message"
+AUTHORITY_BENCHMARK_TABLE = "authority-benchmark-table"
+AUTHORITY_DATA_AS_AT = "authority-data-as-at"
 AUTHORITY_REPORT = "authority-report"  # the printable one-page report page
 
 # ---- page 4: returns (dashboard-2) -----------------------------------------------------------------
@@ -102,6 +105,12 @@ CHECK_TEMPLATE_DOWNLOAD = "check-template-download"
 METHOD_PAGE = "method-page"
 METHOD_CONFIG_TABLE = "method-config-table"
 METHOD_CONFIG_DOWNLOAD = "method-config-download"
+
+
+# ---- page 7: how the scores work (plain English) ------------------------------------------------------
+HOW_PAGE = "how-page"
+HOW_WEIGHTS_TABLE = "how-weights-table"
+HOW_BANDS_TABLE = "how-bands-table"
 
 
 def card_ids(prefix: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ import dash
 from dash import Input, Output, dcc, html
 
 from dashboard import database, ids
+from dashboard.auth.access import account_bar, may_open
 
 SERVICE_NAME = "Prevent recording oversight"
 BANNER_TEXT = (
@@ -24,10 +25,30 @@ ATTRIBUTION = (
 )
 
 
+# The page template: Dash's own, with the page's language declared (WCAG 3.1.1) and without the
+# <footer> Dash wraps its scripts in (a second contentinfo landmark beside the site's footer).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
+
+
 def nav_pages() -> list[dict]:
     """Pages for the navigation: registered pages in `order`, except hidden ones (order >= 90)."""
     pages = sorted(dash.page_registry.values(), key=lambda page: (page.get("order") or 0, page["name"]))
-    return [page for page in pages if (page.get("order") if page.get("order") is not None else 0) < 90]
+    return [page for page in pages if (page.get("order") if page.get("order") is not None else 0) < 90
+            and may_open(page)]  # pages for one audience (council, admin): dashboard.auth.access
 
 
 def is_current(page: dict, pathname: str | None) -> bool:
@@ -66,6 +87,7 @@ def header() -> html.Header:
                     id=ids.SHELL_NAV,
                     **{"aria-label": "Main"},
                 ),
+                account_bar(),  # signed in as ..., sign out (dashboard.auth.access)
             ],
             className="container",
         ),
@@ -81,7 +103,7 @@ def synthetic_banner() -> html.Div | None:
         html.Div([html.Strong("Synthetic demonstration data. "), BANNER_TEXT.split(". ", 1)[1]], className="container"),
         id=ids.SHELL_BANNER,
         className="synthetic-banner app-synthetic-banner",
-        role="note",
+        role="region",  # a labelled landmark, so no content sits outside landmarks
         **{"aria-label": "Synthetic demonstration data"},
     )
 
@@ -93,7 +115,8 @@ def footer() -> html.Footer:
                 html.Ul(
                     [
                         html.Li(dcc.Link("Accessibility statement", href="/accessibility")),
-                        html.Li(dcc.Link("Methodology and standard", href="/methodology")),
+                        html.Li(dcc.Link("How the scores work", href="/how-scores-work")),
+                        html.Li(dcc.Link("Methodology: technical annex", href="/methodology")),
                     ],
                     className="list-inline",
                 ),
@@ -133,9 +156,10 @@ def mark_current_page(pathname: str | None) -> html.Ul:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Wire the shell's callback to `app` (called by `create_app`).
+    """Wire the shell to `app` (called by `create_app`): its page template and its callback.
 
     On the app rather than with module-level `@callback`: this module is imported once, and Dash hands
     module-level callbacks only to the first app created in a process (tests create several).
     """
+    app.index_string = INDEX_STRING
     app.callback(Output(ids.SHELL_NAV, "children"), Input(ids.SHELL_LOCATION, "pathname"))(mark_current_page)

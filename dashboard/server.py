@@ -15,18 +15,20 @@ Security choices, and why:
 
 from __future__ import annotations
 
+import errno
 import logging
 from pathlib import Path
 
 import dash
 import flask
 from flask_talisman import Talisman
+from werkzeug.serving import WSGIRequestHandler, make_server
 
-from dashboard import database, health
+from dashboard import auth, database, health
 from dashboard.layout import SERVICE_NAME, register_callbacks, shell
 from dashboard.queries import geometry
 from dashboard.upload import request_limit_bytes
-from etl.errors import OversightError
+from etl.errors import ConfigError, OversightError
 from etl.periods import parse_period
 from etl.settings import PROJECT_ROOT
 
@@ -84,7 +86,7 @@ def _serve_boundaries(name: str) -> flask.Response:
     return response
 
 
-def create_app(db_path: Path | str) -> dash.Dash:
+def create_app(db_path: Path | str, inbox: Path | str | None = None) -> dash.Dash:
     """A Dash app serving the database at `db_path` (read-only); raises DatabaseError if it cannot."""
     database.configure(db_path)
     app = dash.Dash(
@@ -117,17 +119,43 @@ def create_app(db_path: Path | str) -> dash.Dash:
         frame_options="DENY",
         referrer_policy="same-origin",
     )
+    # Every request goes through the sign-in guard (dashboard/auth, docs/security.md).
+    auth.install(app, database.db_path(), inbox=inbox)
     # Dash's pages router registers one more inline script (the page-title callback) on the first
     # request. Make that request now, so `csp_hashes()` covers every inline script there is; Talisman
     # reads its policy on each response, so setting it afterwards applies to every request served.
-    server.test_client().get("/_dash-dependencies")
+    server.test_client().get("/_dash-dependencies", environ_base={auth.guard.WARM_UP: True})
     talisman.content_security_policy = content_security_policy(list(app.csp_hashes()))
     return app
 
 
-def serve(db_path: Path | str, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Run the app on Flask's threaded server (for one user or a demo; production: gunicorn)."""
-    app = create_app(db_path)
+class _RequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its `Server: Werkzeug/x Python/y` banner (no versions for an attacker)."""
+
+    server_version = "oversight"
+    sys_version = ""
+
+
+def serve(db_path: Path | str, host: str = "127.0.0.1", port: int = 8050, inbox: Path | str | None = None) -> None:
+    """Run the app on Werkzeug's threaded server (for one user or a demo; production: gunicorn).
+
+    The port is bound before anything is printed, so a busy port fails with a clear error instead of
+    announcing an address it cannot serve.
+    """
+    app = create_app(db_path, inbox=inbox)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    print(f"Serving {database.db_path()} on http://{host}:{port}/ (read-only; Ctrl+C stops)")
-    app.run(host=host, port=port, debug=False, dev_tools_ui=False, dev_tools_hot_reload=False)
+    try:
+        httpd = make_server(host, port, app.server, threaded=True, request_handler=_RequestHandler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use: stop the other server or pass --port") from None
+        raise ConfigError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    except SystemExit:  # werkzeug exits (after logging) when the port is taken
+        raise ConfigError(f"port {port} on {host} is already in use: stop the other server or pass --port") from None
+    print(f"Serving {database.db_path()} on http://{host}:{port}/ (read-only; Ctrl+C stops)", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()

@@ -20,7 +20,8 @@ from dash import Input, Output, clientside_callback, dcc
 from etl.errors import InvalidInputError
 from etl.periods import format_period, parse_period
 
-WINDOWS: dict[str, str] = {"month": "The month", "rolling12": "12 months ending in the month"}
+# The period types, the one list (labels as the controls show them; short enough never to be cut off).
+WINDOWS: dict[str, str] = {"rolling12": "12 months to the month", "month": "The month only"}
 DEFAULT_WINDOW = "rolling12"
 MAX_QUERY_VALUE = 64  # no legitimate value is longer: period, window, codes, measure names
 

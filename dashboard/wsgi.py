@@ -1,4 +1,7 @@
-"""WSGI entry for production: `gunicorn -w 4 -b 0.0.0.0:8050 dashboard.wsgi:server`.
+"""WSGI entry for production: `gunicorn -w 4 -b 127.0.0.1:8050 dashboard.wsgi:server` behind a TLS proxy.
+
+Sign-in, sessions and the rest of the front door are configured by environment variables
+(OVERSIGHT_SECRET_KEY, OVERSIGHT_TRUSTED_PROXIES, OVERSIGHT_OIDC_*...): see docs/security.md.
 
 The database is `OVERSIGHT_DB` (default data/oversight.duckdb). The app is built when gunicorn
 imports this module (each worker then holds its own read-only handle); that is the one place the

@@ -206,17 +206,193 @@ def explain(
         Console().print(explanation.render())
 
 
+users_app = typer.Typer(no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.callback()
+def users() -> None:
+    """Dashboard users of the local sign-in: add, list, disable, enable, set-role, set-password, seed-demo."""
+RoleOption = typer.Option(..., "--role", help="national (sees everything) or council (its own authority in full).")
+AuthorityOption = typer.Option(None, "--authority", help="A council user's authority (GSS code).")
+AdminOption = typer.Option(False, "--admin/--no-admin", help="National users only: may manage users, read the audit, start a refresh.")
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _write_users(db: Optional[Path], change) -> object:
+    from .write_session import write_session
+
+    path = _db(db)
+    if not path.exists():
+        _fail(OversightError(f"no database at {path}: load returns first (`oversight refresh --db {path}`) or pass --db"))
+    try:
+        with write_session(path, "users") as con:
+            return change(con)
+    except OversightError as error:
+        _fail(error)
+
+
+@users_app.command("add")
+def users_add(
+    username: str = typer.Argument(..., help="Sign-in name (an e-mail address works)."),
+    role: str = RoleOption,
+    authority: Optional[str] = AuthorityOption,
+    admin: bool = AdminOption,
+    name: Optional[str] = typer.Option(None, "--name", help="The name shown on the site."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Add a user (asks for the password twice unless --password-stdin)."""
+    from .users import add_user
+
+    password = _password(password_stdin)
+    user = _write_users(db, lambda con: add_user(con, username, password, role, display_name=name,
+                                                 authority_code=authority, is_admin=admin))
+    console.print(f"Added {user.username} ({user.role}{' admin' if user.is_admin else ''}"
+                  f"{' for ' + user.authority_code if user.authority_code else ''})")
+
+
+@users_app.command("list")
+def users_list(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
+    """Every user: role, authority, administrator, disabled."""
+    from .db import connect as db_connect
+    from .users import list_users
+
+    try:
+        con = db_connect(_db(db), read_only=True)
+    except OversightError as error:
+        _fail(error)
+    try:
+        import duckdb
+
+        try:
+            users = list_users(con)
+        except duckdb.CatalogException:
+            users = []  # a database from before the user store: nobody yet
+    finally:
+        con.close()
+    if as_json:
+        _print_json([user.to_dict() for user in users])
+        return
+    from rich.table import Table
+
+    table = Table("user", "name", "role", "authority", "admin", "state")
+    for user in users:
+        table.add_row(user.username, user.display_name, user.role, user.authority_code or "",
+                      "yes" if user.is_admin else "", "disabled" if user.disabled_at else ("demo" if user.is_demo else "active"))
+    Console().print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(...), db: Optional[Path] = DbOption) -> None:
+    """Stop a user signing in (their open sessions end at their next request)."""
+    from .users import set_disabled
+
+    user = _write_users(db, lambda con: set_disabled(con, username, True))
+    console.print(f"Disabled {user.username}")
+
+
+@users_app.command("enable")
+def users_enable(username: str = typer.Argument(...), db: Optional[Path] = DbOption) -> None:
+    """Let a disabled user sign in again."""
+    from .users import set_disabled
+
+    user = _write_users(db, lambda con: set_disabled(con, username, False))
+    console.print(f"Enabled {user.username}")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: str = typer.Argument(...),
+    role: str = RoleOption,
+    authority: Optional[str] = AuthorityOption,
+    admin: bool = AdminOption,
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Change a user's role, authority or administrator right (takes effect at their next request)."""
+    from .users import set_role
+
+    user = _write_users(db, lambda con: set_role(con, username, role, authority_code=authority, is_admin=admin))
+    console.print(f"{user.username} is now {user.role}{' admin' if user.is_admin else ''}"
+                  f"{' for ' + user.authority_code if user.authority_code else ''}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Set a new password (every session of that user ends)."""
+    from .users import set_password
+
+    password = _password(password_stdin)
+    user = _write_users(db, lambda con: set_password(con, username, password))
+    console.print(f"New password set for {user.username}")
+
+
+@users_app.command("seed-demo")
+def users_seed_demo(db: Optional[Path] = DbOption) -> None:
+    """Create the demonstration accounts (synthetic databases only; passwords shown on the sign-in page)."""
+    from .users import seed_demo_users
+
+    users = _write_users(db, seed_demo_users)
+    for user in users:
+        console.print(f"Demo user {user.username}: {user.role}{' admin' if user.is_admin else ''}"
+                      f"{' for ' + user.authority_code if user.authority_code else ''}")
+
+
+audit_app = typer.Typer(no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback()
+def audit() -> None:
+    """The web service's audit trail (sign-ins, views, downloads, submissions): export it."""
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Path = typer.Option(Path("oversight-audit.csv"), "--out", help="CSV file to write."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Write every audit event to a CSV file (oldest first)."""
+    from .audit import export_csv
+    from .service_store import store_path
+
+    store = store_path(_db(db))
+    if not store.exists():
+        _fail(OversightError(f"no audit yet: {store} does not exist (the web service creates it)"))
+    try:
+        out.write_bytes(export_csv(store))
+    except OversightError as error:
+        _fail(error)
+    except OSError as error:
+        _fail(OversightError(f"cannot write {out}: {error.strerror}"))
+    console.print(f"Wrote {out}")
+
+
 @app.command()
 def serve(
     db: Optional[Path] = DbOption,
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8050, "--port"),
+    inbox: Optional[Path] = typer.Option(
+        None, "--inbox", help="Where web submissions go and the site's refresh reads (default $OVERSIGHT_INBOX or data/inbox)."
+    ),
 ) -> None:
-    """Serve the dashboard over a database (read-only; never in debug mode)."""
+    """Serve the dashboard over a database (read-only; never in debug mode; sign-in required)."""
+    # Imported here, not at module level: the ETL library and every other command never import the
+    # dashboard (the house rule); only this command, which runs it, does.
     from dashboard.server import serve as run_server
 
     try:
-        run_server(_db(db), host=host, port=port)
+        run_server(_db(db), host=host, port=port, inbox=inbox)
     except OversightError as error:
         _fail(error)
 

@@ -35,6 +35,7 @@ from .periods import format_period
 from .returns import Issue, ValidationResult
 from .scored_state import ensure_scored, sync_synthetic_marker
 from .settings import SQL_DIR
+from .submissions import receipt_time
 from .write_session import lock_path, next_path, write_lock, write_session
 
 __all__ = [
@@ -243,6 +244,9 @@ class _Candidate:
     @classmethod
     def of(cls, path: Path, received_at: datetime | None) -> "_Candidate":
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if received_at is None:
+            # A web submission's receipt (etl.submissions) records when the service received it.
+            received_at = receipt_time(path, digest)
         if received_at is None:
             # Naive UTC, like every timestamp in the database; a move keeps the mtime.
             received_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)

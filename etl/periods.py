@@ -15,7 +15,8 @@ def parse_period(text: str) -> date:
     """Parse a canonical 'YYYY-MM' period; raise InvalidInputError otherwise."""
     match = _CANONICAL.match(text.strip()) if isinstance(text, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise InvalidInputError(f"period {text!r} is not a month in the form YYYY-MM (for example 2026-10)")
+        shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…"  # never echo a megabyte back
+        raise InvalidInputError(f"period {shown!r} is not a month in the form YYYY-MM (for example 2026-10)")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

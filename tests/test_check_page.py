@@ -171,3 +171,21 @@ def test_nothing_is_written_to_the_database_by_a_check(check_page):
     check_page.check_upload({"contents": data_url(CSV_TEXT), "filename": "ok.csv"})
     with database.connection() as con:
         assert con.execute("select count(*) from submission").fetchone()[0] == before
+
+
+def test_the_report_can_be_downloaded_with_every_issue(check_page):
+    import base64
+    import re
+
+    report = _json(check_page.check_upload({"contents": data_url(BAD_RETURN), "filename": "bad.csv"}))
+    report = report.replace("\\u002f", "/")  # Dash's JSON escapes every slash
+    href = re.search(r"data:text/csv;base64,([A-Za-z0-9+/=]+)", report)
+    assert href, "no CSV download of the report"
+    text = base64.b64decode(href.group(1)).decode("utf-8-sig")
+    assert "E106" in text and "the count is not a whole number of 0 or more" in text and "rejected" in text
+    assert "check-report-bad-csv.xlsx" in report  # and as Excel
+
+
+def test_the_check_page_does_not_send_council_staff_to_a_command_line(check_page):
+    page = _json(check_page.layout())
+    assert "oversight validate" not in page and "command" not in page.lower()

@@ -21,6 +21,9 @@ def app(tmp_path_factory: pytest.TempPathFactory):
     con = connect(path)
     migrate(con)
     sync_reference(con)
+    from etl.users import add_user
+
+    add_user(con, "layout.tester", "a long enough password", "national")  # the site needs a sign-in
     con.close()
     yield create_app(path)
     database.reset()
@@ -68,7 +71,9 @@ def test_the_navigation_follows_the_address_through_a_callback(app):
 
 
 def test_the_current_page_is_announced_in_the_served_html(app):
-    response = app.server.test_client().post(
+    from auth_helpers import signed_in_client
+
+    response = signed_in_client(app, username="layout.tester", password="a long enough password").post(
         "/_dash-update-component",
         json={
             "output": f"{ids.SHELL_NAV}.children",
@@ -83,3 +88,18 @@ def test_the_current_page_is_announced_in_the_served_html(app):
     links = [item["props"]["children"] for item in items]
     current = [link["props"]["children"] for link in links if link["props"].get("aria-current") == "page"]
     assert current == ["Returns"]
+
+
+def test_the_etl_cli_does_not_import_the_dashboard_until_serve_runs():
+    import subprocess
+    import sys
+
+    code = "import sys, etl.cli; print(any(m == 'dashboard' or m.startswith('dashboard.') for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_test_support_is_not_shipped_in_the_dashboard_package():
+    import importlib.util
+
+    assert importlib.util.find_spec("dashboard.live_server") is None

@@ -133,7 +133,7 @@ def test_funnel_points_are_one_per_authority_with_a_flag(con):
 def test_region_table_has_only_the_allowed_measure_columns(con):
     region = common.regions(con)["region_code"][0]
     table = regional.region_table(con, LATEST, "rolling12", region, ["composite", "timeliness"])
-    assert table.columns == ["authority_code", "name", "band", "funnel_flag", "composite", "timeliness"]
+    assert table.columns == ["authority_code", "name", "band", "funnel_flag", "composite", "timeliness", "disclosure"]
     members = common.authorities_in_period(con, LATEST).filter(pl.col("region_code") == region)
     assert set(table["authority_code"]) == set(members["gss_code"])
 

@@ -34,7 +34,20 @@ def test_map_colours_authorities_with_values_and_greys_the_rest():
     base, coloured = figure.data
     assert list(base.locations) == ["E1", "E2", "E3"]  # every authority drawn
     assert list(coloured.locations) == ["E1", "E3"] and list(coloured.z) == [80.0, 95.0]
-    assert "Beta: no data" in base.text
+    assert "Beta: no value" in base.text
+
+
+def test_map_draws_london_again_in_an_inset_and_keeps_the_palest_colour_apart_from_no_value():
+    names = pl.DataFrame({"gss_code": ["E1", "E09000001", "E09000002"], "name": ["Alpha", "City", "Barking"]})
+    values = pl.DataFrame({"authority_code": ["E1", "E09000001", "E09000002"], "name": ["Alpha", "City", "Barking"],
+                           "value": [10.0, 20.0, None]})
+    figure = overview.map_figure(values, "/b.json", names, "m", "u")
+    inset = [t for t in figure.data if t.geo == "geo2"]
+    assert [list(t.locations) for t in inset] == [["E09000001", "E09000002"], ["E09000001"]]
+    assert inset[1].zmin == 10.0 and inset[1].zmax == 20.0  # the same scale as England's map
+    assert figure.layout.geo2.domain.x[1] <= 0.3
+    palest, no_value = overview.SEQUENTIAL[0][1], inset[0].colorscale[0][1]
+    assert palest.upper() != no_value.upper()
 
 
 def test_map_leaves_out_authorities_not_valid_in_the_period():
@@ -140,7 +153,14 @@ def test_points_lost_lists_causes_largest_at_the_top():
     causes = pl.DataFrame({"dimension": ["validity", "timeliness", "coverage"], "rule_id": ["V1", "T1", "C1"],
                            "points": [1.0, 3.0, 0.0]})
     bar = authority.points_lost_figure(causes).data[0]
-    assert list(bar.y) == ["validity: V1", "timeliness: T1"]  # plotly draws the last bar at the top
+    assert list(bar.y) == ["Validity: V1", "Timeliness: T1"]  # plotly draws the last bar at the top
+
+
+def test_points_lost_bars_are_labelled_with_the_cause_in_words():
+    causes = pl.DataFrame({"dimension": ["completeness"], "rule_id": ["not_recorded.action"], "points": [2.5],
+                           "cause": ["Action: recorded as 'not recorded'"]})
+    bar = authority.points_lost_figure(causes).data[0]
+    assert list(bar.y) == ["Completeness: Action: recorded as 'not recorded'"] and list(bar.text) == ["2.50"]
 
 
 @pytest.mark.parametrize("builder", [
@@ -176,3 +196,23 @@ def test_data_table_cuts_long_tables_and_says_so():
     table = components.data_table(pl.DataFrame({"a": list(range(10))}), "Numbers", row_limit=3)
     text = to_json(table)
     assert "Showing the first 3 of 10 rows" in text
+
+
+def test_the_funnel_y_range_follows_the_authorities_not_the_tiny_population_limits():
+    top, clipped = regional.funnel_y_range([2.0, 5.0, 10.0, 4.0, None], [200.0] + [12.0] * 99)
+    assert top == pytest.approx(12.0) and clipped  # the 200 of the smallest population is cut, and said
+    top, clipped = regional.funnel_y_range([2.0, 5.0, 30.0], [12.0, 11.0, 10.0])
+    assert top == pytest.approx(36.0) and not clipped  # every authority stays on the chart
+
+
+def test_funnel_hover_gives_the_region_and_both_intervals():
+    points = _funnel_points().with_columns(pl.lit(1.0).alias("lower95"), pl.lit(9.0).alias("upper95"),
+                                           pl.lit(0.5).alias("lower998"), pl.lit(12.0).alias("upper998"))
+    populations = [800.0 + 1000.0 * i for i in range(25)]
+    limits = pl.DataFrame({"population": populations, "lower95": [0.0] * 25, "upper95": [30.0] + [9.0] * 24,
+                           "lower998": [0.0] * 25, "upper998": [300.0] + [12.0] * 24})
+    figure = regional.funnel_figure(points, limits, 9.0, "Rate")
+    marker = next(t for t in figure.data if t.mode == "markers" and t.customdata)
+    assert list(marker.customdata[0])[1:] == ["1.0", "9.0", "0.5", "12.0"]
+    assert "95% limits" in marker.hovertemplate and "99.8% limits" in marker.hovertemplate
+    assert figure.layout.yaxis.range[1] < 300

@@ -78,7 +78,28 @@ def test_the_page_shows_the_scoring_settings_the_scorer_reads_and_the_standard(t
         database.reset()
     config = tomllib.loads(SCORING_CONFIG.read_text(encoding="utf-8"))
     assert "[timeliness]" in page
-    assert f"| deadline\\\\_day | {config['timeliness']['deadline_day']} |" in page
+    assert f"deadline_day</th><td>{config['timeliness']['deadline_day']}</td>" in page.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u002f", "/")
     for band in config["bands"]:
         assert band["name"] in page
     assert "The monthly return standard" in page and "E106" in page  # rendered from docs/return-standard.md
+
+
+def test_how_the_scores_work_is_plain_english_with_the_weights_in_force(tmp_path: Path):
+    from dash._utils import to_json
+    from returns_fixtures import build_returns_db
+
+    from dashboard import database
+    from dashboard.server import create_app
+
+    create_app(build_returns_db(tmp_path / "returns.duckdb"))
+
+    from dashboard.docs_render import load_config
+    from dashboard.pages import how_scores_work
+
+    page = to_json(how_scores_work.layout())
+    assert "How the scores work" in page and "technical annex" in page
+    assert "chi2" not in page.lower() and "poisson" not in page.lower()  # no formulas: those are in the annex
+    weights = how_scores_work.weights_frame(load_config())
+    assert weights["weight"].sum() == pytest.approx(100.0)
+    assert how_scores_work.bands_frame({"bands": [{"name": "Good", "min_score": 85}]}).row(0) == ("Good", 85.0)
+    database.reset()

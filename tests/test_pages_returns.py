@@ -12,7 +12,6 @@ import pytest
 from returns_fixtures import AS_OF, build_returns_db
 
 from dashboard.figures import returns as figures
-from dashboard.figures.tables import markdown_table
 from dashboard.queries import returns as queries
 from etl.errors import InvalidInputError
 
@@ -206,18 +205,21 @@ def test_grid_escapes_names_so_no_markup_from_data_reaches_the_page(grid):
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in markup
 
 
-def test_markdown_tables_show_values_literally():
-    frame = pl.DataFrame({"rule": ["E|1"], "message": ["*bold* <b>x</b> [link](http://x)"]})
-    text = markdown_table(frame, {"rule": "Rule", "message": "Message"})
-    assert text.splitlines()[2] == r"| E\|1 | \*bold\* \<b\>x\</b\> \[link\]\(http://x\) |"
-
-
 def test_state_counts_account_for_every_owed_return(grid):
     counts = figures.state_counts(grid)
     assert counts["returns"].sum() == grid.height
     figure = figures.returns_state_figure(counts)
-    assert sum(sum(trace.y) for trace in figure.data) == grid.height
-    assert all(trace.name[0] in "AQLRM·" for trace in figure.data)
+    exceptions = counts.filter(pl.col("state").is_in(figures.EXCEPTIONS))["returns"].sum()
+    accepted = counts.filter(pl.col("state") == "accepted")["returns"].sum()
+    assert sum(sum(trace.y) for trace in figure.data) == exceptions  # the bars are the exceptions
+    assert sum(figure.data[0].customdata) == accepted  # accepted returns are in the hover text
+    assert all(trace.name[0] in "QLRM" for trace in figure.data)
+
+
+def test_the_issue_chart_names_each_rule_by_its_title():
+    counts = pl.DataFrame({"rule_id": ["Q204", "E106"], "severity": ["query", "error"], "issues": [3, 1]})
+    figure = figures.issue_counts_figure(counts, {"Q204": "Label repaired"})
+    assert list(figure.data[0].y) == ["E106 (error)", "Label repaired (Q204, query)"]
 
 
 def test_issue_counts_figure_draws_one_bar_per_rule_with_its_severity(returns_con):
@@ -304,8 +306,8 @@ def test_update_issues_answers_an_unknown_rule_or_severity_with_a_message(return
 
 def test_update_issues_lists_only_the_chosen_rule(returns_page):
     text = _all_text(returns_page.update_issues("2026-09", "all", "E_MISSING_TOTAL", "all"))
-    assert "E\\\\_MISSING\\\\_TOTAL" in text  # escaped inside the markdown table
-    assert "Q\\\\_SUM\\\\_MISMATCH" not in text.split("Validation issues")[-1]
+    assert "E_MISSING_TOTAL" in text
+    assert "Q_SUM_MISMATCH" not in text.split("Validation issues")[-1]
 
 
 def test_the_chase_list_downloads_as_csv_and_xlsx(returns_page):

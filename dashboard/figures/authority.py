@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.common import (
-    DARK_BLUE, FONT, GREY, LIGHT_BLUE, ORANGE, TURQUOISE, base_layout, empty_figure,
+    DARK_BLUE, FONT, GREY, LIGHT_BLUE, ORANGE, TURQUOISE, base_layout, empty_figure, labels_above_rows,
 )
 
 SERIES_STYLE: dict[str, dict] = {
@@ -76,14 +76,15 @@ def spine_figure(spine: pl.DataFrame, names: dict[str, str]) -> go.Figure:
             hovertemplate="%{y}: " + names.get(key, key)
             + " %{customdata[0]} (England range %{customdata[1]} to %{customdata[2]})<extra></extra>",
         ))
-    base_layout(figure, height=90 + 48 * len(rows), margin={"l": 300, "r": 20, "t": 60, "b": 50}, barmode="overlay")
+    base_layout(figure, height=110 + 62 * len(rows), margin={"l": 10, "r": 10, "t": 90, "b": 50}, barmode="overlay")
     figure.update_xaxes(range=[-0.02, 1.02], showticklabels=False, showgrid=False)
+    labels_above_rows(figure, labels)
     for x, text, anchor in ((0, "Lowest in England", "left"), (1, "Highest in England", "right")):
         figure.add_annotation(x=x, y=0, xref="x", yref="paper", yshift=-18, text=text, showarrow=False,
                               xanchor=anchor, font={"size": 13, "color": GREY})
-    figure.update_yaxes(showgrid=False)
     figure.update_layout(legend={"y": 1.0, "yanchor": "bottom", "font": {"size": 12, "family": FONT}})
     return figure
+
 
 
 def comparison_trend_figure(trend: pl.DataFrame, names: dict[str, str], label: str, unit: str) -> go.Figure:
@@ -113,17 +114,20 @@ def comparison_trend_figure(trend: pl.DataFrame, names: dict[str, str], label: s
 def points_lost_figure(components: pl.DataFrame) -> go.Figure:
     """Composite points lost by dimension and rule, largest at the top.
 
-    `components`: dimension, rule_id, points (composite points lost).
+    `components`: dimension, rule_id, points (composite points lost), and `cause` (the rule in words),
+    which labels the bars when present.
     """
     data = components.filter(pl.col("points") > 0).sort("points")
     if data.is_empty():
         return empty_figure("No points were lost in this period.")
-    labels = [f"{d.replace('_', ' ')}: {r}" for d, r in zip(data["dimension"], data["rule_id"])]
+    causes = data["cause"].to_list() if "cause" in data.columns else data["rule_id"].to_list()
+    labels = [f"{d.replace('_', ' ').capitalize()}: {c}" for d, c in zip(data["dimension"], causes)]
     figure = go.Figure(go.Bar(
-        x=data["points"].to_list(), y=labels, orientation="h", marker={"color": DARK_BLUE},
-        text=[f"{p:.1f}" for p in data["points"]], textposition="outside",
+        x=data["points"].to_list(), y=labels, orientation="h", marker={"color": DARK_BLUE}, width=0.45,
+        text=[f"{p:.2f}" for p in data["points"]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:.2f} points<extra></extra>",
     ))
-    base_layout(figure, height=max(220, 60 + 30 * data.height), margin={"l": 320, "r": 40, "t": 20, "b": 50})
+    base_layout(figure, height=max(220, 80 + 52 * data.height), margin={"l": 10, "r": 50, "t": 30, "b": 50})
+    labels_above_rows(figure, labels)
     figure.update_xaxes(title_text="Points of the composite score lost", rangemode="tozero")
     return figure

@@ -8,6 +8,7 @@ ValidationResult.
 
 from __future__ import annotations
 
+import polars as pl
 from dash import html
 
 from dashboard import ids
@@ -68,6 +69,21 @@ def issues_table(result: ValidationResult) -> html.Div:
     )
 
 
+def report_frame(result: ValidationResult) -> pl.DataFrame:
+    """The report as rows for download: the file's facts on every row, then each issue (errors first);
+    one row saying there were none when the return is clean."""
+    facts = {"file": result.file, "status": result.status, "authority_code": result.authority_code or "",
+             "period": result.to_dict()["period"] or ""}
+    ordered = sorted(result.issues, key=lambda i: (i.severity != "error", i.row if i.row is not None else -1, i.rule))
+    rows = [{**facts, "rule": i.rule, "severity": i.severity, "row": "file" if i.row is None else str(i.row),
+             "column": i.column or "", "value": "" if i.value is None else str(i.value), "message": i.message,
+             "how_to_fix": i.hint} for i in ordered]
+    if not rows:
+        rows = [{**facts, "rule": "", "severity": "", "row": "", "column": "", "value": "",
+                 "message": "No errors and no queries.", "how_to_fix": ""}]
+    return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]})
+
+
 def validation_report(result: ValidationResult) -> html.Div:
     """The validation report shown after an upload, the same content as `oversight validate`."""
     period = result.to_dict()["period"]
@@ -94,5 +110,12 @@ def validation_report(result: ValidationResult) -> html.Div:
         parts.append(issues_table(result))
     else:
         parts.append(html.P("No errors and no queries."))
+    from dashboard.components import csv_link, slug, xlsx_link
+
+    # Not stamped as synthetic: the report is about the user's own file, not the demonstration data.
+    frame, name = report_frame(result), f"check-report-{slug(result.file)}"
+    parts.append(html.Div([csv_link(frame, name, "Download this report (CSV)", synthetic=False), " ",
+                           xlsx_link(frame, name, "Download this report (Excel)", synthetic=False)],
+                          className="download-buttons no-print mb-3"))
     parts.append(html.P("Nothing from this file has been stored. Send the return through the usual channel.", className="text-muted"))
     return html.Div(parts)

@@ -18,7 +18,13 @@ LIGHT_BLUE = "#6BACE6"
 GREY = "#505A5F"  # GOV.UK secondary text: 7:1 on white
 LIGHT_GREY = "#B1B4B6"
 FONT = "Arial, Helvetica, sans-serif"
-SEQUENTIAL = [[0.0, "#DCEBF8"], [0.35, LIGHT_BLUE], [0.7, MID_BLUE], [1.0, DARK_BLUE]]
+# The Analysis Function's sequential blues. The palest is a clear mid-light blue, so the lowest value is
+# never mistaken for "no value" (NO_VALUE, a pale grey, which the map also names on hover).
+SEQUENTIAL = [[0.0, LIGHT_BLUE], [0.5, MID_BLUE], [1.0, DARK_BLUE]]
+NO_VALUE = "#F3F2F1"
+# A trace whose points are authorities carries this `meta` (and the GSS codes as `ids`, or as
+# `locations` on the map): assets/40-accessible-controls.js opens the benchmark page of a clicked one.
+AUTHORITY_LINK = "authority-link"
 
 
 def empty_figure(text: str) -> go.Figure:
@@ -50,4 +56,16 @@ def base_layout(figure: go.Figure, height: int = 420, **extra: object) -> go.Fig
 
 
 def axis_title(measure_label: str, unit: str) -> str:
-    return f"{measure_label} ({unit})"
+    """'Composite score (score out of 100)'; a long title on two lines, so a phone does not clip it."""
+    text = f"{measure_label} ({unit})"
+    return f"{measure_label}<br>({unit})" if len(text) > 34 else text
+
+
+def labels_above_rows(figure: go.Figure, labels: list[str], size: int = 13) -> None:
+    """Each row of a horizontal chart named above its bar, left-aligned, instead of as a tick label
+    beside it: the plot keeps the full width on a phone (a 200-300 pixel label margin left a sliver).
+    Rows need about 50 pixels each for the label and the bar."""
+    figure.update_yaxes(showticklabels=False, showgrid=False)
+    for label in labels:
+        figure.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=20, text=label, showarrow=False,
+                              xanchor="left", yanchor="middle", font={"size": size, "family": FONT, "color": "#0B0C0C"})

@@ -11,8 +11,11 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.common import (
-    DARK_BLUE, FONT, GREY, LIGHT_GREY, SEQUENTIAL, axis_title, base_layout, empty_figure,
+    AUTHORITY_LINK, DARK_BLUE, FONT, GREY, NO_VALUE, SEQUENTIAL, axis_title, base_layout, empty_figure,
+    labels_above_rows,
 )
+
+LONDON_PREFIX = "E09"  # GSS codes of the London boroughs and the City
 
 
 def _fmt(value: float | None) -> str:
@@ -31,34 +34,45 @@ def map_figure(values: pl.DataFrame, geojson: dict | str, features: pl.DataFrame
         return empty_figure("No boundaries are available for this period.")
     codes = features["gss_code"].to_list()
     drawn = values.filter(pl.col("authority_code").is_in(codes) & pl.col("value").is_not_null())
+    london = [code for code in codes if code.startswith(LONDON_PREFIX)]
     figure = go.Figure()
-    # Base layer: every authority in grey, so one without data is visible and says so on hover.
-    figure.add_trace(
-        go.Choropleth(
-            geojson=geojson, featureidkey="properties.gss_code",
-            locations=codes, z=[0] * len(codes),
-            colorscale=[[0, "#F3F2F1"], [1, "#F3F2F1"]], showscale=False,
-            marker={"line": {"color": LIGHT_GREY, "width": 0.5}},
-            text=[f"{name}: no data" for name in features["name"]], hoverinfo="text", name="No data",
-        )
-    )
-    if drawn.height:
-        figure.add_trace(
-            go.Choropleth(
-                geojson=geojson, featureidkey="properties.gss_code",
-                locations=drawn["authority_code"].to_list(), z=drawn["value"].to_list(),
-                colorscale=SEQUENTIAL,
+    # England, then London again in an inset (its 33 boroughs are specks at England's scale).
+    for geo, shown_codes in (("geo", codes), ("geo2", london)):
+        if not shown_codes:
+            continue
+        names = dict(zip(features["gss_code"].to_list(), features["name"].to_list()))
+        # Base layer: every authority in grey, so one without data is visible and says so on hover.
+        figure.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.gss_code", geo=geo,
+            locations=shown_codes, z=[0] * len(shown_codes),
+            colorscale=[[0, NO_VALUE], [1, NO_VALUE]], showscale=False,
+            marker={"line": {"color": GREY, "width": 0.5}},
+            text=[f"{names[code]}: no value" for code in shown_codes], hoverinfo="text", name="No value",
+            meta=AUTHORITY_LINK,
+        ))
+        part = drawn if geo == "geo" else drawn.filter(pl.col("authority_code").str.starts_with(LONDON_PREFIX))
+        if part.height:
+            figure.add_trace(go.Choropleth(
+                geojson=geojson, featureidkey="properties.gss_code", geo=geo,
+                locations=part["authority_code"].to_list(), z=part["value"].to_list(),
+                colorscale=SEQUENTIAL, zmin=drawn["value"].min(), zmax=drawn["value"].max(), showscale=geo == "geo",
                 colorbar={"title": {"text": axis_title(label, unit).replace(" (", "<br>("), "side": "right"},
                           "thickness": 14, "len": 0.8},
                 marker={"line": {"color": "white", "width": 0.5}},
-                text=[f"{n}: {_fmt(v)}" for n, v in zip(drawn["name"], drawn["value"])],
-                hoverinfo="text", name=label,
-            )
-        )
-    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+                text=[f"{n}: {_fmt(v)}" for n, v in zip(part["name"], part["value"])],
+                hoverinfo="text", name=label, meta=AUTHORITY_LINK,
+            ))
+    geo_settings = {"fitbounds": "locations", "visible": False, "projection_type": "mercator", "bgcolor": "white"}
+    layout: dict = {"geo": {**geo_settings, "domain": {"x": [0, 1], "y": [0, 1]}}}
+    if london:
+        layout["geo2"] = {**geo_settings, "domain": {"x": [0.0, 0.3], "y": [0.62, 1.0]}, "bgcolor": "white"}
+        layout["annotations"] = [{"text": "London", "x": 0.15, "y": 1.0, "xref": "paper", "yref": "paper",
+                                  "showarrow": False, "font": {"size": 13, "family": FONT}, "yanchor": "bottom"}]
+        layout["shapes"] = [{"type": "rect", "xref": "paper", "yref": "paper", "x0": 0.0, "x1": 0.3, "y0": 0.62,
+                             "y1": 1.0, "line": {"color": GREY, "width": 1}}]
     figure.update_layout(
-        height=620, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT, "size": 14},
-        paper_bgcolor="white", geo={"bgcolor": "white"},
+        height=620, margin={"l": 0, "r": 0, "t": 24, "b": 0}, font={"family": FONT, "size": 14},
+        paper_bgcolor="white", **layout,
     )
     return figure
 
@@ -82,18 +96,21 @@ def region_distribution_figure(scores: pl.DataFrame, label: str, unit: str) -> g
             go.Box(
                 x=part["value"].to_list(), y=[region] * part.height, name=region, orientation="h",
                 boxpoints="all", jitter=0.4, pointpos=0, text=part["name"].to_list(),
+                ids=part["authority_code"].to_list() if "authority_code" in part.columns else None,
+                meta=AUTHORITY_LINK if "authority_code" in part.columns else None,
                 hovertemplate="%{text}: %{x:.1f}<extra>" + region + "</extra>",
                 marker={"color": DARK_BLUE, "size": 5, "opacity": 0.7},
                 line={"color": DARK_BLUE, "width": 1.5}, fillcolor="rgba(107,172,230,0.25)",
                 showlegend=False,
             )
         )
-    base_layout(figure, height=460, margin={"l": 190, "r": 20, "t": 20, "b": 60})
+    base_layout(figure, height=80 + 58 * len(order), margin={"l": 10, "r": 20, "t": 30, "b": 60})
     figure.update_xaxes(title_text=axis_title(label, unit))
+    labels_above_rows(figure, order)
     return figure
 
 
-def _panel_axes(index: int, rows: int, columns: int, gap_x: float = 0.04, gap_y: float = 0.09) -> tuple[dict, dict]:
+def _panel_axes(index: int, rows: int, columns: int, gap_x: float = 0.04, gap_y: float = 0.14) -> tuple[dict, dict]:
     """Domains of panel `index` (row-major) in a rows x columns grid."""
     row, col = divmod(index, columns)
     width = (1 - gap_x * (columns - 1)) / columns
@@ -102,6 +119,18 @@ def _panel_axes(index: int, rows: int, columns: int, gap_x: float = 0.04, gap_y:
     y1 = 1 - row * (height + gap_y)
     clamp = lambda v: min(1.0, max(0.0, round(v, 6)))  # noqa: E731 (float error must not leave [0, 1])
     return {"domain": [clamp(x0), clamp(x0 + width)]}, {"domain": [clamp(y1 - height), clamp(y1)]}
+
+
+def _wrap(text: str, width: int = 14) -> str:
+    """'Yorkshire and The Humber' -> 'Yorkshire and<br>The Humber': panel titles never run together."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
 
 
 def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, unit: str) -> go.Figure:
@@ -132,7 +161,7 @@ def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, 
         layout[f"yaxis{suffix}"] = {**y_axis, "anchor": f"x{suffix}", "range": y_range, "tickfont": {"size": 11},
                                     "showticklabels": index % columns == 0, "showline": True, "linecolor": GREY,
                                     "gridcolor": "#E5E5E5"}
-        titles.append({"text": region, "x": sum(x_axis["domain"]) / 2, "y": y_axis["domain"][1], "xref": "paper",
+        titles.append({"text": _wrap(region), "x": sum(x_axis["domain"]) / 2, "y": y_axis["domain"][1], "xref": "paper",
                        "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
                        "font": {"size": 13, "family": FONT}})
         part = trend.filter(pl.col("region_name") == region).sort("period")
@@ -147,6 +176,6 @@ def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, 
     titles.append({"text": axis_title(label, unit), "xref": "paper", "yref": "paper", "x": -0.05, "y": 0.5,
                    "textangle": -90, "showarrow": False, "font": {"size": 12}})
     figure = go.Figure(data=traces, layout={**layout, "annotations": titles})
-    base_layout(figure, height=220 * rows + 80, margin={"l": 60, "r": 20, "t": 60, "b": 40})
+    base_layout(figure, height=240 * rows + 80, margin={"l": 60, "r": 20, "t": 80, "b": 40})
     figure.update_layout(legend={"y": 1.06})
     return figure

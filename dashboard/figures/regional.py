@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.common import (
-    DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure,
+    AUTHORITY_LINK, DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure, labels_above_rows,
 )
 
 # flag -> (legend text, colour, marker symbol): shape carries the meaning as well as colour.
@@ -46,9 +46,36 @@ def region_ci_figure(regions: pl.DataFrame, england: float | None, label: str, u
     if england is not None:
         figure.add_vline(x=england, line={"color": GREY, "dash": "dash", "width": 2},
                          annotation_text=f"England {england:.1f}", annotation_position="top")
-    base_layout(figure, height=440, margin={"l": 190, "r": 30, "t": 40, "b": 60})
+    base_layout(figure, height=100 + 52 * data.height, margin={"l": 10, "r": 30, "t": 40, "b": 60})
     figure.update_xaxes(title_text=axis_title(label, unit))
+    labels_above_rows(figure, data["region_name"].to_list())
     return figure
+
+
+def _limit_text(value: object) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _hover_data(points: pl.DataFrame) -> list[list[str]]:
+    """Per point: region, then its 95% and 99.8% limits as text (columns absent or null give '-')."""
+    columns = ["lower95", "upper95", "lower998", "upper998"]
+    values = {c: points[c].to_list() if c in points.columns else [None] * points.height for c in columns}
+    return [[region] + [_limit_text(values[c][i]) for c in columns] for i, region in enumerate(points["region_name"].to_list())]
+
+
+def funnel_y_range(rates: list[float | None], upper_limits: list[float | None]) -> tuple[float, bool]:
+    """The top of the funnel plot's y axis, from the data, and whether the limit curves are cut by it.
+
+    The top is 20% above the highest authority's rate (every authority is on the chart), and never
+    below the highest upper limit of the larger authorities (the 95th percentile of the limit curve),
+    so the funnel's shape shows; the curves for the very smallest populations, which shoot up, are cut.
+    """
+    shown = [r for r in rates if r is not None]
+    limits = sorted(u for u in upper_limits if u is not None)
+    top_rate = max(shown) * 1.2 if shown else 1.0
+    typical_limit = limits[int(0.95 * (len(limits) - 1))] if limits else 0.0
+    top = max(top_rate, typical_limit, 1.0)
+    return top, bool(limits) and limits[-1] > top
 
 
 def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float | None, label: str,
@@ -88,11 +115,18 @@ def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float
                 legendgroup=flag, showlegend=solid,  # one legend entry per flag, drawn solid
                 marker={"color": colour, "symbol": symbol, "size": 10 if solid else 8, "opacity": 1.0 if solid else 0.3,
                         "line": {"color": "white", "width": 0.5}},
-                text=subset["name"].to_list(), customdata=subset["region_name"].to_list(),
-                hovertemplate="%{text} (%{customdata}): %{y:.1f} per 10,000, population %{x:,.0f}<extra>" + text + "</extra>",
+                text=subset["name"].to_list(), customdata=_hover_data(subset),
+                ids=subset["authority_code"].to_list(), meta=AUTHORITY_LINK,
+                hovertemplate=("<b>%{text}</b> (%{customdata[0]})<br>%{y:.1f} per 10,000 a year, population %{x:,.0f}"
+                               "<br>95% limits %{customdata[1]} to %{customdata[2]}"
+                               "<br>99.8% limits %{customdata[3]} to %{customdata[4]}<extra>" + text + "</extra>"),
             ))
-    top = max([v for v in points["rate"].to_list() if v is not None] + [v for v in curves["upper998"].to_list() if v is not None] + [0])
+    top, clipped = funnel_y_range(points["rate"].to_list(), curves["upper998"].to_list())
     base_layout(figure, height=520)
     figure.update_xaxes(title_text="Children aged 0 to 17 (population, log scale)", type="log")
-    figure.update_yaxes(title_text=axis_title(label, "per 10,000 children a year"), range=[0, top * 1.05])
+    figure.update_yaxes(title_text=axis_title(label, "per 10,000 children a year"), range=[0, top])
+    if clipped:
+        figure.add_annotation(x=1, y=1, xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
+                              text="The 99.8% limits rise above the top of the chart for the smallest populations",
+                              font={"size": 12, "color": GREY})
     return figure

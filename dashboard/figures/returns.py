@@ -15,23 +15,30 @@ from html import escape
 
 from dash import dcc, html
 
+from dashboard.figures.common import (
+    DARK_BLUE, DARK_PINK, FONT, GREY, LIGHT_GREY, NO_VALUE, ORANGE, TURQUOISE, labels_above_rows,
+)
 from etl.periods import format_period
 
-# Government Analysis Function categorical palette (colour-blind safe); the letter carries the meaning too.
+# The one palette (dashboard.figures.common, Government Analysis Function, colour-blind safe); the
+# letter carries the meaning too.
 STATE_STYLE: dict[str, dict[str, str]] = {
-    "accepted": {"letter": "A", "label": "Accepted", "colour": "#12436D"},
-    "queried": {"letter": "Q", "label": "Queried", "colour": "#28A197"},
-    "late": {"letter": "L", "label": "Late", "colour": "#F46A25"},
-    "rejected": {"letter": "R", "label": "Rejected", "colour": "#801650"},
-    "missing": {"letter": "M", "label": "Missing", "colour": "#B1B4B6"},
-    "not_due": {"letter": "·", "label": "Not yet due", "colour": "#F3F2F1"},
+    "accepted": {"letter": "A", "label": "Accepted", "colour": DARK_BLUE},
+    "queried": {"letter": "Q", "label": "Queried", "colour": TURQUOISE},
+    "late": {"letter": "L", "label": "Late", "colour": ORANGE},
+    "rejected": {"letter": "R", "label": "Rejected", "colour": DARK_PINK},
+    "missing": {"letter": "M", "label": "Missing", "colour": LIGHT_GREY},
+    "not_due": {"letter": "·", "label": "Not yet due", "colour": NO_VALUE},
 }
-SEVERITY_COLOUR = {"error": "#801650", "query": "#12436D"}
-FONT = "Arial, Helvetica, sans-serif"
+# The exceptions: drawn on their own scale, so a handful late or missing is not a sliver under 150 accepted.
+EXCEPTIONS = ("queried", "late", "rejected", "missing")
+SEVERITY_COLOUR = {"error": DARK_PINK, "query": DARK_BLUE}
 
 
 def _month_label(period: date) -> str:
-    return period.strftime("%b %Y")
+    from dashboard.components import month_label
+
+    return month_label(period, short=True)
 
 
 def _cell_title(row: dict) -> str:
@@ -66,7 +73,7 @@ def returns_legend() -> html.Ul:
 
 # Dash 4 renders each html.* element through its own wrapper, so a table of ~2,000 cells takes
 # seconds to appear; the grid is therefore HTML written here (every value escaped) and rendered by
-# dcc.Markdown, which draws plain DOM (see dashboard.figures.tables).
+# dcc.Markdown, which draws plain DOM (see dashboard.components.data_table).
 
 
 def _cell(tag: str, text: str, **attrs: str) -> str:
@@ -152,26 +159,36 @@ def state_counts(grid: pl.DataFrame) -> pl.DataFrame:
 
 
 def returns_state_figure(counts: pl.DataFrame) -> go.Figure:
-    """Stacked bars: how many returns were accepted, queried, late, rejected or missing each month."""
+    """Stacked bars of the exceptions each month: returns queried, late, rejected or missing (accepted
+    returns, the large majority, are in the hover text and the table, not the bars, so a few exceptions
+    are bars that can be seen rather than slivers)."""
     figure = go.Figure()
-    for state, style in STATE_STYLE.items():
-        part = counts.filter(pl.col("state") == state)
-        if part.is_empty():
+    accepted = dict(counts.filter(pl.col("state") == "accepted").select("period", "returns").iter_rows())
+    months = sorted(counts["period"].unique().to_list()) if counts.height else []
+    for state in EXCEPTIONS:
+        style = STATE_STYLE[state]
+        part = dict(counts.filter(pl.col("state") == state).select("period", "returns").iter_rows())
+        if not part:
             continue
         figure.add_bar(
-            x=part["period"].to_list(),
-            y=part["returns"].to_list(),
+            x=months,
+            y=[part.get(month, 0) for month in months],
             name=f"{style['letter']} {style['label']}",
             marker={"color": style["colour"], "line": {"color": "#0b0c0c", "width": 0.5}},
-            hovertemplate="%{x}: %{y} " + style["label"].lower() + "<extra></extra>",
+            customdata=[accepted.get(month, 0) for month in months],
+            hovertemplate="%{x}: %{y} " + style["label"].lower() + " (%{customdata} accepted)<extra></extra>",
         )
+    if not figure.data:
+        figure.add_annotation(text="Every return owed in these months was accepted", showarrow=False,
+                              font={"size": 16, "color": GREY}, xref="paper", yref="paper", x=0.5, y=0.5)
     figure.update_layout(
         barmode="stack",
         font={"family": FONT, "color": "#0b0c0c", "size": 14},
         margin={"l": 50, "r": 10, "t": 10, "b": 40},
         height=320,
         legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": {"text": "Returns owed"}, "gridcolor": "#e5e6e7"},
+        yaxis={"title": {"text": "Returns not accepted on time"}, "gridcolor": "#e5e6e7", "rangemode": "tozero",
+               "dtick": 1 if max((sum(t.y) for t in figure.data), default=0) <= 10 else None},
         xaxis={"type": "category", "title": {"text": "Month"}},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
@@ -179,8 +196,9 @@ def returns_state_figure(counts: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def issue_counts_figure(counts: pl.DataFrame) -> go.Figure:
-    """Horizontal bars: issues per validation rule, most frequent at the top; severity in the label."""
+def issue_counts_figure(counts: pl.DataFrame, rule_titles: dict[str, str] | None = None) -> go.Figure:
+    """Horizontal bars: issues per validation rule, most frequent at the top; each bar named by the
+    rule's title in the standard (from `rule_titles`) with its id and severity."""
     figure = go.Figure()
     if counts.is_empty():
         figure.add_annotation(text="No validation issues in these months", showarrow=False, font={"size": 16})
@@ -188,22 +206,24 @@ def issue_counts_figure(counts: pl.DataFrame) -> go.Figure:
         figure.update_yaxes(visible=False)
     else:
         ordered = counts.sort("issues")
-        labels = [f"{rule} ({severity})" for rule, severity in zip(ordered["rule_id"], ordered["severity"])]
+        titles = rule_titles or {}
+        labels = [f"{titles[rule]} ({rule}, {severity})" if rule in titles else f"{rule} ({severity})"
+                  for rule, severity in zip(ordered["rule_id"], ordered["severity"])]
         figure.add_bar(
             x=ordered["issues"].to_list(),
             y=labels,
             orientation="h",
             marker={"color": [SEVERITY_COLOUR.get(s, "#505a5f") for s in ordered["severity"]]},
             text=ordered["issues"].to_list(),
-            textposition="outside",
+            textposition="outside", cliponaxis=False, width=0.45,
             hovertemplate="%{y}: %{x} issues<extra></extra>",
         )
+        labels_above_rows(figure, labels)
     figure.update_layout(
         font={"family": FONT, "color": "#0b0c0c", "size": 14},
-        margin={"l": 10, "r": 40, "t": 10, "b": 40},
-        height=max(240, 28 * counts.height + 80),
+        margin={"l": 10, "r": 40, "t": 30, "b": 40},
+        height=max(240, 52 * counts.height + 80),
         xaxis={"title": {"text": "Issues"}, "gridcolor": "#e5e6e7"},
-        yaxis={"automargin": True},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
         showlegend=False,

@@ -37,6 +37,9 @@ We know some parts are not fully accessible:
   reader, and their graphics have no accessible name of their own. Each chart therefore sits in a
   labelled container with a plain-English caption, a data table alternative and a CSV download;
 - hover text on charts is not available to keyboard users; the same values are in the data tables;
+- in an open drop-down list, each option holds a radio button that receives keyboard focus (the
+  behaviour of the Dash component the lists are built with); screen readers announce the option's
+  name and whether it is chosen, but automated checkers report the nesting;
 - the map on the national overview cannot be operated with a keyboard; the same measure for every
   authority is in its data table, and the authority benchmark page can be reached by name or code.
 
@@ -63,7 +66,9 @@ version 2.2 AA standard, due to the non-compliances listed above.
 ## How we tested this dashboard
 
 Automated browser tests in headless Chromium run on every change: each page loads without errors,
-the skip link and navigation are reached with the Tab key, and shared links restore the same view.
+axe-core finds no serious or critical problem on any page, the skip link, navigation and every
+drop-down are reached with the Tab key, the authority picker searches as you type, every page is
+checked at phone, tablet and laptop widths, and shared links restore the same view.
 Colour contrast of text, status cells and focus states was checked against WCAG 2.2 AA (4.5:1 for
 text). A full manual audit with assistive technology has not yet been carried out.
 

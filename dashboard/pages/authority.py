@@ -16,10 +16,10 @@ import dash
 import polars as pl
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from dashboard import components, database, exports, ids, state
+from dashboard import components, database, exports, findings, ids, state
 from dashboard import context_panel  # issue 11: real published context (registers its callback)
 from dashboard.figures import authority as figures
-from dashboard.queries import authority as queries, common
+from dashboard.queries import authority as queries, common, findings as findings_queries
 from etl.errors import OversightError
 from etl.periods import format_period
 
@@ -78,6 +78,15 @@ def _flag_text(flag: dict) -> str:
     return what + detail
 
 
+def _window_flag_text(flag: dict, window: str) -> str:
+    """'Recording rate significantly low (All concerns per 10,000 children): in 3 of the months, latest
+    October 2026. <detail>' (the month window names no count of months)."""
+    what = flag["flag_label"] + (f" ({common.measure_label(flag['measure'])})" if flag.get("measure") else "")
+    when = (f": in {flag['months']} of the 12 months, latest {components.month_label(flag['latest'])}. "
+            if window == "rolling12" else ". ")
+    return what + when + (flag.get("detail") or "")
+
+
 def _names(profile: dict) -> dict[str, str]:
     return {"authority": profile["name"], "region": profile["region_name"],
             "neighbours": "Statistical neighbours (average of 10)", "england": "England"}
@@ -94,17 +103,52 @@ def summary_section(code: object, period: object, window: object) -> list:
 def _summary(con, code: str, period: date, window: str) -> list:
     profile = queries.profile(con, code)
     neighbours = queries.neighbours(con, code)
-    flags = queries.flags(con, code, period)
+    flags = _window_flags(con, code, period, window)
     spine = queries.spine(con, code, period, window)
     scores = queries.scores(con, code, period, window)
     parts = queries.components(con, code, period, window)
-    return [_header(profile, neighbours, flags, scores, period, window),
+    benchmark = findings.benchmark_table(spine, findings_queries.rate_counts(con, code, period, window))
+    return [_header(profile, neighbours, flags, scores, period, window, findings_queries.data_as_at(con)),
+            _benchmark_table(benchmark, profile, period, window),
             _spine_card(spine, profile, period, window),
             _score_explained(scores, parts, profile, period, window)]
 
 
+def _window_flags(con, code: str, period: date, window: str) -> pl.DataFrame:
+    """The authority's flags over the window chosen, one row per kind (the measure's flags only where the
+    viewer may see the measure: flags on rates withheld by disclosure control are dropped with them)."""
+    raw = findings_queries.authority_flags(con, code, period, window)
+    visible = queries.flags(con, code, period)  # the disclosure-controlled flags of the month itself
+    if "disclosure" in visible.columns and raw.height:
+        hidden = visible.filter(pl.col("disclosure") == "c")["flag_type"].to_list()
+        raw = raw.filter(~pl.col("flag_type").is_in(hidden))
+    return findings.flags_for_window(raw)
+
+
+def _as_at(loaded_at) -> str:
+    return f"Data as at {loaded_at:%d %B %Y, %H:%M} (the latest load)." if loaded_at else "No load has completed yet."
+
+
+def _benchmark_table(table: pl.DataFrame, profile: dict, period: date, window: str) -> html.Section:
+    """Fingertips-style: each measure with its 95% interval and whether it differs significantly from
+    England, the region and the neighbours, marked by a shape and in words (never colour alone)."""
+    caption = f"{profile['name']} against its comparators, {components.window_phrase(window, period)}"
+    return html.Section([
+        html.H2("Compared with England, its region and its neighbours", className="govuk-heading-m"),
+        html.P("For each rate, the 95% interval is an exact Poisson interval on the authority's count of concerns. "
+               "▲ Higher or ▼ Lower (significant) means the comparator's value lies outside that interval; ● Similar "
+               "means inside it. Scores are not counts, so they are not tested.", className="govuk-hint"),
+        components.data_table(
+            table, caption, ids.AUTHORITY_BENCHMARK_TABLE,
+            labels={"label": "Measure", "authority": profile["name"], "lower": "95% interval, lower",
+                    "upper": "95% interval, upper", "england": "England", "vs_england": "Compared with England",
+                    "region": profile["region_name"], "vs_region": "Compared with the region",
+                    "neighbours": "Neighbours' average", "vs_neighbours": "Compared with neighbours"}),
+    ])
+
+
 def _header(profile: dict, neighbours: pl.DataFrame, flags: pl.DataFrame, scores: pl.DataFrame,
-            period: date, window: str) -> html.Div:
+            period: date, window: str, loaded_at=None) -> html.Div:
     composite = scores.filter(pl.col("dimension") == "composite")
     score_text = "no composite score"
     if composite.height and composite["score"][0] is not None:
@@ -114,15 +158,16 @@ def _header(profile: dict, neighbours: pl.DataFrame, flags: pl.DataFrame, scores
         validity = f" It was replaced after {components.month_label(profile['valid_to'])}."
     elif profile.get("valid_from"):
         validity = f" It has owed returns since {components.month_label(profile['valid_from'])}."
-    flag_items = [html.Li(_flag_text(f)) for f in flags.iter_rows(named=True)]
+    flag_items = [html.Li(_window_flag_text(f, window)) for f in flags.iter_rows(named=True)]
     return html.Div(
         [
             html.H2(profile["name"], className="govuk-heading-l"),
             html.P(f"{profile['region_name']} region; GSS code {profile['gss_code']}"
                    + (f", DfE number {profile['dfe_code']}" if profile.get("dfe_code") else "")
                    + f". In {components.window_phrase(window, period)}: {score_text}.{validity}"),
-            html.H3("Flags this month", className="govuk-heading-s"),
-            html.Ul(flag_items) if flag_items else html.P("No flags raised for this month."),
+            html.P(_as_at(loaded_at), className="govuk-hint", id=ids.AUTHORITY_DATA_AS_AT),
+            html.H3(f"Flags in {components.window_phrase(window, period)}", className="govuk-heading-s"),
+            html.Ul(flag_items) if flag_items else html.P(f"No flags raised in {components.window_phrase(window, period)}."),
             html.Details(
                 [html.Summary("Its statistical neighbours"),
                  html.Ol([html.Li(f"{row['name']} ({row['authority_code']})") for row in neighbours.iter_rows(named=True)])
@@ -162,7 +207,7 @@ def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -
 
 
 def _score_explained(scores: pl.DataFrame, parts: pl.DataFrame, profile: dict, period: date, window: str) -> html.Section:
-    by_cause = (
+    by_cause = _with_causes(
         parts.group_by("dimension", "rule_id")
         .agg(pl.col("composite_points").sum().alias("points"), pl.col("fix").first(), pl.len().alias("occurrences"))
         .sort("points", descending=True)
@@ -170,11 +215,11 @@ def _score_explained(scores: pl.DataFrame, parts: pl.DataFrame, profile: dict, p
     total = by_cause["points"].sum() if by_cause.height else 0.0
     top = by_cause.head(1).row(0, named=True) if by_cause.height else None
     summary = (f"{total:.1f} points of the composite score were lost" +
-               (f"; the largest cause was {top['rule_id']} ({top['points']:.1f} points)." if top else ".")) if top else \
+               (f"; the largest cause was {top['cause'].lower()} ({top['points']:.1f} points)." if top else ".")) if top else \
         "No points were lost: nothing to fix for this period."
     score_rows = scores.with_columns(pl.col("dimension").replace_strict(common.MEASURE_LABELS, default=pl.col("dimension")))
-    detail = parts.select("dimension", "rule_id", "composite_points", "points_lost", "detail", "fix", "source_period",
-                          "file_name", "row_number")
+    detail = _with_causes(parts).select("dimension", "cause", "composite_points", "points_lost", "detail", "fix",
+                                        "source_period", "file_name", "row_number")
     return html.Section(
         [
             html.H2("Its score explained", className="govuk-heading-m"),
@@ -185,19 +230,34 @@ def _score_explained(scores: pl.DataFrame, parts: pl.DataFrame, profile: dict, p
                     "Points of the composite score lost to each rule, largest first: fixing the top causes raises the "
                     "score most. The table under the chart says what to fix."),
                 figure=figures.points_lost_figure(by_cause.head(POINTS_SHOWN)), table_frame=by_cause,
-                summary=summary, labels={"dimension": "Dimension", "rule_id": "Rule", "points": "Composite points lost",
+                summary=summary, labels={"dimension": "Dimension", "cause": "Cause", "points": "Composite points lost",
                                          "occurrences": "Times", "fix": "What to fix"},
                 filename=f"{profile['gss_code']}-points-lost-{window}-{format_period(period)}",
             ),
             html.Details(
                 [html.Summary(f"Every cause ({parts.height}), with the return and row"),
                  components.data_table(detail, "Every cause of lost points", "authority-components-table",
-                                       labels={"dimension": "Dimension", "rule_id": "Rule", "composite_points": "Composite points",
+                                       labels={"dimension": "Dimension", "cause": "Cause", "composite_points": "Composite points",
                                                "points_lost": "Dimension points", "detail": "What was found", "fix": "What to fix",
                                                "source_period": "Return month", "file_name": "File", "row_number": "Row"})],
             ),
         ],
     )
+
+
+def _rule_titles() -> dict[str, str]:
+    from etl.spec import load_standard
+
+    return {rule.id: rule.title for rule in load_standard().rules.values()}
+
+
+def _with_causes(parts: pl.DataFrame) -> pl.DataFrame:
+    """Adds `cause`: each rule id in words (dashboard.findings.cause_label); the id stays in the table."""
+    if parts.is_empty():
+        return parts.with_columns(pl.lit(None, pl.String).alias("cause"))
+    titles = _rule_titles()
+    words = {rule: findings.cause_label(rule, titles) for rule in parts["rule_id"].unique().to_list()}
+    return parts.with_columns(pl.col("rule_id").replace_strict(words, return_dtype=pl.String).alias("cause"))
 
 
 def returns_section(code: object) -> html.Div:
@@ -452,10 +512,10 @@ def _report(con, code: str, period: date, window: str) -> html.Div:
     spine = queries.spine(con, code, period, window)
     scores = queries.scores(con, code, period, window)
     parts = queries.components(con, code, period, window)
-    flags = queries.flags(con, code, period)
-    by_cause = (parts.group_by("dimension", "rule_id")
-                .agg(pl.col("composite_points").sum().round(2).alias("points"), pl.col("fix").first())
-                .sort("points", descending=True).head(8))
+    flags = _window_flags(con, code, period, window)
+    by_cause = _with_causes(parts.group_by("dimension", "rule_id")
+                            .agg(pl.col("composite_points").sum().round(2).alias("points"), pl.col("fix").first())
+                            .sort("points", descending=True).head(8))
     figure = figures.spine_figure(spine, _names(profile))
     figure.update_layout(height=60 + 34 * max(spine.height, 1), margin={"l": 280, "r": 10, "t": 50, "b": 30})
     return html.Div(
@@ -466,17 +526,18 @@ def _report(con, code: str, period: date, window: str) -> html.Div:
             ], className="no-print mb-3"),
             html.H1(f"{profile['name']}: recording quality report"),
             html.P(f"{profile['region_name']} region; GSS code {profile['gss_code']}. "
-                   f"{_sentence(components.window_phrase(window, period))}. Printed from the Prevent recording oversight dashboard."),
+                   f"{_sentence(components.window_phrase(window, period))}. Printed from the Prevent recording oversight dashboard. "
+                   + _as_at(findings_queries.data_as_at(con))),
             components.data_table(scores.with_columns(pl.col("dimension").replace_strict(common.MEASURE_LABELS, default=pl.col("dimension"))),
                                   "Scores", labels={"dimension": "Dimension", "score": "Score (0-100)", "band": "Band"}),
             html.H2("Every measure against England", className="govuk-heading-s"),
             dcc.Graph(figure=figure, config={"staticPlot": True, "displayModeBar": False}),
             html.H2("Largest causes of lost points, and what to fix", className="govuk-heading-s"),
-            components.data_table(by_cause, "Largest causes of lost points", labels={"rule_id": "Rule", "points": "Points", "fix": "What to fix"})
+            components.data_table(by_cause, "Largest causes of lost points", labels={"cause": "Cause", "points": "Points", "fix": "What to fix"})
             if by_cause.height else html.P("No points were lost."),
             html.H2("Flags", className="govuk-heading-s"),
-            html.Ul([html.Li(_flag_text(f)) for f in flags.iter_rows(named=True)])
-            if flags.height else html.P("No flags raised for this month."),
+            html.Ul([html.Li(_window_flag_text(f, window)) for f in flags.iter_rows(named=True)])
+            if flags.height else html.P(f"No flags raised in {components.window_phrase(window, period)}."),
         ],
         id=ids.AUTHORITY_REPORT, className="print-report",
     )

@@ -37,12 +37,9 @@ def layout(**_query: str) -> html.Div:
         [
             html.H1("Check a return"),
             html.P(
-                [
-                    "Check your authority's monthly return against the standard before you send it. You will "
-                    "see the same report as the ",
-                    html.Code("oversight validate"),
-                    " command. The file is checked in memory and is not stored or loaded.",
-                ]
+                "Check your authority's monthly return against the standard before you send it. You will see "
+                "every problem the national data team's checks would find, and can download the report. The file "
+                "is checked in memory and is not stored or loaded."
             ),
             html.P(
                 f"Upload one CSV or Excel (.xlsx) file of up to {human_size(limits.max_file_bytes)} "
@@ -52,6 +49,7 @@ def layout(**_query: str) -> html.Div:
             ),
             dcc.Store(id=ids.CHECK_LIMITS, data={"max_file_bytes": limits.max_file_bytes}),
             dcc.Store(id=ids.CHECK_UPLOAD_STORE),
+            html.Label("Your return (CSV or Excel file)", htmlFor=ids.CHECK_UPLOAD, className="form-label"),
             dcc.Upload(
                 id=ids.CHECK_UPLOAD,
                 children=html.Div(
@@ -78,7 +76,7 @@ def layout(**_query: str) -> html.Div:
             html.P(
                 [
                     "The rules are listed in ",
-                    dcc.Link("Methodology and standard", href="/methodology"),
+                    dcc.Link("the technical annex", href="/methodology#standard"),
                     ".",
                 ],
                 className="mt-3",

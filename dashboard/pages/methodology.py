@@ -13,10 +13,9 @@ from dash import dcc, html
 
 from dashboard import components, ids
 from dashboard.docs_render import config_tables, demote_headings, link_sections, load_config, read_doc, scoring_config_rows
-from dashboard.figures.tables import plain_table
 from etl.settings import PROJECT_ROOT
 
-dash.register_page(__name__, path="/methodology", name="Methodology and standard", title="Methodology and standard", order=6)
+dash.register_page(__name__, path="/methodology", name="Technical annex", title="Methodology: technical annex", order=7)
 
 DOCS_DIR = PROJECT_ROOT / "docs"
 SECTIONS = (
@@ -35,7 +34,7 @@ def config_section(config: dict) -> list:
     for title, frame in tables:
         labels = {column: column.replace("_", " ").capitalize() for column in frame.columns}
         parts.append(html.H3(f"[{title}]", className="govuk-heading-s"))
-        parts.append(plain_table(frame, labels, f"Scoring configuration: {title}"))
+        parts.append(components.plain_table(frame, labels, f"Scoring configuration: {title}"))
     return [html.Div(parts, id=ids.METHOD_CONFIG_TABLE)]
 
 
@@ -57,13 +56,14 @@ def layout(**_query: str) -> html.Div:
     rows = scoring_config_rows()
     return html.Div(
         [
-            html.H1("Methodology and standard"),
+            html.H1("Methodology: technical annex"),
             html.P(
-                "How the recording-quality scores are calculated, the return standard authorities submit "
-                "against, and the scoring settings in force. This page is built from the same files the "
+                "The formulas behind the recording-quality scores and flags, the return standard authorities "
+                "submit against, and the scoring settings in force. This page is built from the same files the "
                 "scoring and validation code reads, so it always matches them.",
                 className="lead",
             ),
+            html.P(["For a plain-English account, read ", dcc.Link("How the scores work", href="/how-scores-work"), "."]),
             html.Nav(
                 html.Ul(
                     [html.Li(html.A(heading, href=f"#{anchor}")) for anchor, heading, _ in SECTIONS]

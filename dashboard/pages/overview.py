@@ -14,7 +14,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, html
 
-from dashboard import components, database, ids, state
+from dashboard import components, database, findings, ids, state, summaries
 from dashboard.figures import overview as figures
 from dashboard.queries import common, overview as queries
 from dashboard.queries.geometry import boundaries_url, boundary_names
@@ -34,18 +34,21 @@ def _measures() -> list[str]:
     return database.cached(("measures",), common.measures)
 
 
-def _inputs(period: object, window: object, measure: object | None = None) -> tuple[date, str, str | None]:
+def _inputs(period: object, window: object) -> tuple[date, str]:
     """Validate the controls' values (a crafted request gets InvalidInputError, shown as a message)."""
-    checked_period = state.check_period(period, _periods())
-    checked_window = state.check_window(window)
-    checked_measure = state.check_choice(measure, _measures(), "measure") if measure is not None else None
-    return checked_period, checked_window, checked_measure
+    return state.check_period(period, _periods()), state.check_window(window)
+
+
+def _inputs_with_measure(period: object, window: object, measure: object) -> tuple[date, str, str]:
+    """As `_inputs`, and the measure, which must be one on offer (None included: never a 500)."""
+    checked_period, checked_window = _inputs(period, window)
+    return checked_period, checked_window, state.check_choice(measure, _measures(), "measure")
 
 
 # ---- sections (pure of Dash callbacks: tests and the benchmark call them directly) -------------------
 
 def tiles_section(period: object, window: object) -> html.Div:
-    p, w, _ = _inputs(period, window)
+    p, w = _inputs(period, window)
     return database.cached(("overview.tiles", p, w), lambda con: _tiles(con, p, w))
 
 
@@ -63,6 +66,9 @@ def _tiles(con, period: date, window: str) -> html.Div:
     else:
         change_text = "no earlier month to compare"
     label = components.month_label(period)
+    flags_now = findings.findings(queries.flagged(con, period))
+    flags_before = findings.findings(queries.flagged(con, add_months(period, -1)))
+    low_names = findings.name_list(flags_now.filter(pl.col("flag_type") == "significantly_low")["name"].to_list())
     return html.Div(
         [
             html.H2(f"Returns for {label}", className="govuk-heading-m"),
@@ -83,29 +89,61 @@ def _tiles(con, period: date, window: str) -> html.Div:
                     components.tile("National composite score", "no score" if composite is None else f"{composite:.1f}",
                                     f"out of 100; {change_text}"),
                     components.tile("Authorities flagged low", f"{head['flagged_low'] or 0:,}",
-                                    "recording rate significantly below England (99.8% limit)"),
+                                    ("recording rate significantly below England (99.8% limit): " + low_names)
+                                    if low_names else "recording rate significantly below England (99.8% limit)"),
                 ],
                 className="row",
             ),
+            findings_list(flags_now, flags_before, period, window),
         ],
         id=ids.OVERVIEW_TILES + "-content",
     )
 
 
+def findings_list(flags_now: pl.DataFrame, flags_before: pl.DataFrame, period: date, window: str) -> html.Section:
+    """The flags that suggest incomplete recording, each naming the authority (a link to its benchmark
+    for the same period), the flag in words and the number behind it; then what changed since last month."""
+    concerning = findings.concerning(flags_now)
+    raised, cleared = findings.changes(findings.concerning(flags_now), findings.concerning(flags_before))
+    changed = findings.changes_sentence(raised, cleared, components.month_label(add_months(period, -1)))
+    heading_id = ids.OVERVIEW_FINDINGS + "-title"
+    if concerning.is_empty():
+        body = [html.P(f"No authority has a flag suggesting incomplete recording in {components.month_label(period)}.")]
+    else:
+        table = concerning.with_columns(
+            (pl.col("flag_label") + pl.when(pl.col("measure").is_not_null()).then(
+                pl.lit(" (") + pl.col("measure").replace_strict(
+                    {m: common.measure_label(m) for m in concerning["measure"].drop_nulls().unique().to_list()},
+                    default=pl.col("measure")) + pl.lit(")")).otherwise(pl.lit(""))).alias("flag_text"),
+            pl.coalesce(pl.col("detail"), pl.col("value").cast(pl.String)).alias("number"),
+        )
+        links = [state.build_href("/authority", {"code": code, "period": period, "window": window})
+                 for code in table["authority_code"].to_list()]
+        caption = f"Flags suggesting incomplete recording, {components.month_label(period)}"
+        body = [components.data_table(table, caption, ids.OVERVIEW_FINDINGS + "-table", links=links, labels={
+            "name": "Authority", "region_name": "Region", "flag_text": "Flag", "number": "The number behind it"})]
+    return html.Section(
+        [html.H2("Findings", id=heading_id, className="govuk-heading-m"),
+         html.P(f"{concerning.height} flags suggest incomplete recording in {components.month_label(period)}. {changed}"),
+         *body],
+        id=ids.OVERVIEW_FINDINGS, **{"aria-labelledby": heading_id},
+    )
+
+
 def map_section(period: object, window: object, measure: object) -> html.Section:
-    p, w, m = _inputs(period, window, measure)
+    p, w, m = _inputs_with_measure(period, window, measure)
     return database.cached(("overview.map", p, w, m), lambda con: _map(con, p, w, m))
 
 
 def _map(con, period: date, window: str, measure: str) -> html.Section:
     values = queries.authority_values(con, period, window, measure)
     label, unit = common.measure_label(measure), common.unit(measure)
-    scored = values.filter(pl.col("value").is_not_null())
-    summary = _extremes_summary(scored, label, "authority")
+    summary = summaries.extremes(values)
     return components.chart_card(
         "overview-map", title=f"{label} by authority, {components.window_phrase(window, period)}",
         caption=(f"Each of England's authorities shaded by its {label.lower()} ({unit}); darker blue is higher. "
-                 "Authorities drawn in light grey have no value for this period. Boundaries are those in force in "
+                 "Authorities drawn in pale grey have no value for this period. London's boroughs are drawn again, "
+                 "enlarged, top left. Boundaries are those in force in "
                  f"{components.month_label(period)}."),
         figure=figures.map_figure(values, boundaries_url(period), boundary_names(period), label, unit),
         table_frame=values.rename({"value": measure}), summary=summary, graph_id=ids.OVERVIEW_MAP,
@@ -114,29 +152,15 @@ def _map(con, period: date, window: str, measure: str) -> html.Section:
     )
 
 
-def _extremes_summary(scored: pl.DataFrame, label: str, noun: str) -> str:
-    if scored.is_empty():
-        return f"No {noun} has a value for this choice."
-    ordered = scored.sort("value")
-    low, high = ordered.row(0, named=True), ordered.row(-1, named=True)
-    median = scored["value"].median()
-    return (f"{scored.height} authorities have a value. The median is {median:.1f}; the lowest is {low['name']} "
-            f"({low['value']:.1f}) and the highest {high['name']} ({high['value']:.1f}).")
-
-
 def distribution_section(period: object, window: object, measure: object) -> html.Section:
-    p, w, m = _inputs(period, window, measure)
+    p, w, m = _inputs_with_measure(period, window, measure)
     return database.cached(("overview.distribution", p, w, m), lambda con: _distribution(con, p, w, m))
 
 
 def _distribution(con, period: date, window: str, measure: str) -> html.Section:
     values = queries.authority_values(con, period, window, measure).filter(pl.col("value").is_not_null())
     label, unit = common.measure_label(measure), common.unit(measure)
-    medians = values.group_by("region_name").agg(pl.col("value").median().alias("median")).sort("median")
-    summary = (
-        f"Median by region runs from {medians['median'][0]:.1f} in {medians['region_name'][0]} to "
-        f"{medians['median'][-1]:.1f} in {medians['region_name'][-1]}." if medians.height else "No values for this choice."
-    )
+    summary = summaries.spread(values)
     return components.chart_card(
         "overview-distribution", title=f"{label}: spread within each region, {components.window_phrase(window, period)}",
         caption=("Each dot is an authority. The box spans the middle half of the region's authorities and the line "
@@ -159,16 +183,7 @@ def _trend(con, window: str, measure: str) -> html.Section:
     regions = queries.region_trend(con, window, measure)
     england = queries.england_trend(con, window, measure)
     label, unit = common.measure_label(measure), common.unit(measure)
-    latest = regions["period"].max() if regions.height else None
-    summary = "No trend data for this choice."
-    if latest is not None:
-        now = regions.filter(pl.col("period") == latest).drop_nulls("value").sort("value")
-        eng_now = england.filter(pl.col("period") == latest)["value"]
-        if now.height:
-            summary = (f"In {components.month_label(latest)} England was at "
-                       f"{eng_now[0]:.1f}; " if eng_now.len() and eng_now[0] is not None else f"In {components.month_label(latest)} ")
-            summary += (f"the lowest region was {now['region_name'][0]} ({now['value'][0]:.1f}) and the highest "
-                        f"{now['region_name'][-1]} ({now['value'][-1]:.1f}).")
+    summary = summaries.regions_against_england(regions, england)
     table = pl.concat([regions, england.with_columns(pl.lit("England").alias("region_name")).select(regions.columns)])
     return components.chart_card(
         "overview-trend", title=f"{label} over time, each region against England",

@@ -13,7 +13,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, html
 
-from dashboard import components, database, ids, state
+from dashboard import components, database, ids, state, summaries
 from dashboard import context_panel  # issue 11: per-1,000-referrals funnel (registers its callback)
 from dashboard.figures import regional as figures
 from dashboard.figures.regional import FUNNEL_FLAGS
@@ -57,16 +57,7 @@ def _intervals(con, period: date, window: str, measure: str) -> html.Section:
     regions = queries.region_intervals(con, period, window, measure)
     england = queries.england_value(con, period, window, measure)
     label, unit = common.measure_label(measure), common.unit(measure)
-    scored = regions.drop_nulls("value").sort("value")
-    summary = "No region has a value for this choice."
-    if scored.height:
-        summary = (f"{scored['region_name'][-1]} is highest ({scored['value'][-1]:.1f}) and "
-                   f"{scored['region_name'][0]} lowest ({scored['value'][0]:.1f})"
-                   + (f"; England is {england:.1f}." if england is not None else "."))
-        if england is not None:
-            apart = scored.filter((pl.col("lower") > england) | (pl.col("upper") < england))["region_name"].to_list()
-            summary += (" The interval of " + ", ".join(apart) + " does not include England's value."
-                        if apart else " Every region's interval includes England's value.")
+    summary = summaries.intervals_against_england(regions, england)
     method = ("exact Poisson interval on the region's count of concerns" if common.is_rate(measure)
               else "t interval of the mean of the region's authority scores")
     return components.chart_card(
@@ -157,31 +148,23 @@ def _table_frame(con, period: date, window: str, region: str) -> pl.DataFrame:
 
 def _table(table: pl.DataFrame, period: date, window: str, region: str, column: str, direction: str) -> html.Div:
     """A plain HTML table sorted server-side: keyboard and screen-reader friendly (aria-sort on the
-    sorted column), unlike a grid whose sort arrows cannot be reached with the Tab key."""
+    sorted column), unlike a grid whose sort arrows cannot be reached with the Tab key; each authority's
+    name links to its benchmark page for the same period."""
     ordered = table.sort(column, descending=direction == "desc", nulls_last=True)
     headings = sort_columns()
     region_name = _regions()[region]
     caption = (f"Authorities in {region_name}, {components.window_phrase(window, period)}, "
                f"sorted by {headings[column].lower()}, {ORDERS[direction].lower()}")
-    head = html.Thead(html.Tr([
-        html.Th(label, scope="col", **({"aria-sort": "ascending" if direction == "asc" else "descending"} if name == column else {}))
-        for name, label in headings.items()
-    ]))
-    body = html.Tbody([
-        {"type": "Tr", "namespace": "dash_html_components", "props": {"children": [
-            {"type": "Th" if i == 0 else "Td", "namespace": "dash_html_components",
-             "props": {"children": components.format_value(row[name]), **({"scope": "row"} if i == 0 else {})}}
-            for i, name in enumerate(headings)
-        ]}}
-        for row in ordered.iter_rows(named=True)
-    ])
+    links = [state.build_href("/authority", {"code": code, "period": period, "window": window})
+             for code in ordered["authority_code"].to_list()]
+    table = components.data_table(ordered, caption, ids.REGIONAL_TABLE, labels=headings, links=links,
+                                  sort=(column, "ascending" if direction == "asc" else "descending"))
     return html.Div(
         [
             html.H3(f"Authorities in {region_name}, {components.window_phrase(window, period)}", className="govuk-heading-s"),
             html.P("Scores are out of 100; rates are per 10,000 children a year. Use 'Sort the table by' to reorder it.",
                    className="govuk-hint"),
-            html.Div(html.Table([html.Caption(caption), head, body], className="table table-sm", id=ids.REGIONAL_TABLE),
-                     className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption}),
+            table,
             components.download_buttons(ordered, f"authorities-{components.slug(region_name)}-{window}-{format_period(period)}",
                                         "this table"),
         ]
@@ -214,6 +197,7 @@ def layout(period: str | None = None, window: str | None = None, measure: str | 
                 ],
                 className="row no-print", role="group", **{"aria-label": "Choose the month, period and measure"},
             ),
+            html.H2("The regions compared", className="govuk-heading-m"),
             html.Div(id=ids.REGIONAL_CI_SECTION),
             html.H2("Recording rate against population", className="govuk-heading-m"),
             html.Div(

@@ -16,7 +16,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, database, exports, ids, state
 from dashboard.figures import returns as figures
-from dashboard.figures.tables import plain_table
 from dashboard.queries import returns as queries
 from etl.errors import OversightError
 from etl.periods import add_months, format_period
@@ -65,8 +64,7 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def month_label(period: date) -> str:
-    return period.strftime("%B %Y")
+month_label = components.month_label  # the one month label (dashboard.components)
 
 
 def _window(period: date) -> tuple[date, date]:
@@ -93,8 +91,8 @@ def grid_section(con, month: object, region: object) -> list:
             "returns-states",
             title=title,
             caption=(
-                "How many of the monthly returns owed by authorities were accepted, queried (loaded with "
-                "queries), late, rejected or missing in each month. Each state is named in the key."
+                "The exceptions each month: returns owed that were queried (loaded with queries), late, rejected "
+                "or missing, each named in the key. Accepted returns are in the hover text and the table."
             ),
             figure=figures.returns_state_figure(figures.state_counts(grid)),
             table_frame=counts,
@@ -142,7 +140,7 @@ def chase_section(con, month: object, region: object) -> list:
     summary = ", ".join(f"{counts[s]} {s}" for s in queries.CHASE_STATES if counts.get(s))
     return [
         html.P(f"{chase.height} authorities to chase for {month_label(period)}: {summary}."),
-        plain_table(chase, CHASE_COLUMNS, f"Chase list for {month_label(period)}", ids.RETURNS_CHASE_TABLE),
+        components.plain_table(chase, CHASE_COLUMNS, f"Chase list for {month_label(period)}", ids.RETURNS_CHASE_TABLE),
     ]
 
 
@@ -171,7 +169,7 @@ def issues_section(con, month: object, region: object, rule: object, severity: o
                 "How often each validation rule was broken in the returns for these months. Errors reject a "
                 "file; queries load it but cost recording-quality points. The severity is in each bar's label."
             ),
-            figure=figures.issue_counts_figure(counts),
+            figure=figures.issue_counts_figure(counts, _rule_titles()),
             table_frame=counts,
             labels=RULE_LABELS,
             summary=summary,
@@ -180,6 +178,12 @@ def issues_section(con, month: object, region: object, rule: object, severity: o
         ),
         issue_list(issues, what),
     ]
+
+
+def _rule_titles() -> dict[str, str]:
+    from etl.spec import load_standard
+
+    return {rule.id: rule.title for rule in load_standard().rules.values()}
 
 
 def issue_list(issues: pl.DataFrame, what: str) -> html.Div:
@@ -196,7 +200,7 @@ def issue_list(issues: pl.DataFrame, what: str) -> html.Div:
                 + (" The download has every issue." if limited else ""),
                 id=ids.RETURNS_ISSUES_SUMMARY,
             ),
-            plain_table(issues, ISSUE_COLUMNS, "Validation issues", ids.RETURNS_ISSUES_TABLE),
+            components.plain_table(issues, ISSUE_COLUMNS, "Validation issues", ids.RETURNS_ISSUES_TABLE),
         ]
     )
 
@@ -205,7 +209,7 @@ def runs_section(con) -> html.Div | html.P:
     runs = queries.load_runs(con)
     if runs.is_empty():
         return html.P("No load runs recorded yet.")
-    return plain_table(runs, RUN_COLUMNS, "Latest load runs, newest first", ids.RETURNS_RUNS_TABLE)
+    return components.plain_table(runs, RUN_COLUMNS, "Latest load runs, newest first", ids.RETURNS_RUNS_TABLE)
 
 
 def download(con, which: str, month: object, region: object, rule: object = None, severity: object = None) -> dict:

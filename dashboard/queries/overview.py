@@ -1,4 +1,8 @@
-"""Data access for the national overview: headline figures, a measure by authority, trends by region."""
+"""Data access for the national overview: headline figures, a measure by authority, trends by region.
+
+Disclosure control is applied here for the viewer of the request (`dashboard.queries.disclosure`):
+rates built on counts the viewer may not see come back null, with `disclosure` = 'c'.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,31 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from dashboard.queries import disclosure
 from dashboard.queries.common import frame
 from etl.periods import add_months
 
 
 def authority_values(con: duckdb.DuckDBPyConnection, period: date, window: str, measure: str) -> pl.DataFrame:
-    """authority_code, name, region_name, value: one measure for every authority scored in the period."""
-    return frame(con, "overview_authority_values", {"period": period, "window": window, "measure": measure})
+    """authority_code, name, region_name, value, disclosure: one measure for every authority scored in the period."""
+    data = frame(con, "overview_authority_values", {"period": period, "window": window, "measure": measure})
+    return disclosure.mask_cells(con, data, ["value"], level="authority", code=pl.col("authority_code"),
+                                 period=pl.lit(period), window=pl.lit(window), series=disclosure.series_expr(measure))
 
 
 def region_trend(con: duckdb.DuckDBPyConnection, window: str, measure: str) -> pl.DataFrame:
-    """region_name, period, value for the 9 regions over every period."""
-    return frame(con, "overview_level_trend", {"level": "region", "window": window, "measure": measure}).drop("code")
+    """region_name, period, value, disclosure for the 9 regions over every period."""
+    data = frame(con, "overview_level_trend", {"level": "region", "window": window, "measure": measure})
+    return disclosure.mask_cells(con, data, ["value"], level="region", code=pl.col("code"), period=pl.col("period"),
+                                 window=pl.lit(window), series=disclosure.series_expr(measure)).drop("code")
 
 
 def england_trend(con: duckdb.DuckDBPyConnection, window: str, measure: str) -> pl.DataFrame:
-    """period, value for England over every period."""
-    return frame(con, "overview_level_trend", {"level": "england", "window": window, "measure": measure}).select(
-        "period", "value"
+    """period, value, disclosure for England over every period."""
+    data = frame(con, "overview_level_trend", {"level": "england", "window": window, "measure": measure})
+    return disclosure.mask_cells(con, data, ["value"], level="england", code=pl.col("code"), period=pl.col("period"),
+                                 window=pl.lit(window), series=disclosure.series_expr(measure)).select(
+        "period", "value", "disclosure"
     )
 
 
@@ -35,8 +46,10 @@ def headline(con: duckdb.DuckDBPyConnection, period: date, window: str) -> dict[
 
 
 def flagged(con: duckdb.DuckDBPyConnection, period: date) -> pl.DataFrame:
-    """Every flag raised in the period: authority_code, name, region_name, flag_type, measure, value, detail."""
-    return frame(con, "overview_flagged", {"period": period})
+    """Every flag raised in the period: authority_code, name, region_name, flag_type, measure, value, detail,
+    disclosure (significance flags on hidden counts dropped, details quoting counts withheld)."""
+    data = frame(con, "overview_flagged", {"period": period})
+    return disclosure.mask_flags(con, data, "authority_code", pl.lit(period))
 
 
 def returns_states(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, int]:

@@ -6,6 +6,10 @@ Intervals, and why each method:
   concerns, divided by its children-years (FIELD-NOTES, "Statistics");
 - scores (0-100): a region's score is the mean of its authorities' scores, so the interval is the
   t interval of that mean (it reflects how much the authorities differ, not sampling of records).
+
+Disclosure control for the viewer of the request (`dashboard.queries.disclosure`): a rate, its
+interval, its count and its funnel position are null (with `disclosure` = 'c') where the count
+behind it is hidden from the viewer.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import duckdb
 import polars as pl
 from scipy import stats
 
+from dashboard.queries import disclosure
 from dashboard.queries.common import frame, is_rate
 
 CONFIDENCE = 0.95
@@ -56,21 +61,33 @@ def region_intervals(con: duckdb.DuckDBPyConnection, period: date, window: str, 
         data = frame(con, "regional_score_intervals", params)
         scaled = [mean_interval(v, sd, n) for v, sd, n in zip(data["value"], data["sd"], data["authorities"])]
         basis = [f"{n} authorities" if n else "no data" for n in data["authorities"]]
-    return data.select("region_code", "region_name", "value").with_columns(
+    result = data.select("region_code", "region_name", "value").with_columns(
         pl.Series("lower", [lo for lo, _ in scaled], dtype=pl.Float64),
         pl.Series("upper", [hi for _, hi in scaled], dtype=pl.Float64),
         pl.Series("basis", basis, dtype=pl.String),
     )
+    return disclosure.mask_cells(con, result, ["value", "lower", "upper", "basis"], level="region",
+                                 code=pl.col("region_code"), period=pl.lit(period), window=pl.lit(window),
+                                 series=disclosure.series_expr(measure))
 
 
 def england_value(con: duckdb.DuckDBPyConnection, period: date, window: str, measure: str) -> float | None:
-    values = frame(con, "regional_england_value", {"period": period, "window": window, "measure": measure})["value"]
+    data = frame(con, "regional_england_value", {"period": period, "window": window, "measure": measure})
+    values = disclosure.mask_cells(con, data, ["value"], level="england", code=pl.lit(disclosure.disclosure.ENGLAND),
+                                   period=pl.lit(period), window=pl.lit(window),
+                                   series=disclosure.series_expr(measure))["value"]
     return values.item() if values.len() == 1 else None
 
 
 def funnel_points(con: duckdb.DuckDBPyConnection, period: date, measure: str) -> pl.DataFrame:
-    """Each authority's funnel point: observed, population, rate, limits at its size, flag."""
-    return frame(con, "regional_funnel_points", {"period": period, "measure": measure})
+    """Each authority's funnel point: observed, population, rate, limits at its size, flag, disclosure.
+
+    Where the rolling 12-month count is hidden from the viewer, observed, rate, z and flag are null (the
+    limits at its population and the expected count do not depend on the count and stay)."""
+    data = frame(con, "regional_funnel_points", {"period": period, "measure": measure})
+    return disclosure.mask_cells(con, data, ["observed", "rate", "z", "flag"], level="authority",
+                                 code=pl.col("authority_code"), period=pl.lit(period), window=pl.lit("rolling12"),
+                                 series=disclosure.series_expr(measure))
 
 
 def funnel_limits(con: duckdb.DuckDBPyConnection, period: date, measure: str) -> pl.DataFrame:
@@ -81,20 +98,33 @@ def funnel_limits(con: duckdb.DuckDBPyConnection, period: date, measure: str) ->
 def region_table(con: duckdb.DuckDBPyConnection, period: date, window: str, region: str,
                  measures: list[str]) -> pl.DataFrame:
     """One row per authority of the region: authority_code, name, band, funnel_flag, then one column
-    per measure in `measures` (an allow-list: columns come only from it)."""
+    per measure in `measures` (an allow-list: columns come only from it), then disclosure ('c' where a
+    rate or the funnel flag is withheld from the viewer)."""
     long = frame(con, "regional_region_table", {"period": period, "window": window, "region": region})
+    long = disclosure.mask_cells(con, long, ["value", "rank"], level="authority", code=pl.col("authority_code"),
+                                 period=pl.lit(period), window=pl.lit(window),
+                                 series=disclosure.series_expr(pl.col("measure")))
+    withheld = long.filter(pl.col("disclosure").is_not_null())["authority_code"].unique().to_list()
     bands = frame(con, "regional_bands", {"period": period, "window": window, "region": region})
     if long.is_empty():
         return pl.DataFrame(schema={"authority_code": pl.String, "name": pl.String, "band": pl.String,
-                                    "funnel_flag": pl.String, **{m: pl.Float64 for m in measures}})
+                                    "funnel_flag": pl.String, **{m: pl.Float64 for m in measures},
+                                    "disclosure": pl.String})
     wide = long.filter(pl.col("measure").is_in(measures)).pivot(
         on="measure", index=["authority_code", "name"], values="value", aggregate_function="first"
     )
     for measure in measures:
         if measure not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(measure))
+    # The funnel flag is about the rolling 12-month total: withheld where that count is hidden.
+    bands = disclosure.mask_cells(con, bands, ["funnel_flag"], level="authority", code=pl.col("authority_code"),
+                                  period=pl.lit(period), window=pl.lit("rolling12"),
+                                  series=disclosure.series_expr(disclosure.disclosure.TOTAL_MEASURE))
+    withheld = set(withheld) | set(bands.filter(pl.col("disclosure").is_not_null())["authority_code"].to_list())
     return (
-        wide.join(bands, on="authority_code", how="left")
-        .select("authority_code", "name", "band", "funnel_flag", *measures)
+        wide.join(bands.drop("disclosure"), on="authority_code", how="left")
+        .with_columns(pl.when(pl.col("authority_code").is_in(sorted(withheld))).then(pl.lit("c"))
+                      .otherwise(pl.lit(None, dtype=pl.String)).alias("disclosure"))
+        .select("authority_code", "name", "band", "funnel_flag", *measures, "disclosure")
         .sort("name")
     )

@@ -4,6 +4,11 @@ Every function takes an open (read-only) DuckDB connection and returns a polars 
 in `dashboard/queries/sql/returns_*.sql` and takes only bound parameters. Values that arrive from a
 browser are checked against allow-lists here first (`check_*`), so a crafted request gets an
 `InvalidInputError` whose message says what is allowed, never a traceback.
+
+Disclosure control: the values and messages of validation issues quote a return's counts ("sum to 6
+but total is 4"), so for authorities the viewer of the request is not entitled to they are withheld
+(the rule, severity, row and column stay), and so are the error messages of a rejected return on the
+chase list.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from dashboard import disclosure
+from dashboard.viewer import current_viewer
 from etl.errors import InvalidInputError
 from etl.periods import add_months, format_period, parse_period
 from etl.settings import SCORING_CONFIG, today
@@ -163,7 +170,8 @@ def validation_issues(
 ) -> pl.DataFrame:
     """Validation issues of returns for start..end, newest period first, at most `limit` rows."""
     params = {"start": start, "end": end, "rule": rule, "severity": severity, "region": region, "limit": limit}
-    return _frame(con, "returns_issues", params)
+    return disclosure.withhold_text(_frame(con, "returns_issues", params), "authority_code", ["value", "message"],
+                                    current_viewer())
 
 
 def chase_list(
@@ -175,6 +183,8 @@ def chase_list(
     """
     grid = returns_grid(con, period, months=1, region=region, as_of=as_of)
     reasons = _frame(con, "returns_rejection_reasons", {"period": period})
+    reasons = disclosure.withhold_text(reasons, "authority_code", ["reasons"], current_viewer(),
+                                       note="the errors are shown to the authority and the national team")
     chase = grid.filter(pl.col("state").is_in(CHASE_STATES)).join(reasons, on="authority_code", how="left")
     return chase.select(
         "region_name",

@@ -9,13 +9,13 @@ none happened.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
+from support.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
 
 SERVER_START_TIMEOUT_S = 60.0
 
@@ -67,15 +67,49 @@ class BrowserErrors:
         self.messages.append(f"page error: {error}")
 
 
-@pytest.fixture
-def page(browser) -> Iterator[object]:
-    """A fresh page at desktop size; `page.errors` lists console errors and page errors."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, service_workers="block")
+def _new_page(browser, base_url: str, width: int = 1366, height: int = 900, bypass_csp: bool = False,
+              role: str = "national") -> tuple[object, object]:
+    """A fresh context and page, signed in as `role` through the real sign-in page (e2e/signin.py);
+    `page.errors` lists console errors and page errors."""
+    from e2e.signin import storage_state
+
+    context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block",
+                                  bypass_csp=bypass_csp, storage_state=storage_state(browser, base_url, role))
     page = context.new_page()
     errors = BrowserErrors()
     page.on("console", errors.on_console)
     page.on("pageerror", errors.on_page_error)
     page.errors = errors  # type: ignore[attr-defined]
     page.set_default_timeout(15_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, server_url) -> Iterator[object]:
+    """A fresh page at desktop size, under the site's real Content-Security-Policy."""
+    context, page = _new_page(browser, server_url)
     yield page
     context.close()
+
+
+@pytest.fixture
+def audit_page(browser, server_url) -> Iterator[object]:
+    """A desktop page whose context bypasses the CSP, so the vendored axe-core can be injected."""
+    context, page = _new_page(browser, server_url, bypass_csp=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sized_page(browser, server_url) -> Iterator[Callable[[int, int], object]]:
+    """A factory of pages at a given viewport size (phone, tablet, laptop)."""
+    contexts = []
+
+    def make(width: int, height: int = 900) -> object:
+        context, page = _new_page(browser, server_url, width, height)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,10 +1,37 @@
-"""Helpers for the browser tests: wait for Dash to settle, pick a dropdown option, save a screenshot."""
+"""Helpers for the browser tests: wait for Dash to settle, pick a dropdown option, save a screenshot,
+list the site's pages, and run axe-core (vendored in tests/e2e/vendor) on a page."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+# Pages not in the main navigation: the footer's, and the printable report.
+EXTRA_PAGES = ["/accessibility", "/authority/report"]
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def site_paths(page, server_url: str) -> list[str]:
+    """Every page of the site: the navigation's links (read from the page) and EXTRA_PAGES."""
+    page.goto(server_url + "/")
+    settle(page)
+    hrefs = page.eval_on_selector_all("#shell-nav a", "links => links.map(a => a.getAttribute('href'))")
+    return list(dict.fromkeys([h for h in hrefs if h.startswith("/")] + EXTRA_PAGES))
+
+
+def axe_violations(page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict]:
+    """Run axe-core's WCAG 2.x A/AA and best-practice rules on the page as it is now; the violations of
+    the given impacts, each as {id, impact, help, targets}. The page's context must bypass the CSP."""
+    page.add_script_tag(content=AXE_SCRIPT.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in found if v["impact"] in impacts]
 
 
 def screenshot(page, name: str) -> Path:

@@ -1,7 +1,9 @@
 """A real `oversight serve` in a subprocess and Debian's headless Chromium settings.
 
-Shared by the browser tests (tests/e2e) and the dashboard benchmark, so both drive the same server
-and browser the same way. Only 127.0.0.1 is ever used.
+Test support, not part of the shipped `dashboard` package. Shared by the browser tests (tests/e2e, as
+`support.live_server`: tests/ is on the test path), the disclosure crawler and the dashboard benchmark
+(as `tests.support.live_server`, run from the project root), so all drive the same server and browser
+the same way. Only 127.0.0.1 is ever used.
 """
 
 from __future__ import annotations

@@ -1,0 +1,203 @@
+"""Administration (national administrators): users, the audit trail and its export, and the refresh.
+
+Users are listed here and changed with `oversight users ...` (the web service never writes the
+database). The refresh button starts the same `oversight refresh` as the CLI, under the same lock
+(`etl.refresh_job`); its progress is polled only while it runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import dash
+import duckdb
+from dash import Input, Output, State, callback, ctx, dcc, html
+
+from dashboard import components, database
+from dashboard.auth import guard
+from dashboard.auth.access import is_admin
+from dashboard.viewer import current_viewer
+from etl import audit
+from etl.errors import OversightError
+from etl.refresh_job import latest_job, oversight_command, refresh_running, start_refresh
+from etl.users import list_users
+
+dash.register_page(__name__, path="/admin", name="Administration", title="Administration", order=8,
+                   audience="admin")
+
+ADMIN_REFRESH_BUTTON = "admin-refresh-button"
+ADMIN_REFRESH_STATUS = "admin-refresh-status"
+ADMIN_REFRESH_POLL = "admin-refresh-poll"
+ADMIN_REFRESH_MESSAGE = "admin-refresh-message"
+ADMIN_USERS_SECTION = "admin-users-section"
+ADMIN_USER_CHOICE = "admin-user-choice"
+ADMIN_USER_DISABLE = "admin-user-disable"
+ADMIN_USER_ENABLE = "admin-user-enable"
+ADMIN_USER_MESSAGE = "admin-user-message"
+NOT_FOR_YOU = "This page is for national administrators."
+AUDIT_ROWS = 200
+
+
+def layout(**_query: str) -> html.Div:
+    viewer = current_viewer()
+    if not is_admin(viewer):
+        # The refresh controls stay in the layout, hidden, so Dash finds every id its callbacks name.
+        return html.Div([html.H1("Administration"), components.message(NOT_FOR_YOU), html.Div(
+            [html.Button(id=ADMIN_REFRESH_BUTTON), html.Div(id=ADMIN_REFRESH_MESSAGE), html.Div(id=ADMIN_REFRESH_STATUS),
+             dcc.Interval(id=ADMIN_REFRESH_POLL, disabled=True), html.Div(id=ADMIN_USERS_SECTION),
+             dcc.Dropdown(id=ADMIN_USER_CHOICE, options=[]), html.Button(id=ADMIN_USER_DISABLE),
+             html.Button(id=ADMIN_USER_ENABLE), html.Div(id=ADMIN_USER_MESSAGE)], hidden=True)])
+    cfg = guard.config()
+    audit.record(cfg.store, guard.actor(viewer), "admin_view", target="/admin")
+    job = latest_job(cfg.store, database.db_path())
+    return html.Div(
+        [
+            html.H1("Administration"),
+            html.H2("Refresh"),
+            html.P(f"Loads every new return in the inbox ({cfg.inbox}), as `oversight refresh` does, under the same "
+                   "lock: if a refresh is already running, this one stops at once and says so."),
+            html.Button("Start a refresh now", id=ADMIN_REFRESH_BUTTON, className="btn btn-primary mb-2"),
+            html.Div(id=ADMIN_REFRESH_MESSAGE, **{"aria-live": "polite"}),
+            html.Div(refresh_status(), id=ADMIN_REFRESH_STATUS, **{"aria-live": "polite"}),
+            dcc.Interval(id=ADMIN_REFRESH_POLL, interval=2000, disabled=job is None or not job.running),
+            html.H2("Users", className="mt-4"),
+            html.P(["Add users and change roles or passwords with ", html.Code("oversight users add|set-role|set-password"),
+                    " on the server (docs/security.md). Disabling a user here runs ", html.Code("oversight users disable"),
+                    ": it ends their sessions at their next request."]),
+            html.Div(users_table(), id=ADMIN_USERS_SECTION),
+            html.Div(
+                [
+                    html.Label("User", htmlFor=ADMIN_USER_CHOICE, className="form-label"),
+                    dcc.Dropdown(id=ADMIN_USER_CHOICE, options=_user_options(), clearable=True, searchable=True),
+                    html.Button("Disable", id=ADMIN_USER_DISABLE, className="btn btn-outline-danger mt-2 me-2"),
+                    html.Button("Enable", id=ADMIN_USER_ENABLE, className="btn btn-outline-secondary mt-2"),
+                ],
+                className="col-12 col-md-6 mb-2",
+            ),
+            dcc.Loading(html.Div(id=ADMIN_USER_MESSAGE, **{"aria-live": "polite"})),
+            html.H2("Audit trail", className="mt-4"),
+            html.P(["The latest events, newest first. ",
+                    html.A("Download the whole audit trail (CSV)", href="/admin/audit.csv", id="admin-audit-csv")]),
+            audit_table(),
+        ]
+    )
+
+
+def _users() -> list:
+    with database.connection() as con:
+        try:
+            return list_users(con)
+        except duckdb.Error:  # a database from before the user store has no users
+            return []
+
+
+def _user_options() -> list[dict]:
+    return [{"label": f"{u.username} ({'disabled' if u.disabled_at else u.role})", "value": u.username} for u in _users()]
+
+
+def users_table() -> html.Table:
+    users = _users()
+    head = html.Thead(html.Tr([html.Th(t, scope="col") for t in ("User", "Name", "Role", "Authority", "Administrator", "State")]))
+    rows = [html.Tr([html.Td(u.username), html.Td(u.display_name), html.Td(u.role), html.Td(u.authority_code or ""),
+                     html.Td("yes" if u.is_admin else "no"),
+                     html.Td("disabled" if u.disabled_at else ("demo" if u.is_demo else "active"))]) for u in users]
+    return html.Table([html.Caption(f"{len(users)} users"), head, html.Tbody(rows)], className="table table-sm", id="admin-users")
+
+
+def audit_table() -> html.Table:
+    events = audit.events(guard.config().store, limit=AUDIT_ROWS)
+    head = html.Thead(html.Tr([html.Th(t, scope="col") for t in ("When (UTC)", "User", "Role", "Event", "About", "Detail", "Address")]))
+    rows = [html.Tr([html.Td(e["at"]), html.Td(e["username"] or ""), html.Td(e["role"]), html.Td(e["event"]),
+                     html.Td(e["target"] or ""), html.Td(e["detail"] or ""), html.Td(e["address"] or "")]) for e in events]
+    return html.Table([html.Caption(f"The latest {len(events)} audit events"), head, html.Tbody(rows)],
+                      className="table table-sm", id="admin-audit")
+
+
+def refresh_status() -> object:
+    cfg = guard.config()
+    job = latest_job(cfg.store, database.db_path())
+    if job is None:
+        return html.P("No refresh has been started from the site yet.", id="admin-refresh-state")
+    started = f"started {job.started_at:%d %B %Y %H:%M:%S} UTC by {job.started_by}"
+    if job.running:
+        return html.P(f"Refresh running: {started}. This page updates every 2 seconds.", id="admin-refresh-state")
+    if job.exit_code == 0:
+        summary = job.summary() or {}
+        files = summary.get("files") or []
+        counts = {state: sum(1 for f in files if f.get("status") == state) for state in ("accepted", "queried", "rejected", "unchanged")}
+        text = (f"Last refresh finished {job.finished_at:%H:%M:%S} UTC ({started}): {len(files)} files; "
+                + ", ".join(f"{n} {state}" for state, n in counts.items()) + ".")
+        return html.P(text, id="admin-refresh-state")
+    tail = job.output().strip().splitlines()[-3:]
+    return html.Div([html.P(f"Last refresh failed ({started}, exit code {job.exit_code}):", id="admin-refresh-state"),
+                     html.Pre("\n".join(line[:300] for line in tail))])
+
+
+@callback(
+    Output(ADMIN_REFRESH_MESSAGE, "children"),
+    Output(ADMIN_REFRESH_POLL, "disabled", allow_duplicate=True),
+    Input(ADMIN_REFRESH_BUTTON, "n_clicks"),
+    prevent_initial_call=True,
+)
+def start(n_clicks: object) -> tuple[object, bool]:
+    viewer = current_viewer()
+    if not is_admin(viewer):
+        return components.message(NOT_FOR_YOU), True
+    cfg = guard.config()
+    if refresh_running(database.db_path()):
+        return components.message("A refresh or load is running now: wait for it to finish, then start another."), False
+    if not cfg.inbox.is_dir():
+        return components.message(f"The inbox {cfg.inbox} does not exist: set OVERSIGHT_INBOX to the inbox folder."), True
+    try:
+        job = start_refresh(database.db_path(), cfg.inbox, cfg.store, viewer.user_id or "unknown")
+    except (OversightError, OSError) as error:
+        return components.message(f"The refresh could not start: {error}"), True
+    audit.record(cfg.store, guard.actor(viewer), "refresh_started", target=str(cfg.inbox), detail=f"job {job.job_id}")
+    return components.message("Refresh started.", kind="info"), False
+
+
+@callback(
+    Output(ADMIN_REFRESH_STATUS, "children"),
+    Output(ADMIN_REFRESH_POLL, "disabled"),
+    Input(ADMIN_REFRESH_POLL, "n_intervals"),
+    prevent_initial_call=True,
+)
+def poll(_n: object) -> tuple[object, bool]:
+    if not is_admin():
+        return components.message(NOT_FOR_YOU), True
+    cfg = guard.config()
+    job = latest_job(cfg.store, database.db_path())
+    return refresh_status(), job is None or not job.running
+
+
+@callback(
+    Output(ADMIN_USER_MESSAGE, "children"),
+    Output(ADMIN_USERS_SECTION, "children"),
+    Output(ADMIN_USER_CHOICE, "options"),
+    Input(ADMIN_USER_DISABLE, "n_clicks"),
+    Input(ADMIN_USER_ENABLE, "n_clicks"),
+    State(ADMIN_USER_CHOICE, "value"),
+    prevent_initial_call=True,
+)
+def change_user(_disable: object, _enable: object, username: object) -> tuple[object, object, object]:
+    """Disable or enable a user through `oversight users` (the write session; the service never writes the database)."""
+    viewer = current_viewer()
+    if not is_admin(viewer):
+        return components.message(NOT_FOR_YOU), dash.no_update, dash.no_update
+    action = {ADMIN_USER_DISABLE: "disable", ADMIN_USER_ENABLE: "enable"}.get(ctx.triggered_id)
+    known = {u.username for u in _users()}
+    if action is None or not isinstance(username, str) or username not in known:
+        return components.message("Choose a user from the list first."), dash.no_update, dash.no_update
+    if action == "disable" and username == viewer.user_id:
+        return components.message("You cannot disable your own account."), dash.no_update, dash.no_update
+    try:
+        result = subprocess.run([*oversight_command(), "users", action, username, "--db", str(database.db_path())],
+                                capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return components.message(f"The change could not be made: {error}"), dash.no_update, dash.no_update
+    cfg = guard.config()
+    if result.returncode != 0:
+        reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
+        return components.message(f"Not changed: {reason[0][:300]}"), dash.no_update, dash.no_update
+    audit.record(cfg.store, guard.actor(viewer), "user_change", target=username, detail=action)
+    return (components.message(f"{username}: {action}d.", kind="info"), users_table(), _user_options())

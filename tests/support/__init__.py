@@ -1,0 +1,1 @@
+"""Test support shared by the browser tests, the disclosure crawler and the benchmarks (not shipped)."""
