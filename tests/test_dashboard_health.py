@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from dashboard import database
-from dashboard.live_server import free_port, start_server, wait_until_serving
+from support.live_server import free_port, start_server, wait_until_serving
 from etl.load import refresh
 from test_load_files import return_csv, write_return
 from write_session_helpers import opens_but_unreadable

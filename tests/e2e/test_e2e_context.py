@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.live_server import free_port, start_server, wait_until_serving
+from support.live_server import free_port, start_server, wait_until_serving
 from e2e.e2e_helpers import choose, screenshot, settle
 from etl.context import import_context_files
 from etl.settings import REFERENCE_DIR

@@ -23,7 +23,7 @@ import pytest
 
 from crafted_xlsx import understated_xlsx
 from dashboard import ids
-from dashboard.live_server import free_port, start_server, wait_until_serving
+from support.live_server import free_port, start_server, wait_until_serving
 from returns_fixtures import build_returns_db
 
 pytestmark = pytest.mark.e2e
