@@ -25,7 +25,9 @@ _STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_dash-dependencies
 
 def install(server: flask.Flask) -> None:
     """Guard every database-backed request and add the health probe."""
-    server.before_request(_guard)
+    # First in line (install it after the sign-in guard): with no usable database nothing else, sign-in
+    # included, can work, and the page says only that the service is unavailable.
+    server.before_request_funcs.setdefault(None, []).insert(0, _guard)
     server.add_url_rule(HEALTH_ROUTE, "oversight_health", _probe)
 
 

@@ -109,7 +109,6 @@ def create_app(db_path: Path | str, inbox: Path | str | None = None) -> dash.Das
     server.config["MAX_CONTENT_LENGTH"] = request_limit_bytes()
     server.add_url_rule(TOPOJSON_ROUTE + "<name>", "empty_topology", _serve_empty_topology)
     server.add_url_rule(geometry.URL_PREFIX + "<name>", "boundaries", _serve_boundaries)
-    health.install(server)  # a service-unavailable page while the database cannot be served
     talisman = Talisman(
         server,
         content_security_policy=content_security_policy([]),
@@ -121,6 +120,7 @@ def create_app(db_path: Path | str, inbox: Path | str | None = None) -> dash.Das
     )
     # Every request goes through the sign-in guard (dashboard/auth, docs/security.md).
     auth.install(app, database.db_path(), inbox=inbox)
+    health.install(server)  # a service-unavailable page while the database cannot be served (runs first)
     # Dash's pages router registers one more inline script (the page-title callback) on the first
     # request. Make that request now, so `csp_hashes()` covers every inline script there is; Talisman
     # reads its policy on each response, so setting it afterwards applies to every request served.

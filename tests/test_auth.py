@@ -280,7 +280,8 @@ def test_demo_accounts_do_not_work_once_the_database_holds_real_data(tmp_path, d
     real = tmp_path / "real.duckdb"
     shutil.copyfile(db, real)
     with write_session(real, "test") as con:
-        con.execute("update meta set value = 'false' where key = 'contains_synthetic_data'")
+        # the synthetic marker follows the stored submissions (etl/scored_state.py)
+        con.execute("update submission set is_synthetic = false")
     try:
         other = create_app(real)
         client = other.server.test_client()

@@ -112,7 +112,7 @@ def test_a_refresh_started_from_the_site_runs_the_cli_refresh_under_the_same_loc
         while (current := latest_job(store, db)).running and time.monotonic() < deadline:
             time.sleep(0.2)
     assert current.job_id == second.job_id and current.exit_code == 2
-    assert "another load or refresh" in current.output()
+    assert "another writer" in current.output() and "is writing" in current.output()
     assert (inbox / "E06000001_2026-08.csv").exists()
     shutil.rmtree(inbox)
     assert AUTHORITY == "E06000001"

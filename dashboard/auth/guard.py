@@ -34,7 +34,8 @@ from dashboard.viewer import Viewer
 from etl import audit
 
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
-OPEN_PATHS = frozenset({"/sign-in", "/sign-out", "/auth/oidc/login", "/auth/oidc/callback"})
+# The health probe is open so a load balancer can ask it; it says only "ok" or "unavailable".
+OPEN_PATHS = frozenset({"/sign-in", "/sign-out", "/auth/oidc/login", "/auth/oidc/callback", "/_oversight/health"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CALLBACK_PATH = "/_dash-update-component"
 CSRF_HEADER = "X-CSRF-Token"
