@@ -247,13 +247,14 @@ def unsafe_relations(cells: pl.DataFrame, relations: pl.DataFrame, known_owner: 
 
     `cells` needs cell, owner and suppressed. An audit: after `protect` it is empty for every owner.
     """
-    unknown = cells.filter(pl.col("suppressed") & ((pl.col("owner") != known_owner) | pl.col("owner").is_null()
-                                                   if known_owner is not None else pl.lit(True)))
+    unknown = cells.filter(pl.col("suppressed"))
+    if known_owner is not None:
+        unknown = unknown.filter(pl.col("owner").is_null() | (pl.col("owner") != known_owner))
     counts = relations.join(unknown.select("cell"), on="cell").group_by("relation").len("unknowns")
     return counts.filter(pl.col("unknowns") == 1)
 
 
-def determined(relations: pl.DataFrame, unknown: Iterable[str], tolerance: float = 1e-9) -> set[str]:
+def determined(relations: pl.DataFrame, unknown: Iterable[str]) -> set[str]:
     """The unknown cells whose value the published cells pin down exactly (linear algebra, no rule of thumb).
 
     `relations`: relation, cell, coefficient (sum of coefficient x value = 0 in each relation); every cell

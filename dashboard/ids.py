@@ -33,6 +33,7 @@ REGIONAL_WINDOW = "regional-window"
 REGIONAL_MEASURE = "regional-measure"
 REGIONAL_FUNNEL_MEASURE = "regional-funnel-measure"
 REGIONAL_REGION = "regional-region"
+REGIONAL_AUTHORITY = "regional-authority"  # the authority marked on the funnel plot
 REGIONAL_CI = "regional-ci"
 REGIONAL_CI_SECTION = "regional-ci-section"
 REGIONAL_FUNNEL = "regional-funnel"

@@ -379,3 +379,21 @@ def test_an_administrator_disables_a_user_from_the_site_and_their_session_ends(a
     assert victim.get("/regional").status_code == 303
     changes = [e for e in events(db, "user_change") if e["target"] == "to.be.disabled@example.gov.uk"]
     assert changes and changes[0]["detail"] == "disable" and changes[0]["username"] == "demo.admin"
+
+
+def test_repeated_failures_from_one_address_are_refused_whatever_the_account(app, db):
+    address = {"REMOTE_ADDR": "10.9.8.7"}  # its own address, so the other tests' address stays usable
+    client = app.server.test_client()
+
+    def attempt(username: str, password: str):
+        token = form_token(client.get("/sign-in", environ_base=address).get_data(as_text=True))
+        return client.post("/sign-in", environ_base=address,
+                           data={"csrf_token": token, "username": username, "password": password})
+
+    for number in range(20):
+        assert attempt(f"sprayed.{number}@example.gov.uk", "a wrong long password").status_code == 401
+    account = DEMO_ACCOUNTS["national"]
+    assert attempt(account.username, account.password).status_code == 429
+    assert sign_in(app.server.test_client(), account.username, account.password).status_code == 303  # other address
+    sprayed = [e for e in events(db, "sign_in_failed") if e["address"] == "10.9.8.7"]
+    assert len(sprayed) == 21 and sprayed[0]["detail"] == "rate limited"

@@ -110,7 +110,7 @@ def test_overview_layout_falls_back_to_defaults_for_a_bad_link(pages, app):
 def test_regional_sections_render_for_valid_inputs(pages):
     regional = pages["regional"]
     assert "by region" in text_of(regional.update_intervals(DEMO_END, "rolling12", "rate_total_per_10k"))
-    assert "funnel plot" in text_of(regional.update_funnel(DEMO_END, "rate_total_per_10k", "E12000007"))
+    assert "funnel plot" in text_of(regional.update_funnel(DEMO_END, "rate_total_per_10k", "E12000007", "none"))
     table = regional.update_table(DEMO_END, "rolling12", "E12000007", "composite", "asc")
     assert "Authorities in London" in text_of(table)
 
@@ -142,7 +142,7 @@ def test_regional_table_refuses_a_crafted_sort(pages, sort, order):
 @pytest.mark.parametrize("rate, region", [("composite", "E12000007"), ("rate_total_per_10k", "E12999999"),
                                           ("rate_total_per_10k", None)])
 def test_regional_funnel_refuses_a_crafted_rate_or_region(pages, rate, region):
-    assert is_message(pages["regional"].update_funnel(DEMO_END, rate, region))
+    assert is_message(pages["regional"].update_funnel(DEMO_END, rate, region, "none"))
 
 
 # ---- authority --------------------------------------------------------------------------------------

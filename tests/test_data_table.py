@@ -7,7 +7,7 @@ import json
 import polars as pl
 from dash._utils import to_json
 
-from dashboard.components import data_table
+from dashboard.components import data_table, table_html
 
 
 def _markup(component) -> str:
@@ -35,3 +35,12 @@ def test_a_blank_line_in_a_value_cannot_end_the_html_block_and_start_markdown() 
     frame = pl.DataFrame({"name": ["Derby\n\n![x](https://example.org/t.png)"], "value": [1]})
     html_text = json.loads(to_json(data_table(frame, caption="Caption")))["props"]["children"][0]["props"]["children"]["props"]["children"]
     assert "\n" not in html_text
+
+
+def test_row_links_and_the_sorted_column_are_escaped_and_marked() -> None:
+    frame = pl.DataFrame({"name": ["<b>Leeds</b>", "Bury"], "score": [90.0, 80.0]})
+    markup = table_html(frame, "Scores", ["Authority", "Score"],
+                        links=['/authority?code=E1&period=2026-10"><script>', None], sorted_by=(1, "descending"))
+    assert '<th scope="row"><a href="/authority?code=E1&amp;period=2026-10&quot;&gt;&lt;script&gt;">&lt;b&gt;Leeds&lt;/b&gt;</a></th>' in markup
+    assert '<th scope="row">Bury</th>' in markup  # no address, no link
+    assert '<th scope="col" aria-sort="descending">Score</th>' in markup and "<script>" not in markup

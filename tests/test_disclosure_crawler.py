@@ -398,12 +398,14 @@ def _number(text: str) -> float | None:
 
 def leaks_in(responses: list[tuple[dict, str]], truth: Truth) -> list[str]:
     found = []
-    hidden_tokens = {repr(v) for code, values in truth.hidden_values.items() if not truth.entitled(code)
-                     for v in values if v not in truth.visible_values.get(code, set())}
+    visible = {v for values in truth.visible_values.values() for v in values}
+    hidden_numbers = {v for code, values in truth.hidden_values.items() if not truth.entitled(code)
+                      for v in values} - visible
     for context, text in responses:
         # A rate built on a hidden count, anywhere in the reply (charts carry full-precision floats).
-        for token in set(LONG_FLOAT.findall(text)) & hidden_tokens:
-            found.append(f"{context}: a hidden rate {token} appears in the reply")
+        numbers = {round(float(token), 9) for token in LONG_FLOAT.findall(text)}
+        for number in sorted(numbers & hidden_numbers):
+            found.append(f"{context}: a hidden rate {number} appears in the reply")
         for mime, data in _downloads(text):
             for block in _tables(mime, data):
                 header = [h.strip().lower() for h in block[0]]
@@ -501,6 +503,46 @@ def test_no_viewer_gets_a_count_they_are_not_entitled_to_directly_or_by_differen
     truth = truth_for(viewer, pattern, measures, membership)
     leaks = leaks_in(responses, truth)
     if role == "national":
-        assert not [l for l in leaks if "export" in l and "hidden rate" not in l], "national viewers are entitled to every count"
+        # National viewers are entitled to everything; read as if the public had got the same replies,
+        # the checks must fire (in charts, in exports and by differencing), or they prove nothing.
+        as_public = leaks_in(responses, truth_for(Viewer.public(), pattern, measures, membership))
+        assert any("appears in the reply" in leak for leak in as_public), "no hidden rate found in national replies"
+        assert any("in an export" in leak for leak in as_public), "no hidden count found in national exports"
         return
     assert leaks == [], "\n".join(leaks[:20])
+
+
+def test_the_crawlers_checks_find_a_planted_leak(pattern, measures, crawl_db):
+    """The checks can fail: a reply carrying a hidden rate, an export with a small count of another
+    authority, and a map table with one authority missing from a region are each reported."""
+    con = duckdb.connect(str(crawl_db), read_only=True)
+    try:
+        membership = dict(con.execute("select gss_code, region_code from ref_authority").fetchall())
+    finally:
+        con.close()
+    truth = truth_for(Viewer.public(), pattern, measures, membership)
+    code, values = next((c, v) for c, v in truth.hidden_values.items() if v - truth.visible_values.get(c, set()) - {0.0})
+    hidden_rate = next(iter(sorted(values - truth.visible_values.get(code, set()) - {0.0})))
+    figure = json.dumps({"response": {"chart": {"figure": {"data": [{"y": [hidden_rate]}]}}}})
+    table = f"authority_code,observed\r\n{code},3\r\n".encode()
+    export = json.dumps({"response": {"dl": {"data": {"content": base64.b64encode(table).decode(), "filename": "x.csv",
+                                                      "base64": True}}}})
+    leaks = leaks_in([({"planted": "figure"}, figure), ({"planted": "export"}, export)], truth)
+    assert any("hidden rate" in leak and "figure" in leak for leak in leaks)
+    assert any("observed=3" in leak for leak in leaks)
+
+    # One region, one period: every authority's value published but one; the region total gives it.
+    month = measures.filter(pl.col("window") == "rolling12")["period"].max()
+    rows = measures.filter((pl.col("level") == "authority") & (pl.col("period") == month)
+                           & (pl.col("window") == "rolling12") & (pl.col("measure") == disclosure.TOTAL_MEASURE))
+    target = rows.filter(disclosure.small(pl.col("numerator")))["code"][0]
+    region = membership[target]
+    members = rows.filter(pl.col("code").is_in([c for c, r in membership.items() if r == region]))
+    lines = ["authority_code,value"] + [f"{c},{'' if c == target else v}" for c, v in members.select("code", "value").iter_rows()]
+    context = {"overview-period": month.strftime("%Y-%m"), "overview-window": "rolling12",
+               "overview-measure": disclosure.TOTAL_MEASURE}
+    planted = Truth(Viewer.public(), region_of=membership, region_counts=truth.region_counts,
+                    denominators=truth.denominators)
+    found = _differencing(context, ["authority_code", "value"], [line.split(",") for line in lines[1:]], planted)
+    recovered = int(members.filter(pl.col("code") == target)["numerator"][0])
+    assert disclosure.is_small(recovered) and found, (recovered, found)

@@ -199,9 +199,10 @@ def test_data_table_cuts_long_tables_and_says_so():
 
 
 def test_the_funnel_y_range_follows_the_authorities_not_the_tiny_population_limits():
-    top, clipped = regional.funnel_y_range([2.0, 5.0, 10.0, 4.0, None], [200.0] + [12.0] * 99)
-    assert top == pytest.approx(12.0) and clipped  # the 200 of the smallest population is cut, and said
-    top, clipped = regional.funnel_y_range([2.0, 5.0, 30.0], [12.0, 11.0, 10.0])
+    rates = [2.0, 5.0, 10.0, 4.0, None]
+    top, clipped = regional.funnel_y_range(rates, [11.0] * 9 + [90.0], [200.0, 120.0, 40.0, 14.0, 12.0])
+    assert top == pytest.approx(12.0) and clipped  # the smallest populations' limits are cut, and said
+    top, clipped = regional.funnel_y_range([2.0, 5.0, 30.0], [12.0, 11.0, 10.0], [12.0, 11.0])
     assert top == pytest.approx(36.0) and not clipped  # every authority stays on the chart
 
 
@@ -216,3 +217,13 @@ def test_funnel_hover_gives_the_region_and_both_intervals():
     assert list(marker.customdata[0])[1:] == ["1.0", "9.0", "0.5", "12.0"]
     assert "95% limits" in marker.hovertemplate and "99.8% limits" in marker.hovertemplate
     assert figure.layout.yaxis.range[1] < 300
+
+
+def test_the_chosen_authority_is_ringed_and_named_on_the_funnel_plot():
+    limits = pl.DataFrame({"population": [800.0, 30000.0], "lower95": [1.0, 7.0], "upper95": [20.0, 11.0],
+                           "lower998": [0.0, 6.0], "upper998": [30.0, 12.0]})
+    figure = regional.funnel_figure(_funnel_points(), limits, 9.0, "Rate", highlight_code="E2")
+    ring = figure.data[-1]
+    assert list(ring.text) == ["Beta"] and ring.marker.symbol == "circle-open" and list(ring.ids) == ["E2"]
+    plain = regional.funnel_figure(_funnel_points(), limits, 9.0, "Rate")
+    assert not any(t.marker.symbol == "circle-open" for t in plain.data if t.mode and "markers" in t.mode)

@@ -63,28 +63,32 @@ def _hover_data(points: pl.DataFrame) -> list[list[str]]:
     return [[region] + [_limit_text(values[c][i]) for c in columns] for i, region in enumerate(points["region_name"].to_list())]
 
 
-def funnel_y_range(rates: list[float | None], upper_limits: list[float | None]) -> tuple[float, bool]:
+def funnel_y_range(rates: list[float | None], point_limits: list[float | None],
+                   curve_limits: list[float | None]) -> tuple[float, bool]:
     """The top of the funnel plot's y axis, from the data, and whether the limit curves are cut by it.
 
-    The top is 20% above the highest authority's rate (every authority is on the chart), and never
-    below the highest upper limit of the larger authorities (the 95th percentile of the limit curve),
-    so the funnel's shape shows; the curves for the very smallest populations, which shoot up, are cut.
+    The top is 20% above the highest authority's rate (every authority stays on the chart) and at least
+    the 99.8% upper limit at the population of nine authorities in ten (`point_limits`, one per
+    authority), so the funnel's shape shows. The curves for the very smallest populations, which shoot
+    up towards 200, are cut: `clipped` says so, for a note on the chart.
     """
     shown = [r for r in rates if r is not None]
-    limits = sorted(u for u in upper_limits if u is not None)
+    limits = sorted(u for u in point_limits if u is not None)
     top_rate = max(shown) * 1.2 if shown else 1.0
-    typical_limit = limits[int(0.95 * (len(limits) - 1))] if limits else 0.0
+    typical_limit = limits[int(0.9 * (len(limits) - 1))] if limits else 0.0
     top = max(top_rate, typical_limit, 1.0)
-    return top, bool(limits) and limits[-1] > top
+    curve = [u for u in curve_limits if u is not None]
+    return top, bool(curve) and max(curve) > top
 
 
 def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float | None, label: str,
-                  highlight_region: str | None = None) -> go.Figure:
+                  highlight_region: str | None = None, highlight_code: str | None = None) -> go.Figure:
     """Recording rate against population, with the England rate and 95% / 99.8% control limits.
 
     `points`: authority_code, name, region_name, population, rate, flag. `limits`: population,
     lower95, upper95, lower998, upper998 (the curves). Authorities in `highlight_region` are drawn
-    solid and labelled in hover; the others faded, so a region stands out without a new colour.
+    solid and labelled in hover; the others faded, so a region stands out without a new colour. The
+    authority `highlight_code` is ringed in black and named beside its marker.
     """
     if points.is_empty():
         return empty_figure("No funnel plot data for this period.")
@@ -121,7 +125,16 @@ def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float
                                "<br>95% limits %{customdata[1]} to %{customdata[2]}"
                                "<br>99.8% limits %{customdata[3]} to %{customdata[4]}<extra>" + text + "</extra>"),
             ))
-    top, clipped = funnel_y_range(points["rate"].to_list(), curves["upper998"].to_list())
+    chosen = points.filter(pl.col("authority_code") == highlight_code) if highlight_code else points.clear()
+    for row in chosen.iter_rows(named=True):
+        figure.add_trace(go.Scatter(
+            x=[row["population"]], y=[row["rate"]], mode="markers+text", name=row["name"], text=[row["name"]],
+            textposition="top center", textfont={"size": 13, "color": "#0B0C0C"}, hoverinfo="skip",
+            marker={"symbol": "circle-open", "size": 22, "color": "#0B0C0C", "line": {"width": 3}},
+            ids=[row["authority_code"]], meta=AUTHORITY_LINK,
+        ))
+    point_limits = points["upper998"].to_list() if "upper998" in points.columns else []
+    top, clipped = funnel_y_range(points["rate"].to_list(), point_limits, curves["upper998"].to_list())
     base_layout(figure, height=520)
     figure.update_xaxes(title_text="Children aged 0 to 17 (population, log scale)", type="log")
     figure.update_yaxes(title_text=axis_title(label, "per 10,000 children a year"), range=[0, top])

@@ -74,14 +74,25 @@ def _intervals(con, period: date, window: str, measure: str) -> html.Section:
     )
 
 
-def funnel_section(period: object, rate: object, region: object) -> html.Section:
+NO_AUTHORITY = "none"  # the highlight control's "no authority" choice
+
+
+def _authority_choices() -> dict[str, str]:
+    """The highlight control's allow-list: 'none', then every authority by name (code -> label)."""
+    frame = database.cached(("authorities",), common.authorities)
+    return {NO_AUTHORITY: "No authority", **{row["gss_code"]: f"{row['name']} ({row['gss_code']})"
+                                              for row in frame.iter_rows(named=True)}}
+
+
+def funnel_section(period: object, rate: object, region: object, code: object = NO_AUTHORITY) -> html.Section:
     p = state.check_period(period, _periods())
     r = state.check_choice(rate, _rates(), "recording rate")
     g = state.check_choice(region, list(_regions()), "region")
-    return database.cached(("regional.funnel", p, r, g), lambda con: _funnel(con, p, r, g))
+    c = state.check_choice(code, list(_authority_choices()), "authority")
+    return database.cached(("regional.funnel", p, r, g, c), lambda con: _funnel(con, p, r, g, c))
 
 
-def _funnel(con, period: date, rate: str, region: str) -> html.Section:
+def _funnel(con, period: date, rate: str, region: str, code: str = NO_AUTHORITY) -> html.Section:
     points = queries.funnel_points(con, period, rate)
     limits = queries.funnel_limits(con, period, rate)
     label = common.measure_label(rate)
@@ -102,7 +113,8 @@ def _funnel(con, period: date, rate: str, region: str) -> html.Section:
                  "is England's rate; the dashed and dotted curves are the 95% and 99.8% control limits, which narrow "
                  "as population grows. Authorities outside the 99.8% limits (diamonds) differ from England by more than "
                  f"chance; below them may mean under-recording. Authorities in {region_name} are drawn solid, others faded."),
-        figure=figures.funnel_figure(points, limits, target_rate, label, highlight_region=region_name),
+        figure=figures.funnel_figure(points, limits, target_rate, label, highlight_region=region_name,
+                                     highlight_code=None if code == NO_AUTHORITY else code),
         table_frame=table, summary=summary, graph_id=ids.REGIONAL_FUNNEL,
         labels={"name": "Authority", "authority_code": "Code", "region_name": "Region", "observed": "Concerns",
                 "population": "Children-years", "rate": "Rate per 10,000", "lower95": "95% lower", "upper95": "95% upper",
@@ -157,7 +169,7 @@ def _table(table: pl.DataFrame, period: date, window: str, region: str, column: 
                f"sorted by {headings[column].lower()}, {ORDERS[direction].lower()}")
     links = [state.build_href("/authority", {"code": code, "period": period, "window": window})
              for code in ordered["authority_code"].to_list()]
-    table = components.data_table(ordered, caption, ids.REGIONAL_TABLE, labels=headings, links=links,
+    table = components.data_table(ordered.select(list(headings)), caption, ids.REGIONAL_TABLE, labels=headings, links=links,
                                   sort=(column, "ascending" if direction == "asc" else "descending"))
     return html.Div(
         [
@@ -175,7 +187,7 @@ def _table(table: pl.DataFrame, period: date, window: str, region: str, column: 
 
 def layout(period: str | None = None, window: str | None = None, measure: str | None = None,
            rate: str | None = None, region: str | None = None, sort: str | None = None, order: str | None = None,
-           **_other: str) -> html.Div:
+           code: str | None = None, **_other: str) -> html.Div:
     periods = _periods()
     measures, rates, regions = _measures(), _rates(), _regions()
     chosen_period = state.pick_period(period, periods)
@@ -209,8 +221,12 @@ def layout(period: str | None = None, window: str | None = None, measure: str | 
                     components.control("Region", ids.REGIONAL_REGION,
                                        [{"label": name, "value": code} for code, name in regions.items()],
                                        state.pick(region, regions, next(iter(regions), None)), searchable=True),
+                    components.control("Authority to mark (type a name or code)", ids.REGIONAL_AUTHORITY,
+                                       [{"label": label, "value": value} for value, label in _authority_choices().items()],
+                                       state.pick(code, _authority_choices(), NO_AUTHORITY), searchable=True,
+                                       width="col-12 col-md-6"),
                 ],
-                className="row no-print", role="group", **{"aria-label": "Choose the rate and the region"},
+                className="row no-print", role="group", **{"aria-label": "Choose the rate, the region and an authority to mark"},
             ),
             state.url_store(URL_STORE),
             html.Div(id=ids.REGIONAL_FUNNEL_SECTION),
@@ -233,7 +249,7 @@ def layout(period: str | None = None, window: str | None = None, measure: str | 
     )
 
 
-state.sync_url(URL_STORE, {"period": ids.REGIONAL_PERIOD, "window": ids.REGIONAL_WINDOW, "measure": ids.REGIONAL_MEASURE, "rate": ids.REGIONAL_FUNNEL_MEASURE, "region": ids.REGIONAL_REGION, "sort": ids.REGIONAL_SORT, "order": ids.REGIONAL_ORDER,
+state.sync_url(URL_STORE, {"period": ids.REGIONAL_PERIOD, "window": ids.REGIONAL_WINDOW, "measure": ids.REGIONAL_MEASURE, "rate": ids.REGIONAL_FUNNEL_MEASURE, "region": ids.REGIONAL_REGION, "code": ids.REGIONAL_AUTHORITY, "sort": ids.REGIONAL_SORT, "order": ids.REGIONAL_ORDER,
                           "priority": context_panel.REGIONAL_PRIORITY_FILTER})  # issue 11: the priority-area filter in the link
 
 
@@ -246,9 +262,10 @@ def update_intervals(period: object, window: object, measure: object) -> object:
 
 
 @callback(Output(ids.REGIONAL_FUNNEL_SECTION, "children"), Input(ids.REGIONAL_PERIOD, "value"),
-          Input(ids.REGIONAL_FUNNEL_MEASURE, "value"), Input(ids.REGIONAL_REGION, "value"))
-def update_funnel(period: object, rate: object, region: object) -> object:
-    return components.guarded(funnel_section, period, rate, region)
+          Input(ids.REGIONAL_FUNNEL_MEASURE, "value"), Input(ids.REGIONAL_REGION, "value"),
+          Input(ids.REGIONAL_AUTHORITY, "value"))
+def update_funnel(period: object, rate: object, region: object, code: object) -> object:
+    return components.guarded(funnel_section, period, rate, region, code)
 
 
 @callback(Output(ids.REGIONAL_TABLE_SECTION, "children"), Input(ids.REGIONAL_PERIOD, "value"),

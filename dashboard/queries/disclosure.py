@@ -69,10 +69,6 @@ def is_hidden(keys: pl.DataFrame, gone: pl.DataFrame, on: list[str]) -> pl.Serie
     return joined["_hidden"].fill_null(False).rename("hidden")
 
 
-def viewer_entitled_to(code: str | None, viewer: Viewer | None = None) -> bool:
-    return (viewer or current_viewer()).entitled_to(code)
-
-
 def mask_cells(con: duckdb.DuckDBPyConnection, data: pl.DataFrame, columns: list[str], *, level: str | pl.Expr,
                code: pl.Expr, period: pl.Expr, window: pl.Expr, series: pl.Expr,
                viewer: Viewer | None = None) -> pl.DataFrame:

@@ -13,6 +13,7 @@ import polars as pl
 
 from dashboard.queries import disclosure
 from dashboard.queries.common import frame
+from dashboard.viewer import current_viewer
 from etl.periods import add_months
 
 
@@ -42,7 +43,12 @@ def england_trend(con: duckdb.DuckDBPyConnection, window: str, measure: str) -> 
 def headline(con: duckdb.DuckDBPyConnection, period: date, window: str) -> dict[str, float | int | None]:
     """composite (England, this period), previous_composite (the month before), flagged_low (authorities)."""
     row = frame(con, "overview_headline", {"period": period, "previous": add_months(period, -1), "window": window})
-    return row.row(0, named=True)
+    headline = row.row(0, named=True)
+    if not current_viewer().sees_everything:
+        # Counted from the flags this viewer gets, so the tile agrees with the list of flagged authorities.
+        seen = flagged(con, period).filter(pl.col("flag_type") == "significantly_low")
+        headline["flagged_low"] = seen["authority_code"].n_unique()
+    return headline
 
 
 def flagged(con: duckdb.DuckDBPyConnection, period: date) -> pl.DataFrame:

@@ -70,7 +70,8 @@ def test_typing_in_the_authority_picker_searches_by_name(page, server_url):
     page.goto(server_url + "/authority")
     settle(page)
     page.locator("#authority-code").focus()
-    page.keyboard.type("Leeds")
+    page.keyboard.type("Leeds", delay=80)  # a person's typing speed: focus moves into the search box
+    page.wait_for_function("() => document.querySelector('.dash-dropdown-search')?.value === 'Leeds'")
     option = page.get_by_role("option", name="Leeds", exact=False).first
     option.wait_for()
     assert page.get_by_role("option").count() <= 3  # filtered, not 153 councils

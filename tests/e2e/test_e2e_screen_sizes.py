@@ -12,7 +12,7 @@ from e2e.e2e_helpers import screenshot, settle, site_paths
 pytestmark = pytest.mark.e2e
 
 WIDTHS = (390, 768, 1366)
-MIN_CHART_WIDTH = 0.6  # of the content column: a chart squeezed beside its labels fails
+MIN_CHART_WIDTH = 0.6  # of the chart's width: a plot squeezed beside its labels (a 300 px margin) fails
 
 # Elements wider than the screen that are not inside a scrolling region, and charts' plot areas narrower
 # than MIN_CHART_WIDTH of the content column.
@@ -28,9 +28,10 @@ _LAYOUT_PROBLEMS = """(minChart) => {
         }
         overflowing.push((element.id || element.tagName) + ' right edge ' + Math.round(box.right));
     });
-    const column = document.querySelector('main').getBoundingClientRect().width;
     const narrow = [...document.querySelectorAll('.js-plotly-plot')].filter(chart => {
-        // The span of its plot areas (small multiples count together), against the content column.
+        // The span of its plot areas (small multiples count together), against the chart's own width:
+        // labels and margins must not take most of it.
+        const column = chart.getBoundingClientRect().width;
         const areas = [...chart.querySelectorAll('.nsewdrag')].map(a => a.getBoundingClientRect()).filter(b => b.width > 0);
         if (!areas.length) { return false; }
         const span = Math.max(...areas.map(b => b.right)) - Math.min(...areas.map(b => b.left));
