@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.settings import SQL_DIR
+from etl.db import migrate
 
 AS_OF = date(2026, 11, 29)
 # 2026-07 .. 2026-10; deadlines are the 15th of the following month.
@@ -41,8 +41,7 @@ def build_returns_db(path: Path) -> Path:
     """Write the tiny database to `path` and return it."""
     con = duckdb.connect(str(path))
     try:
-        for migration in sorted((SQL_DIR / "migrations").glob("*.sql")):
-            con.execute(migration.read_text(encoding="utf-8"))
+        migrate(con)  # recorded in schema_migrations, as a real database is
         con.execute("insert into ref_region values ('E12000001', 'North East'), ('E12000007', 'London')")
         con.executemany(
             "insert into ref_authority (gss_code, name, region_code, region_name, valid_from, valid_to) values (?, ?, ?, ?, ?, ?)",

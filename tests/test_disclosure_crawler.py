@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import http.cookiejar
 import io
 import json
 import os
@@ -32,6 +31,7 @@ import polars as pl
 import pytest
 
 from dashboard import disclosure
+from support.site_client import SiteClient
 from support.live_server import free_port, start_server, wait_until_serving
 from dashboard.viewer import Viewer
 from etl.users import DEMO_USERS, add_user
@@ -87,45 +87,6 @@ def server(crawl_db: Path, tmp_path_factory: pytest.TempPathFactory):
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-class Browser:
-    """A cookie-keeping HTTP client that behaves as the site's pages do (same-origin, CSRF header)."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies),
-                                                  _NoRedirect())
-
-    def request(self, path: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, str, dict]:
-        request = urllib.request.Request(self.base + path, data=data, headers={"Origin": self.base, **(headers or {})})
-        try:
-            with self.opener.open(request, timeout=300) as response:
-                return response.status, response.read().decode("utf-8", "replace"), dict(response.headers)
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace"), dict(error.headers)
-
-    def get(self, path: str) -> tuple[int, str, dict]:
-        return self.request(path)
-
-    def callback(self, body: dict) -> tuple[int, str]:
-        token = next((c.value for c in self.cookies if c.name == "oversight_csrf"), "")
-        status, text, _ = self.request(CALLBACK, json.dumps(body).encode(),
-                                       {"Content-Type": "application/json", "X-CSRF-Token": token})
-        return status, text
-
-    def sign_in(self, username: str, password: str) -> None:
-        _, page, _ = self.get("/sign-in")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password, "next": "/"})
-        status, text, _ = self.request("/sign-in", form.encode(), {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 303, f"sign-in as {username} failed ({status}): {text[:300]}"
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 # ---- what each viewer may not see (from the database, not from the pages) ------------------------------
@@ -250,7 +211,7 @@ def _outputs(output: str) -> list[dict] | dict:
     return {"id": output.rsplit(".", 1)[0], "property": output.rsplit(".", 1)[1]}
 
 
-def crawl(browser: Browser, preferred_codes: list[str]) -> tuple[list[tuple[dict, str]], list[str]]:
+def crawl(browser: SiteClient, preferred_codes: list[str]) -> tuple[list[tuple[dict, str]], list[str]]:
     """(context, response text) of every page and callback call, and the callbacks that could not be placed."""
     status, deps_text, _ = browser.get("/_dash-dependencies")
     assert status == 200, deps_text[:300]
@@ -473,7 +434,7 @@ def test_no_viewer_gets_a_count_they_are_not_entitled_to_directly_or_by_differen
         membership = dict(con.execute("select gss_code, region_code from ref_authority").fetchall())
     finally:
         con.close()
-    browser = Browser(server)
+    browser = SiteClient(server)
     if role == "public":
         viewer = Viewer.public()
     elif role == "national":

@@ -87,36 +87,18 @@ def tables(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-# Issue 7 item 6 (fixed separately, in etl/sql/scoring/): two clean builds of the same inbox can differ
-# by one unit in the 6th decimal of a few averaged score values (floating-point sums in a parallel
-# aggregate, then rounding to 6 decimals). Until that lands, and only in the scoring marts, a double
-# may differ by that one unit; every other value of those rows (keys, counts, bands, ranks, text) and
-# every other table must be equal exactly. Set this to 0 once item 6 is merged.
-SCORE_MARTS = {"score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag",
-               "transfer_reconciliation"}
-ITEM6_SCORE_TOLERANCE = 1.001e-6
-
-
-def _same_row(got: tuple, want: tuple, tolerance: float) -> bool:
-    if got == want:
-        return True
-    if not tolerance or len(got) != len(want):
-        return False
-    return all(
-        g == w or (isinstance(g, float) and isinstance(w, float) and abs(g - w) <= tolerance)
-        for g, w in zip(got, want)
-    )
+# Run bookkeeping aside, every table must be equal exactly, the scoring marts included: the scoring sums
+# in fixed-point decimals and sorts its row lists, so the same inputs give the same scores bit for bit
+# (issue 7 item 6; tests/test_scoring_reproducible.py).
 
 
 def assert_same_database(actual: Path, expected: Path) -> None:
-    """Table by table, row by row, exactly (scores included, see ITEM6_SCORE_TOLERANCE), apart from
-    run bookkeeping."""
+    """Table by table, row by row, exactly (scores included), apart from run bookkeeping."""
     got, want = tables(actual), tables(expected)
     assert sorted(got) == sorted(want), "the two databases hold different tables"
     for name in want:
         assert len(got[name]) == len(want[name]), f"table {name}: {len(got[name])} rows, expected {len(want[name])}"
-        tolerance = ITEM6_SCORE_TOLERANCE if name in SCORE_MARTS else 0.0
-        differing = [(g, w) for g, w in zip(got[name], want[name]) if not _same_row(g, w, tolerance)]
+        differing = [(g, w) for g, w in zip(got[name], want[name]) if g != w]
         assert not differing, f"table {name}: {len(differing)} rows differ, first {differing[0]}"
 
 

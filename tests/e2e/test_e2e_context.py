@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from support.live_server import free_port, start_server, wait_until_serving
+from e2e.conftest import _new_page
 from e2e.e2e_helpers import choose, screenshot, settle
 from etl.context import import_context_files
 from etl.settings import REFERENCE_DIR
@@ -37,6 +38,14 @@ def context_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def page(browser, context_url) -> Iterator[object]:
+    """A page signed in through the real sign-in page of this module's own server."""
+    context, page = _new_page(browser, context_url)
+    yield page
+    context.close()
 
 
 def test_the_authority_panel_shows_real_figures_against_comparators(page, context_url) -> None:

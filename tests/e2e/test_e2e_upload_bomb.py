@@ -11,11 +11,9 @@ every few milliseconds while the request runs.
 from __future__ import annotations
 
 import base64
-import json
 import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,12 @@ import pytest
 from crafted_xlsx import understated_xlsx
 from dashboard import ids
 from support.live_server import free_port, start_server, wait_until_serving
+from support.site_client import SiteClient
 from returns_fixtures import build_returns_db
+from etl.users import add_user
+from etl.write_session import write_session
+
+OFFICER = ("bomb.officer", "a-long-test-passphrase-2026")
 
 pytestmark = pytest.mark.e2e
 
@@ -67,12 +70,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
     """A real `oversight serve` process of its own, so its memory is this test's alone."""
     folder = tmp_path_factory.mktemp("bomb-server")
     db = build_returns_db(folder / "returns.duckdb")
+    with write_session(db, "users") as con:  # the upload is a signed-in council officer's
+        add_user(con, *OFFICER, "council", authority_code="E06000001")
     port = free_port()
     process = start_server(db, port, folder / "serve.log")
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(url + "/check", process)
-        yield url, process
+        wait_until_serving(url + "/sign-in", process)
+        client = SiteClient(url)
+        client.sign_in(*OFFICER)
+        yield client, process
     finally:
         process.terminate()
         try:
@@ -81,7 +88,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
             process.kill()
 
 
-def _post_upload(url: str, data: bytes, name: str) -> tuple[int, bytes]:
+def _post_upload(client: SiteClient, data: bytes, name: str) -> tuple[int, bytes]:
     """Post an upload to the Check a return callback as the page does once the browser has read the file."""
     upload = {"contents": "data:application/octet-stream;base64," + base64.b64encode(data).decode(), "filename": name}
     body = {
@@ -91,20 +98,16 @@ def _post_upload(url: str, data: bytes, name: str) -> tuple[int, bytes]:
         "changedPropIds": [f"{ids.CHECK_UPLOAD_STORE}.data"],
         "state": [],
     }
-    request = urllib.request.Request(
-        url + "/_dash-update-component", data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return response.status, response.read()
+    status, text = client.callback(body)
+    return status, text.encode()
 
 
 def test_a_sheet_declaring_1000_bytes_that_inflates_to_314_mb_is_rejected_fast_without_the_memory(served):
-    url, process = served
+    client, process = served
     data = understated_xlsx(INFLATED_BYTES, declared_bytes=1_000)
     assert len(data) < 2_000_000  # small enough to pass the upload's size limit
     # Warm the callback path with an honest return first, so imports are not counted as growth.
-    status, _ = _post_upload(url, understated_xlsx(10, declared_bytes=None), "warm.xlsx")
+    status, _ = _post_upload(client, understated_xlsx(10, declared_bytes=None), "warm.xlsx")
     assert status == 200
 
     try:  # reset the peak resident set of the server process (Linux >= 4.0); sampling covers the rest
@@ -115,7 +118,7 @@ def test_a_sheet_declaring_1000_bytes_that_inflates_to_314_mb_is_rejected_fast_w
     before = _status_kb(process.pid, "VmRSS")
     started = time.monotonic()
     with RssSampler(process.pid) as sampler:
-        status, reply = _post_upload(url, data, "E06000001_2026-09.xlsx")
+        status, reply = _post_upload(client, data, "E06000001_2026-09.xlsx")
     elapsed = time.monotonic() - started
     peak = max(sampler.peak, _status_kb(process.pid, "VmHWM") if peak_reset else 0)
 
