@@ -117,6 +117,9 @@ _db_path: Path | None = None
 _handle: _Handle | None = None
 _failure: tuple[tuple[int, int, int] | None, float, DatabaseUnavailableError] | None = None
 _cache: OrderedDict[tuple, Any] = OrderedDict()
+_building: dict[tuple, threading.Event] = {}  # shared results being built now (built once, others wait)
+_warmers: dict[Hashable, Callable[[Connection], Any]] = {}  # shared results built ahead of any request
+_warming: list[threading.Thread] = []
 
 
 def configure(db_path: Path | str) -> Path:
@@ -264,7 +267,9 @@ def _current_handle() -> _Handle:
             log.warning("serving %s again: the file now passes its check", path)
         _handle, _failure = opened, None
         _cache.clear()
-        return _handle
+        handle = _handle
+    _start_warming()  # the disclosure pattern for the new file, in the background (see warm)
+    return handle
 
 
 def health() -> Health:
@@ -298,17 +303,78 @@ def cached(key: Hashable, build: Callable[[Connection], T], shared: bool = False
     """
     handle = _current_handle()
     full_key = (handle.version, None if shared else current_viewer().cache_key, key)
-    with _lock:
-        if full_key in _cache:
-            _cache.move_to_end(full_key)
-            return _cache[full_key]
-    with Connection(handle.parent) as con:
-        value = build(con)
-    with _lock:
-        _cache[full_key] = value
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    while True:
+        with _lock:
+            if full_key in _cache:
+                _cache.move_to_end(full_key)
+                return _cache[full_key]
+            waiting = _building.get(full_key) if shared else None
+            if shared and waiting is None:
+                _building[full_key] = threading.Event()
+        if waiting is None:
+            break
+        waiting.wait()  # another thread (the warmer, or a request) is building it: use theirs
+    try:
+        with Connection(handle.parent) as con:
+            value = build(con)
+        with _lock:
+            _cache[full_key] = value
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    finally:
+        if shared:
+            with _lock:
+                _building.pop(full_key).set()
     return value
+
+
+def warm(key: Hashable, build: Callable[[Connection], Any]) -> None:
+    """Build the shared result `cached(key, build, shared=True)` in a background thread now (when a
+    database is configured) and again whenever the ETL swaps in a new file, so no request waits for it.
+
+    For slow results that are the same for every viewer (the disclosure pattern: about 10 s on the full
+    demo). Start-up and requests never wait for the warmer; one that asks while it is building waits for
+    that build instead of starting a second.
+    """
+    with _lock:
+        _warmers[key] = build
+        handle = _handle
+    if handle is not None:
+        _start_warming({key: build})
+
+
+def _start_warming(warmers: dict[Hashable, Callable[[Connection], Any]] | None = None) -> None:
+    with _lock:
+        chosen = dict(_warmers if warmers is None else warmers)
+        _warming[:] = [thread for thread in _warming if thread.is_alive()]
+        threads = [threading.Thread(target=_warm_one, args=(key, build), name=f"warm {key}", daemon=True)
+                   for key, build in chosen.items()]
+        _warming.extend(threads)
+    for thread in threads:
+        thread.start()
+
+
+def _warm_one(key: Hashable, build: Callable[[Connection], Any]) -> None:
+    try:
+        cached(key, build, shared=True)
+    except Exception:  # a request will build it (and report the error) instead
+        log.warning("could not build %s ahead of requests", key, exc_info=True)
+
+
+def wait_for_warming(timeout: float | None = None) -> bool:
+    """Wait for the background builds started so far; True when all have finished (tests, benchmarks)."""
+    with _lock:
+        threads = list(_warming)
+    for thread in threads:
+        thread.join(timeout)
+    return not any(thread.is_alive() for thread in threads)
+
+
+def is_cached(key: Hashable, shared: bool = False) -> bool:
+    """Whether `cached(key, ...)` would answer from the cache now (for this viewer unless `shared`)."""
+    handle = _current_handle()
+    with _lock:
+        return (handle.version, None if shared else current_viewer().cache_key, key) in _cache
 
 
 def meta(key: str) -> str | None:

@@ -25,6 +25,11 @@ SYNTHETIC_STAMP = "SYNTHETIC DEMONSTRATION DATA: not real returns; do not use fo
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUPPRESSED = "c"  # dashboard.disclosure.SUPPRESSED: the symbol of a value withheld from the viewer
+SUPPRESSED_KEY = (
+    "c = fewer than 5, or hidden so a hidden count cannot be worked out; "
+    "see How the scores work and the methodology (disclosure control)"
+)
 
 
 def neutralise(value: object) -> object:
@@ -45,9 +50,26 @@ def _cell(value: object) -> object:
     return neutralise(value)
 
 
+def suppressed_rows(frame: pl.DataFrame) -> list[bool]:
+    """Per row, whether the data-access layer withheld some of its values from the viewer.
+
+    Disclosure control (dashboard.queries.disclosure) nulls a withheld count, and the rates and
+    intervals built on it, and marks the row with `disclosure` = 'c'. Tables and exports then print
+    those nulls as 'c', so a withheld value never reads as a blank or a missing return.
+    """
+    if "disclosure" not in frame.columns:
+        return [False] * frame.height
+    return (frame["disclosure"] == SUPPRESSED).fill_null(False).to_list()
+
+
+def shown(value: object, suppressed: bool) -> object:
+    """A value as tables and exports give it: a null in a row marked 'c' is 'c'."""
+    return SUPPRESSED if suppressed and value is None else value
+
+
 def _rows(frame: pl.DataFrame) -> Iterable[list[object]]:
-    for row in frame.iter_rows():
-        yield [_cell(value) for value in row]
+    for row, suppressed in zip(frame.iter_rows(), suppressed_rows(frame)):
+        yield [_cell(shown(value, suppressed)) for value in row]
 
 
 def _resolve_synthetic(synthetic: bool | None) -> bool:

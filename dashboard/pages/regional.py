@@ -169,7 +169,7 @@ def _table(table: pl.DataFrame, period: date, window: str, region: str, column: 
                f"sorted by {headings[column].lower()}, {ORDERS[direction].lower()}")
     links = [state.build_href("/authority", {"code": code, "period": period, "window": window})
              for code in ordered["authority_code"].to_list()]
-    table = components.data_table(ordered.select(list(headings)), caption, ids.REGIONAL_TABLE, labels=headings, links=links,
+    table = components.data_table(ordered.select([*headings, *[c for c in ('disclosure',) if c in ordered.columns]]), caption, ids.REGIONAL_TABLE, labels=headings, links=links,
                                   sort=(column, "ascending" if direction == "asc" else "descending"))
     return html.Div(
         [

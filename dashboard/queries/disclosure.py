@@ -17,6 +17,7 @@ from dashboard.queries.common import frame
 from dashboard.viewer import Viewer, current_viewer
 
 KEYS = ["level", "code", "period", "window", "series"]
+PATTERN_KEY = ("disclosure.pattern",)
 
 
 def pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -27,7 +28,7 @@ def pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     from dashboard import database
 
     if database.is_configured():
-        return database.cached(("disclosure.pattern",), build_pattern, shared=True)
+        return database.cached(PATTERN_KEY, build_pattern, shared=True)
     return build_pattern(con)
 
 
@@ -36,6 +37,17 @@ def build_pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     membership = frame(con, "disclosure_membership")
     cells, relations, blocks = disclosure.rate_cells(counts, membership)
     return disclosure.protect(cells, relations, blocks)
+
+
+def _warm_pattern() -> None:
+    """Build the pattern in the background when the app starts and after every database swap (about 10 s
+    on the full demo), so the first council or public request does not wait for it."""
+    from dashboard import database
+
+    database.warm(PATTERN_KEY, build_pattern)
+
+
+_warm_pattern()
 
 
 def hidden(con: duckdb.DuckDBPyConnection, viewer: Viewer | None = None) -> pl.DataFrame:

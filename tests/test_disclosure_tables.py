@@ -1,0 +1,115 @@
+"""Withheld values (disclosure control) read `c` in tables and exports, with a key; never a blank."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import polars as pl
+import pytest
+from dash._utils import to_json
+from openpyxl import load_workbook
+
+from dashboard import exports
+from dashboard.components import data_table
+
+
+def five_rows() -> pl.DataFrame:
+    """As the data-access layer gives it: Derby's count is withheld, so its count and rate are null."""
+    return pl.DataFrame({
+        "name": ["Derby", "Leicester", "Nottingham", "Rutland", "Lincoln"],
+        "concerns": [None, 12, 0, 7, 30],
+        "rate": [None, 3.1, 0.0, None, 5.2],  # Rutland's rate is missing for another reason
+        "score": [88.0, 91.0, 75.5, 60.0, 99.0],
+        "disclosure": ["c", None, None, None, None],
+    })
+
+
+def _markup(component) -> str:
+    """Every text in the component tree (the table's HTML is one of them), joined."""
+    def texts(node) -> list[str]:
+        if isinstance(node, str):
+            return [node]
+        if isinstance(node, dict):
+            return [t for value in node.values() for t in texts(value)]
+        if isinstance(node, list):
+            return [t for value in node for t in texts(value)]
+        return []
+    return "\n".join(texts(json.loads(to_json(component))))
+
+
+def test_a_withheld_count_and_its_rate_read_c_in_the_table_with_the_key():
+    text = _markup(data_table(five_rows(), "Concerns", labels={"name": "Authority", "concerns": "Concerns",
+                                                               "rate": "Rate", "score": "Score"}))
+    derby = text.split("Derby")[1].split("</tr>")[0]
+    assert derby.count("<td>c</td>") == 2 and "<td>88.0</td>" in derby  # the score is still shown
+    rutland = text.split("Rutland")[1].split("</tr>")[0]
+    assert "<td>c</td>" not in rutland and "<td>-</td>" in rutland  # a missing value is not a withheld one
+    assert exports.SUPPRESSED_KEY in text
+
+
+def test_a_table_with_nothing_withheld_has_no_key():
+    text = _markup(data_table(five_rows().filter(pl.col("name") != "Derby"), "Concerns"))
+    assert exports.SUPPRESSED_KEY not in text and "<td>c</td>" not in text
+
+
+def test_the_csv_export_writes_c_for_a_withheld_value():
+    rows = list(csv.reader(io.StringIO(exports.csv_bytes(five_rows(), synthetic=False).decode("utf-8-sig"))))
+    assert rows[0] == ["name", "concerns", "rate", "score", "disclosure"]
+    assert rows[1] == ["Derby", "c", "c", "88.0", "c"]
+    assert rows[4] == ["Rutland", "7", "", "60.0", ""]
+
+
+def test_the_xlsx_export_writes_c_for_a_withheld_value_and_keeps_numbers_numeric():
+    sheet = load_workbook(io.BytesIO(exports.xlsx_bytes(five_rows(), synthetic=False)))["data"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == ("Derby", "c", "c", 88.0, "c")
+    assert rows[2] == ("Leicester", 12, 3.1, 91.0, None)
+
+
+# ---- a page, as a council sees it (full demo database) -------------------------------------------------
+
+@pytest.mark.slow  # on the full demo database (built once per session); kept in make test
+def test_a_council_sees_c_for_another_authoritys_withheld_month_in_the_regional_table(demo_db):
+    import duckdb
+    from conftest import DEMO_END
+
+    from dashboard import ids
+    from dashboard.queries import regional as queries
+    from dashboard.queries import disclosure as disclosure_queries
+    from dashboard.server import create_app
+    from etl.periods import parse_period
+    from dashboard.viewer import Viewer, viewing_as
+    from test_callbacks import find
+
+    create_app(demo_db)
+    from dashboard.pages import regional
+
+    london, elsewhere = "E12000007", next(code for code in regional._regions() if code != "E12000007")
+    period = parse_period(DEMO_END)
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        with viewing_as(Viewer.national()):
+            authorities = queries.region_table(con, period, "month", london, ["composite"])
+            council = queries.region_table(con, period, "month", elsewhere, ["composite"])["authority_code"][0]
+        viewer = Viewer.council(council)
+        gone = disclosure_queries.hidden(con, viewer).filter(
+            (pl.col("level") == "authority") & (pl.col("period") == period) & (pl.col("window") == "month")
+            & pl.col("code").is_in(authorities["authority_code"].to_list())
+        )
+    finally:
+        con.close()
+    assert not gone.is_empty(), "the demo should withhold some London authority's month from another council"
+    name = authorities.filter(pl.col("authority_code") == gone["code"][0])["name"][0]
+
+    def row_of(who: Viewer) -> tuple[str, str]:
+        with viewing_as(who):
+            section = regional.update_table(DEMO_END, "month", london, "name", "asc")
+        table = find(section, ids.REGIONAL_TABLE).children.children
+        return table.split(f">{name}</a>")[1].split("</tr>")[0], _markup(section)
+
+    council_row, council_page = row_of(viewer)
+    assert "<td>c</td>" in council_row and exports.SUPPRESSED_KEY in council_page
+    national_row, _ = row_of(Viewer.national())
+    assert "<td>c</td>" not in national_row
