@@ -264,8 +264,6 @@ def determined(relations: pl.DataFrame, unknown: Iterable[str]) -> set[str]:
     """
     import numpy as np
 
-    import numpy as np
-
     unknown = sorted(set(unknown))
     if not unknown:
         return set()

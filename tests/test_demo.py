@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from collections import defaultdict
 from datetime import date, datetime, timezone
 from pathlib import Path

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 import pytest
-from returns_factory import AUTHORITY, COUNTERPARTY, PERIOD, canonical_rows, return_bytes, set_count
+from returns_factory import AUTHORITY, COUNTERPARTY, canonical_rows, return_bytes, set_count
 from typer.testing import CliRunner
 
 from etl.cli import app as cli

@@ -14,11 +14,9 @@ from etl.validate import validate_bytes, validate_file
 from returns_factory import (
     AUTHORITY,
     HEADER,
-    PERIOD,
     add_row,
     canonical_rows,
     drop_section,
-    return_bytes,
     return_csv,
     return_xlsx,
     set_count,

@@ -8,7 +8,6 @@ by dcc.Markdown with raw HTML switched off, so nothing in a file can run in the 
 from __future__ import annotations
 
 import dash
-import polars as pl
 from dash import dcc, html
 
 from dashboard import components, ids

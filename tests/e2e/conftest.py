@@ -8,14 +8,13 @@ none happened.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from support.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_serving
+from support.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server, wait_until_serving
 
 SERVER_START_TIMEOUT_S = 60.0
 
@@ -34,11 +33,7 @@ def server_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             pytest.fail(f"{error}\n--- server log ---\n{log.read_text()}")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ def test_each_role_signs_in_through_the_sign_in_page(fresh_page, server_url, rol
     assert urlsplit(page.url).path == "/check"
     nav = _nav(page)
     assert all(name in nav for name in sees) and not any(name in nav for name in does_not_see)
-    assert f"Signed in as" in page.locator("#account-bar").inner_text()
+    assert "Signed in as" in page.locator("#account-bar").inner_text()
     # Callbacks ran (they need the CSRF header the asset script adds): the navigation's callback marked
     # the current page.
     assert page.locator("#shell-nav [aria-current=page]").inner_text() == "Check a return"

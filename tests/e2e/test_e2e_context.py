@@ -4,13 +4,12 @@ funnel with the Prevent priority area filter), on a copy of the demo database wi
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from support.live_server import free_port, start_server, wait_until_serving
+from support.live_server import serving
 from e2e.conftest import _new_page
 from e2e.e2e_helpers import choose, screenshot, settle
 from etl.context import import_context_files
@@ -26,18 +25,8 @@ def context_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.copyfile(demo_db, db)
     files = sorted(p for p in (REFERENCE_DIR / "context").glob("*.csv") if not p.name.endswith(".meta.csv"))
     assert [r.status for r in import_context_files(files, db)] == ["imported", "imported"]
-    port = free_port()
-    process = start_server(db, port, root / "serve.log")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url + "/", process)
+    with serving(db, root / "serve.log") as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture

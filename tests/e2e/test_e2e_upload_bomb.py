@@ -21,7 +21,7 @@ import pytest
 
 from crafted_xlsx import understated_xlsx
 from dashboard import ids
-from support.live_server import free_port, start_server, wait_until_serving
+from support.live_server import serving
 from support.site_client import SiteClient
 from returns_fixtures import build_returns_db
 from etl.users import add_user
@@ -72,20 +72,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
     db = build_returns_db(folder / "returns.duckdb")
     with write_session(db, "users") as con:  # the upload is a signed-in council officer's
         add_user(con, *OFFICER, "council", authority_code="E06000001")
-    port = free_port()
-    process = start_server(db, port, folder / "serve.log")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url + "/sign-in", process)
+    with serving(db, folder / "serve.log", ready_path="/sign-in") as (url, process):
         client = SiteClient(url)
         client.sign_in(*OFFICER)
         yield client, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _post_upload(client: SiteClient, data: bytes, name: str) -> tuple[int, bytes]:

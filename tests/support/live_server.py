@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,3 +63,25 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float = 6
         except OSError:
             time.sleep(0.1)  # the port is not open yet; poll again
     raise RuntimeError(f"the dashboard did not answer on {url} within {timeout_s:.0f} s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Ask the server to stop; kill it if it has not stopped within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def serving(db: Path, log: Path, ready_path: str = "/") -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `oversight serve` on a free port, ready (ready_path answers 200), stopped on exit."""
+    port = free_port()
+    process = start_server(db, port, log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url + ready_path, process)
+        yield url, process
+    finally:
+        stop_server(process)
