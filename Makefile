@@ -26,7 +26,8 @@ $(DB): | $(STAMP)
 
 demo-db: $(DB)
 
-# Demo accounts (one per role; shown on the sign-in page because the demo data is synthetic).
+# Imports the real DfE context files and seeds one demo account per role (listed on the sign-in page
+# only while the data is synthetic), then serves.
 run: $(STAMP) $(DB)
 	$(OVERSIGHT) import-context $(CONTEXT_FILES) --db $(DB)
 	$(OVERSIGHT) users seed-demo --db $(DB)
