@@ -187,29 +187,34 @@ def _referrals(con, period: date, region: str, priority: str) -> html.Div:
         filename=f"funnel-per-1000-referrals-{format_period(period)}",
     )
     by_region = queries.group_rates(points, "region_name")
-    region_card = components.chart_card(
-        "regional-referrals-regions", title="Concerns per 1,000 referrals by region",
-        caption=("Each region's concerns over its referrals (all authorities with both), with an exact Poisson 95% "
-                 "interval on the count. The dashed line is England."),
-        figure=figures.group_rate_figure(by_region, funnel.target_rate, "Region"), table_frame=by_region,
-        summary=_group_summary(by_region, funnel.target_rate),
-        labels={"group": "Region", "authorities": "Authorities", "concerns": "Concerns", "referrals": "Referrals in the window",
-                "rate": "Per 1,000 referrals", "lower": "95% lower", "upper": "95% upper"},
-        filename=f"per-1000-referrals-by-region-{format_period(period)}",
+    region_card = _group_card(
+        "regional-referrals-regions", "Concerns per 1,000 referrals by region",
+        ("Each region's concerns over its referrals (all authorities with both), with an exact Poisson 95% "
+         "interval on the count. The dashed line is England."),
+        by_region, funnel.target_rate, "Region", f"per-1000-referrals-by-region-{format_period(period)}",
     )
     by_priority = queries.group_rates(points, "is_priority").with_columns(
         pl.col("group").replace_strict({"true": "Prevent priority areas", "false": "Other authorities"}, default=pl.col("group")))
-    priority_card = components.chart_card(
-        "regional-referrals-priority", title="Within and outside the Prevent priority areas",
-        caption=("Priority areas are expected to record more concerns: compare each group with its own interval, "
-                 "not with England alone."),
-        figure=figures.group_rate_figure(by_priority, funnel.target_rate, "Group"), table_frame=by_priority,
-        summary=_group_summary(by_priority, funnel.target_rate),
-        labels={"group": "Group", "authorities": "Authorities", "concerns": "Concerns", "referrals": "Referrals in the window",
-                "rate": "Per 1,000 referrals", "lower": "95% lower", "upper": "95% upper"},
-        filename=f"per-1000-referrals-priority-areas-{format_period(period)}",
+    priority_card = _group_card(
+        "regional-referrals-priority", "Within and outside the Prevent priority areas",
+        ("Priority areas are expected to record more concerns: compare each group with its own interval, "
+         "not with England alone."),
+        by_priority, funnel.target_rate, "Group", f"per-1000-referrals-priority-areas-{format_period(period)}",
     )
     return html.Div([funnel_card, region_card, priority_card])
+
+
+def _group_card(card_id: str, title: str, caption: str, groups: pl.DataFrame, england: float | None,
+                group_label: str, filename: str) -> html.Div:
+    """A card of pooled concerns per 1,000 referrals by group (regions, or priority areas and others)."""
+    return components.chart_card(
+        card_id, title=title, caption=caption,
+        figure=figures.group_rate_figure(groups, england, group_label), table_frame=groups,
+        summary=_group_summary(groups, england),
+        labels={"group": group_label, "authorities": "Authorities", "concerns": "Concerns", "referrals": "Referrals in the window",
+                "rate": "Per 1,000 referrals", "lower": "95% lower", "upper": "95% upper"},
+        filename=filename,
+    )
 
 
 def _group_summary(groups: pl.DataFrame, england: float | None) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from .load import lock_path
+from .write_session import lock_path
 from .service_store import connect, iso, utc_now
 
 MAX_LOG_TAIL = 4000

@@ -12,6 +12,7 @@ holds synthetic data (`is_demo`; checked at sign-in by the dashboard).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .errors import InvalidInputError, NotFoundError
+from .scored_state import SYNTHETIC_KEY
 from .settings import SQL_DIR
 
 ROLES = ("national", "council")
@@ -89,7 +91,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:
         password = ""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -104,7 +106,10 @@ def check_password(password: str) -> None:
         raise InvalidInputError(f"the password is longer than {MAX_PASSWORD_LENGTH} characters")
 
 
-_DUMMY_HASH = _hasher.hash("no user has this password, it only spends the time a real check would")
+@functools.cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import (an argon2 hash costs ~0.1 s in every process importing this module)."""
+    return _hasher.hash("no user has this password, it only spends the time a real check would")
 
 
 # ---- reading -----------------------------------------------------------------------------------------
@@ -191,7 +196,7 @@ def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -
 
 def seed_demo_users(con: duckdb.DuckDBPyConnection) -> list[User]:
     """Create (or reset) the demonstration accounts; only on a database holding synthetic data."""
-    synthetic = con.execute("select value from meta where key = 'contains_synthetic_data'").fetchone()
+    synthetic = con.execute("select value from meta where key = ?", [SYNTHETIC_KEY]).fetchone()
     if not synthetic or synthetic[0].strip().lower() != "true":
         raise InvalidInputError(
             "demo users have published passwords, so they are only for a database of synthetic data; "

@@ -9,7 +9,6 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -17,6 +16,7 @@ from etl.cli import app
 from etl.context import import_context_files, read_tidy
 from etl.errors import ContextFileError
 from etl.settings import REFERENCE_DIR
+from scoring_builder import query
 
 CONTEXT_DIR = REFERENCE_DIR / "context"
 CIN = CONTEXT_DIR / "children-in-need-2013-2025.csv"
@@ -34,14 +34,6 @@ def run(*args: str) -> tuple[int, str]:
 def rows_of(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def query(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or {}).fetchall()
-    finally:
-        con.close()
 
 
 def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> Path:

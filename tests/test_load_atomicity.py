@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import duckdb
@@ -10,8 +9,9 @@ import pytest
 
 import etl.load
 from etl.errors import DatabaseLockedError
-from etl.load import next_path, refresh, write_lock
+from etl.load import next_path, refresh
 from test_load_files import query, return_csv, write_return
+from write_session_helpers import write_lock_held_elsewhere
 
 CODES = ["E06000001", "E06000002", "E06000003", "E06000004", "E06000005"]
 
@@ -61,22 +61,9 @@ def test_a_failure_mid_run_leaves_the_live_database_and_inbox_untouched_and_a_re
 def test_a_second_writer_fails_at_once_with_a_clear_message_naming_the_holder(tmp_path: Path) -> None:
     db, inbox = tmp_path / "o.duckdb", tmp_path / "inbox"
     fill_inbox(inbox)
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with write_lock(db):
-            held.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        held.wait(10)
+    with write_lock_held_elsewhere(db):
         with pytest.raises(DatabaseLockedError, match=r"another writer \(pid \d+\) is writing"):
             refresh(inbox, db)
-    finally:
-        release.set()
-        holder.join()
     assert len(list(inbox.iterdir())) == len(CODES)
     assert refresh(inbox, db).count("accepted") == len(CODES)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import duckdb
@@ -15,9 +14,9 @@ import pytest
 from etl.errors import DatabaseLockedError
 from etl.load import load_files, refresh
 from etl.scoring import rescore_database
-from etl.write_session import next_path, write_lock, write_session
+from etl.write_session import next_path, write_session
 from test_load_files import query, return_csv, write_return
-from write_session_helpers import OVERSIGHT, tables, working_files
+from write_session_helpers import OVERSIGHT, tables, working_files, write_lock_held_elsewhere
 
 CODES = ("E06000001", "E06000002", "E06000003")
 
@@ -45,25 +44,12 @@ def test_score_rescores_through_the_session_while_a_reader_holds_the_live_file(l
 
 
 def test_score_waits_its_turn_behind_a_refresh_and_names_it(live: Path) -> None:
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with write_lock(live, "refresh"):
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        held.wait(10)
+    with write_lock_held_elsewhere(live, "refresh"):
         with pytest.raises(DatabaseLockedError, match=r"pid \d+, `oversight refresh`"):
             rescore_database(live)
         cli = subprocess.run([str(OVERSIGHT), "score", "--db", str(live)], capture_output=True, text=True)
         assert cli.returncode == 2 and "oversight refresh" in " ".join(cli.stderr.split())
         assert "Traceback" not in cli.stderr
-    finally:
-        release.set()
-        holder.join()
 
 
 def test_the_synthetic_marker_is_restored_from_the_submissions_by_the_next_writer(live: Path) -> None:

@@ -7,11 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from etl.write_session import write_lock
 
 OVERSIGHT = Path(sys.executable).parent / "oversight"
 # Run bookkeeping that legitimately differs between an interrupted build and an uninterrupted one:
@@ -170,3 +175,23 @@ def opens_but_unreadable(path: Path, data: bytes) -> bytes:
         finally:
             con.close()
     pytest.fail("no block of the working copy could be damaged so that it opens but cannot be read")
+
+
+@contextmanager
+def write_lock_held_elsewhere(db: Path, *lock_args: str) -> Iterator[None]:
+    """Hold the write lock on `db` in another thread for the duration of the block."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with write_lock(db, *lock_args):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10), "the holding thread never took the write lock"
+        yield
+    finally:
+        release.set()
+        holder.join()

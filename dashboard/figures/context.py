@@ -12,7 +12,7 @@ import polars as pl
 
 from dashboard.figures.authority import SERIES_STYLE
 from dashboard.figures.common import GREY, base_layout, empty_figure
-from dashboard.figures.regional import FUNNEL_FLAGS
+from dashboard.figures.regional import FUNNEL_FLAGS, add_limit_curves
 
 PRIORITY_RING = "#0B0C0C"
 
@@ -53,15 +53,7 @@ def referral_funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_ra
     if points.is_empty():
         return empty_figure("No authorities with both returns and published referrals for this choice.")
     figure = go.Figure()
-    low, high = points["population"].min() / 1.3, points["population"].max() * 1.3
-    curves = limits.filter(pl.col("population").is_between(low, high)).sort("population")
-    for column, name, dash in (("upper998", "99.8% limits", "dot"), ("lower998", None, "dot"),
-                               ("upper95", "95% limits", "dash"), ("lower95", None, "dash")):
-        figure.add_trace(go.Scatter(
-            x=curves["population"].to_list(), y=curves[column].to_list(), mode="lines", name=name or "",
-            showlegend=name is not None, legendgroup=column[-3:], line={"color": GREY, "width": 1.5, "dash": dash},
-            hoverinfo="skip",
-        ))
+    curves = add_limit_curves(figure, points, limits)
     if target_rate is not None:
         figure.add_hline(y=target_rate, line={"color": GREY, "width": 2},
                          annotation_text=f"England {target_rate:.2f}", annotation_position="top left")

@@ -81,6 +81,24 @@ def funnel_y_range(rates: list[float | None], point_limits: list[float | None],
     return top, bool(curve) and max(curve) > top
 
 
+def add_limit_curves(figure: go.Figure, points: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
+    """Draw the 95% and 99.8% limit curves on a funnel plot; return the curves drawn.
+
+    Only over the populations there are: the curves shoot up for tiny populations and would squash
+    every authority against the axis.
+    """
+    low_pop, high_pop = points["population"].min() / 1.3, points["population"].max() * 1.3
+    curves = limits.filter(pl.col("population").is_between(low_pop, high_pop)).sort("population")
+    population = curves["population"].to_list()
+    for column, name, dash in (("upper998", "99.8% limits", "dot"), ("lower998", None, "dot"),
+                               ("upper95", "95% limits", "dash"), ("lower95", None, "dash")):
+        figure.add_trace(go.Scatter(
+            x=population, y=curves[column].to_list(), mode="lines", name=name or "", showlegend=name is not None,
+            legendgroup=column[-3:], line={"color": GREY, "width": 1.5, "dash": dash}, hoverinfo="skip",
+        ))
+    return curves
+
+
 def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float | None, label: str,
                   highlight_region: str | None = None, highlight_code: str | None = None) -> go.Figure:
     """Recording rate against population, with the England rate and 95% / 99.8% control limits.
@@ -93,17 +111,7 @@ def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float
     if points.is_empty():
         return empty_figure("No funnel plot data for this period.")
     figure = go.Figure()
-    # Draw the limits only over the populations there are: the curves shoot up for tiny populations
-    # and would squash every authority against the axis.
-    low_pop, high_pop = points["population"].min() / 1.3, points["population"].max() * 1.3
-    curves = limits.filter(pl.col("population").is_between(low_pop, high_pop)).sort("population")
-    population = curves["population"].to_list()
-    for column, name, dash in (("upper998", "99.8% limits", "dot"), ("lower998", None, "dot"),
-                               ("upper95", "95% limits", "dash"), ("lower95", None, "dash")):
-        figure.add_trace(go.Scatter(
-            x=population, y=curves[column].to_list(), mode="lines", name=name or "", showlegend=name is not None,
-            legendgroup=column[-3:], line={"color": GREY, "width": 1.5, "dash": dash}, hoverinfo="skip",
-        ))
+    curves = add_limit_curves(figure, points, limits)
     if target_rate is not None:
         figure.add_hline(y=target_rate, line={"color": GREY, "width": 2},
                          annotation_text=f"England {target_rate:.1f}", annotation_position="top left")

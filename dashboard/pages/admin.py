@@ -50,6 +50,7 @@ def layout(**_query: str) -> html.Div:
     cfg = guard.config()
     audit.record(cfg.store, guard.actor(viewer), "admin_view", target="/admin")
     job = latest_job(cfg.store, database.db_path())
+    users = _users()  # read once for the table and the dropdown
     return html.Div(
         [
             html.H1("Administration"),
@@ -64,11 +65,11 @@ def layout(**_query: str) -> html.Div:
             html.P(["Add users and change roles or passwords with ", html.Code("oversight users add|set-role|set-password"),
                     " on the server (docs/security.md). Disabling a user here runs ", html.Code("oversight users disable"),
                     ": it ends their sessions at their next request."]),
-            html.Div(users_table(), id=ADMIN_USERS_SECTION),
+            html.Div(users_table(users), id=ADMIN_USERS_SECTION),
             html.Div(
                 [
                     html.Label("User", htmlFor=ADMIN_USER_CHOICE, className="form-label"),
-                    dcc.Dropdown(id=ADMIN_USER_CHOICE, options=_user_options(), clearable=True, searchable=True),
+                    dcc.Dropdown(id=ADMIN_USER_CHOICE, options=_user_options(users), clearable=True, searchable=True),
                     html.Button("Disable", id=ADMIN_USER_DISABLE, className="btn btn-outline-danger mt-2 me-2"),
                     html.Button("Enable", id=ADMIN_USER_ENABLE, className="btn btn-outline-secondary mt-2"),
                 ],
@@ -91,12 +92,11 @@ def _users() -> list:
             return []
 
 
-def _user_options() -> list[dict]:
-    return [{"label": f"{u.username} ({'disabled' if u.disabled_at else u.role})", "value": u.username} for u in _users()]
+def _user_options(users: list) -> list[dict]:
+    return [{"label": f"{u.username} ({'disabled' if u.disabled_at else u.role})", "value": u.username} for u in users]
 
 
-def users_table() -> html.Table:
-    users = _users()
+def users_table(users: list) -> html.Table:
     head = html.Thead(html.Tr([html.Th(t, scope="col") for t in ("User", "Name", "Role", "Authority", "Administrator", "State")]))
     rows = [html.Tr([html.Td(u.username), html.Td(u.display_name), html.Td(u.role), html.Td(u.authority_code or ""),
                      html.Td("yes" if u.is_admin else "no"),
@@ -200,4 +200,5 @@ def change_user(_disable: object, _enable: object, username: object) -> tuple[ob
         reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
         return components.message(f"Not changed: {reason[0][:300]}"), dash.no_update, dash.no_update
     audit.record(cfg.store, guard.actor(viewer), "user_change", target=username, detail=action)
-    return (components.message(f"{username}: {action}d.", kind="info"), users_table(), _user_options())
+    users = _users()  # read again after the change, once for the table and the dropdown
+    return (components.message(f"{username}: {action}d.", kind="info"), users_table(users), _user_options(users))

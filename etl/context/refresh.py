@@ -166,8 +166,8 @@ def _apply_to_database(db_path: Path, reference: Reference, prepared: _Prepared 
     """Refill the reference tables and rescore, in one write session; skipped when there is no database yet."""
     if not db_path.exists():
         return f"no database at {db_path}: the table is updated and the next load will use it"
-    from ..db import sync_reference
-    from ..scoring import rescore
+    from ..db import rollback_quietly, sync_reference
+    from ..scored_state import ensure_scored, recorded_config
     from ..write_session import write_session
 
     with write_session(db_path, "import-reference") as con:
@@ -175,11 +175,12 @@ def _apply_to_database(db_path: Path, reference: Reference, prepared: _Prepared 
             _store(con, prepared)
         sync_reference(con, reference)
         sync_priority_areas(con, read_priority_areas(directory))
+        # Forced, and recorded in meta('scored_state'), so the session's settle() does not rescore again.
         con.execute("begin transaction")
         try:
-            rescore(con)
+            ensure_scored(con, config=recorded_config(con), force=True)
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            rollback_quietly(con)
             raise
     return f"{db_path}: reference tables refilled and every score recomputed"
