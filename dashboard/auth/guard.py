@@ -66,6 +66,12 @@ def same_origin() -> bool:
 WARM_UP = "oversight.warm_up"  # a WSGI environ key: set only by create_app's own request, never by a client
 
 
+def warming_up() -> bool:
+    """Whether this is create_app's own warm-up request (Dash builds its validation layout from the
+    page layouts then, and sends it to every visitor: a page must hold no data in that layout)."""
+    return flask.has_request_context() and flask.request.environ.get(WARM_UP) is True
+
+
 def before_request() -> flask.Response | None:
     request = flask.request
     path = request.path

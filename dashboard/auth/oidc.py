@@ -1,8 +1,9 @@
 """OpenID Connect sign-in (Authlib's Flask client) and the mapping of the provider's claims to a viewer.
 
-Authlib does the protocol: discovery, the authorisation-code flow with `state` and `nonce` (kept in the
-signed session cookie), the token request and the ID token's signature, issuer, audience, expiry and
-nonce checks against the provider's published keys. This module only says which provider
+Authlib does the protocol: discovery, the authorisation-code flow with `state`, `nonce` and a PKCE
+verifier (kept in the signed session cookie), the token request and the ID token's signature, issuer,
+audience, expiry and nonce checks against the provider's published keys. `tests/test_oidc_exchange.py`
+runs the whole exchange against a real provider on 127.0.0.1 (tests/support/oidc_provider.py). This module only says which provider
 (`OidcConfig`, from OVERSIGHT_OIDC_* variables) and turns the verified claims into a role:
 
 - a value of `role_claim` in `admin_values` -> national administrator;
@@ -78,8 +79,25 @@ def register(app: flask.Flask, config: OidcConfig):
         client_id=config.client_id,
         client_secret=config.client_secret,
         server_metadata_url=config.discovery_url,
-        client_kwargs={"scope": config.scopes, "token_endpoint_auth_method": config.token_auth_method},
+        # PKCE (RFC 7636, S256) on top of the client secret: a code stolen on its way back is useless
+        # without the verifier kept in this session (OAuth 2.0 Security BCP, RFC 9700 section 2.1.1).
+        client_kwargs={"scope": config.scopes, "token_endpoint_auth_method": config.token_auth_method,
+                       "code_challenge_method": "S256"},
     )
+
+
+def claims_options(client, config: OidcConfig) -> dict:
+    """What the ID token must say besides what Authlib always checks (signature, nonce, expiry, `azp`):
+    issued by our provider (the issuer its discovery document names), for this service (`aud` holds
+    our client id) and about someone (`sub`). Authlib checks `aud` only by way of `azp` unless told to:
+    a token for another service whose `azp` named us was accepted before (tests/test_oidc_exchange.py).
+    A fresh dict each call: Authlib consumes it."""
+    issuer = client.load_server_metadata().get("issuer")
+    if not isinstance(issuer, str) or not issuer:
+        raise InvalidInputError("the identity provider's discovery document names no issuer: "
+                                "check OVERSIGHT_OIDC_DISCOVERY_URL")
+    return {"iss": {"essential": True, "values": [issuer]}, "aud": {"essential": True, "values": [config.client_id]},
+            "sub": {"essential": True}, "exp": {"essential": True}, "iat": {"essential": True}}
 
 
 def redirect_url(config: OidcConfig) -> str:

@@ -144,8 +144,13 @@ def oidc_callback() -> flask.Response:
     client = flask.current_app.extensions["oversight_oidc"]
     address = flask.request.remote_addr or "unknown"
     try:
-        token = client.authorize_access_token()
-        claims = token.get("userinfo") or client.parse_id_token(token, nonce=None)
+        token = client.authorize_access_token(claims_options=oidc.claims_options(client, cfg.oidc))
+        # Only the claims of an ID token Authlib verified (signature, iss, aud, exp and OUR nonce): a
+        # token without one is refused, never parsed again without the nonce.
+        claims = token.get("userinfo")
+        if not claims:
+            raise InvalidInputError("the identity provider sent no ID token: ask your administrator to "
+                                    "check that the 'openid' scope is allowed for this service")
         identity = oidc.identity_from_claims(dict(claims), cfg.oidc)
     except InvalidInputError as error:
         audit.record(cfg.store, audit.Actor(None, "public", None, address), "sign_in_failed", detail=f"oidc: {error}"[:200])

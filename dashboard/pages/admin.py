@@ -39,14 +39,12 @@ AUDIT_ROWS = 200
 
 
 def layout(**_query: str) -> html.Div:
+    if guard.warming_up():
+        return controls_skeleton()
     viewer = current_viewer()
     if not is_admin(viewer):
-        # The refresh controls stay in the layout, hidden, so Dash finds every id its callbacks name.
-        return html.Div([html.H1("Administration"), components.message(NOT_FOR_YOU), html.Div(
-            [html.Button(id=ADMIN_REFRESH_BUTTON), html.Div(id=ADMIN_REFRESH_MESSAGE), html.Div(id=ADMIN_REFRESH_STATUS),
-             dcc.Interval(id=ADMIN_REFRESH_POLL, disabled=True), html.Div(id=ADMIN_USERS_SECTION),
-             dcc.Dropdown(id=ADMIN_USER_CHOICE, options=[]), html.Button(id=ADMIN_USER_DISABLE),
-             html.Button(id=ADMIN_USER_ENABLE), html.Div(id=ADMIN_USER_MESSAGE)], hidden=True)])
+        # The refusal alone: no control, no data (every callback checks the viewer again on the server).
+        return html.Div([html.H1("Administration"), components.message(NOT_FOR_YOU)])
     cfg = guard.config()
     audit.record(cfg.store, guard.actor(viewer), "admin_view", target="/admin")
     job = latest_job(cfg.store, database.db_path())
@@ -82,6 +80,16 @@ def layout(**_query: str) -> html.Div:
             audit_table(),
         ]
     )
+
+
+def controls_skeleton() -> html.Div:
+    """Every control id the page's callbacks name, with no data: Dash's validation layout (built once at
+    start-up and sent to every visitor in the page's config) must know the ids but hold nothing private."""
+    return html.Div([html.Button(id=ADMIN_REFRESH_BUTTON), html.Div(id=ADMIN_REFRESH_MESSAGE),
+                     html.Div(id=ADMIN_REFRESH_STATUS), dcc.Interval(id=ADMIN_REFRESH_POLL, disabled=True),
+                     html.Div(id=ADMIN_USERS_SECTION), dcc.Dropdown(id=ADMIN_USER_CHOICE, options=[]),
+                     html.Button(id=ADMIN_USER_DISABLE), html.Button(id=ADMIN_USER_ENABLE),
+                     html.Div(id=ADMIN_USER_MESSAGE)], hidden=True)
 
 
 def _users() -> list:

@@ -38,9 +38,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
-    """Start `oversight serve` on 127.0.0.1:port, its output going to log."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def start_server(db: Path, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
+    """Start `oversight serve` on 127.0.0.1:port, its output going to log (`env` adds variables)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with log.open("w") as handle:
         return subprocess.Popen(
             [str(OVERSIGHT), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
@@ -75,10 +75,10 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serving(db: Path, log: Path, ready_path: str = "/") -> Iterator[tuple[str, subprocess.Popen]]:
+def serving(db: Path, log: Path, ready_path: str = "/", env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """A real `oversight serve` on a free port, ready (ready_path answers 200), stopped on exit."""
     port = free_port()
-    process = start_server(db, port, log)
+    process = start_server(db, port, log, env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url + ready_path, process)
