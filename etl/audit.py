@@ -1,25 +1,35 @@
 """The audit trail: who signed in, looked at another authority's detail, downloaded or submitted.
 
 Written by the web service into the service store (`etl.service_store`); read and exported by national
-administrators on the site (Admin: audit) and by `oversight audit export`. Events are only appended.
+administrators on the site (Admin: audit) and by `oversight audit export`. Events are only appended,
+and deleted only by `oversight audit prune` once older than the retention period
+(OVERSIGHT_AUDIT_RETENTION_DAYS, default two years, at least six months: docs/security.md); the
+pruning itself is recorded as an `audit_pruned` event in the same transaction.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from .errors import ConfigError, InvalidInputError
 from .service_store import connect, iso, utc_now
 
 EVENTS = (
     "sign_in", "sign_in_failed", "sign_out", "session_expired", "view_other_authority", "download",
-    "submission", "refresh_started", "admin_view", "user_change",
+    "submission", "refresh_started", "admin_view", "user_change", "audit_pruned",
 )
 FIELDS = ("event_id", "at", "username", "role", "authority_code", "event", "target", "detail", "address")
 _MAX_TEXT = 500  # a crafted value is cut short, never stored (or echoed) whole
+RETENTION_VARIABLE = "OVERSIGHT_AUDIT_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 730  # two years: the MoJ's default for security logs (docs/security.md)
+MIN_RETENTION_DAYS = 183  # six months: the shortest any of the cited guidance accepts
+_INSERT = ("insert into audit_event (at, username, role, authority_code, event, target, detail, address)"
+           " values (?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,78 @@ def record(store: Path | str, actor: Actor, event: str, target: str | None = Non
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
     with connect(store) as con:
-        con.execute(
-            "insert into audit_event (at, username, role, authority_code, event, target, detail, address)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [iso(at or utc_now()), _cut(actor.username), actor.role, _cut(actor.authority_code), event,
-             _cut(target), _cut(detail), _cut(actor.address)],
+        con.execute(_INSERT, _row(actor, event, target, detail, at))
+
+
+def _row(actor: Actor, event: str, target: str | None, detail: str | None, at: datetime | None) -> list:
+    return [iso(at or utc_now()), _cut(actor.username), actor.role, _cut(actor.authority_code), event,
+            _cut(target), _cut(detail), _cut(actor.address)]
+
+
+# ---- retention -------------------------------------------------------------------------------------------
+
+def retention_days(env: dict | None = None) -> int:
+    """The retention period in days, from OVERSIGHT_AUDIT_RETENTION_DAYS (ConfigError naming it when bad)."""
+    raw = (os.environ if env is None else env).get(RETENTION_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    if not raw.isdigit():
+        raise ConfigError(f"{RETENTION_VARIABLE}={raw[:40]!r} is not a whole number of days")
+    days = int(raw)
+    if days < MIN_RETENTION_DAYS:
+        raise ConfigError(f"{RETENTION_VARIABLE}={days} is shorter than the minimum of {MIN_RETENTION_DAYS} days "
+                          "(six months: security logs must cover the time it takes to notice an incident)")
+    return days
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    cutoff: datetime  # events before this moment (naive UTC) were (or would be) deleted
+    deleted: int
+    oldest: str | None  # the oldest and newest of those events
+    newest: str | None
+    dry_run: bool
+
+    def to_dict(self) -> dict:
+        return {"cutoff": iso(self.cutoff), "deleted": self.deleted, "oldest": self.oldest, "newest": self.newest,
+                "dry_run": self.dry_run}
+
+
+def prune(store: Path | str, actor: Actor, *, retention: int, before: date | None = None, dry_run: bool = False,
+          now: datetime | None = None) -> PruneResult:
+    """Delete the events older than the retention period (or before `before`, which may not be later).
+
+    The deletion and its own `audit_pruned` event are one transaction, so the trail always says who
+    pruned what; deleted rows are overwritten on disk (SQLite's secure_delete, then a WAL checkpoint),
+    not just unlinked. A dry run counts and changes nothing.
+    """
+    now = now or utc_now()
+    limit = now - timedelta(days=retention)
+    cutoff = datetime.combine(before or limit.date(), time())
+    if cutoff > limit:
+        raise InvalidInputError(
+            f"--before {cutoff:%Y-%m-%d} would delete events younger than the retention period of {retention} days "
+            f"(only events before {limit:%Y-%m-%d %H:%M} UTC may go). Give an earlier date, or shorten "
+            f"{RETENTION_VARIABLE} if the policy has changed"
         )
+    with connect(store) as con:
+        con.execute("pragma secure_delete = on")
+        con.execute("begin immediate")
+        try:
+            count, oldest, newest = con.execute(
+                "select count(*), min(at), max(at) from audit_event where at < ?", [iso(cutoff)]).fetchone()
+            if not dry_run:
+                con.execute("delete from audit_event where at < ?", [iso(cutoff)])
+                detail = (f"deleted {count} events before {iso(cutoff)} (retention {retention} days)"
+                          + (f"; they ran from {oldest} to {newest}" if count else ""))
+                con.execute(_INSERT, _row(actor, "audit_pruned", "audit_event", detail, now))
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        if not dry_run:
+            con.execute("pragma wal_checkpoint(truncate)")
+    return PruneResult(cutoff, count, oldest, newest, dry_run)
 
 
 def events(store: Path | str, *, limit: int = 500, event: str | None = None, username: str | None = None) -> list[dict]:

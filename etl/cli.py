@@ -353,7 +353,7 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.callback()
 def audit() -> None:
-    """The web service's audit trail (sign-ins, views, downloads, submissions): export it."""
+    """The web service's audit trail (sign-ins, views, downloads, submissions): export it, prune it."""
 
 
 @audit_app.command("export")
@@ -375,6 +375,47 @@ def audit_export(
     except OSError as error:
         _fail(OversightError(f"cannot write {out}: {error.strerror}"))
     console.print(f"Wrote {out}")
+
+
+@audit_app.command("prune")
+def audit_prune(
+    before: Optional[str] = typer.Option(None, "--before", help="Delete events before this date (YYYY-MM-DD); "
+                                         "default: those older than OVERSIGHT_AUDIT_RETENTION_DAYS (730)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be deleted; change nothing."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Delete audit events older than the retention period; the pruning is itself audited."""
+    import getpass
+    from datetime import date
+
+    from .audit import Actor, prune, retention_days
+    from .errors import InvalidInputError
+    from .service_store import store_path
+
+    store = store_path(_db(db))
+    try:
+        if not store.exists():
+            raise InvalidInputError(f"no audit yet: {store} does not exist (the web service creates it)")
+        try:
+            cutoff = date.fromisoformat(before) if before else None
+        except ValueError:
+            raise InvalidInputError(f"--before {before[:40]!r} is not a date: use YYYY-MM-DD") from None
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            who = "unknown"
+        result = prune(store, Actor(who, "operator", None, "command line"), retention=retention_days(),
+                       before=cutoff, dry_run=dry_run)
+    except OversightError as error:
+        _fail(error)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    verb = "Would delete" if dry_run else "Deleted"
+    span = f" (from {result.oldest} to {result.newest})" if result.deleted else ""
+    console.print(f"{verb} {result.deleted} audit events before {result.cutoff:%Y-%m-%d} UTC{span}."
+                  + ("" if dry_run else " Recorded as an audit_pruned event."))
 
 
 @app.command()
