@@ -89,14 +89,19 @@ def refresh(
     inbox: Optional[Path] = typer.Option(None, "--inbox", help="Folder of new returns (default data/inbox)."),
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
+    progress_file: Optional[Path] = typer.Option(
+        None, "--progress-file", help="Append one JSON line per file to this file as the run goes (files done of "
+        "all, the current file, outcomes so far): how the site follows a refresh it started."),
 ) -> None:
     """Load every new file in the inbox; archive loaded files, quarantine rejected ones with their errors."""
     from .load import refresh as run_refresh
+    from .refresh_job import ProgressFile
     from .report import render_run
     from .settings import DEFAULT_INBOX
 
+    progress = ProgressFile(progress_file) if progress_file else not as_json
     try:
-        summary = run_refresh(Path(inbox) if inbox else DEFAULT_INBOX, _db(db), progress=not as_json)
+        summary = run_refresh(Path(inbox) if inbox else DEFAULT_INBOX, _db(db), progress=progress)
     except OversightError as error:
         _fail(error)
     if as_json:

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 
@@ -155,9 +155,12 @@ def refresh(
     *,
     archive_dir: Path | str | None = None,
     quarantine_dir: Path | str | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, int, str, "FileOutcome | None"], None] = False,
 ) -> RunSummary:
-    """Load every new file in the inbox, then archive loaded files and quarantine rejected ones."""
+    """Load every new file in the inbox, then archive loaded files and quarantine rejected ones.
+
+    `progress`: True draws a bar; a callable is called as (done, total, file name, outcome) before each
+    file (outcome None) and after it (etl.refresh_job.ProgressFile writes these for the web page)."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise InvalidInputError(f"inbox {inbox} is not a folder: create it or pass --inbox DIR")
@@ -285,11 +288,16 @@ def _store_all(
     # Decided once, up front: the results iterator yields exactly one result per fresh candidate.
     fresh = [c.sha256 not in writer.known for c in candidates]
     results = _validations([c.path for c, new in zip(candidates, fresh) if new], pool)
-    bar = _Bar(len(candidates)) if progress and len(candidates) >= POOL_THRESHOLD else None
+    report = progress if callable(progress) else None
+    bar = _Bar(len(candidates)) if progress is True and len(candidates) >= POOL_THRESHOLD else None
     try:
-        for candidate, new in zip(candidates, fresh):
+        for done, (candidate, new) in enumerate(zip(candidates, fresh)):
+            if report is not None:
+                report(done, len(candidates), candidate.path.name, None)
             outcome = writer.store(candidate, next(results)) if new else writer.unchanged(candidate)
             writer.summary.files.append(outcome)
+            if report is not None:
+                report(done + 1, len(candidates), candidate.path.name, outcome)
             if bar is not None:
                 bar.advance()
     finally:

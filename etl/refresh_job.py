@@ -4,7 +4,11 @@ The web service never writes the database: it starts `oversight refresh --inbox 
 separate process (its own session, so a worker restart does not kill it), records the job in the
 service store and writes the command's output to a log beside the database. The refresh takes the
 write lock like any other; if one is already running, the new one fails at once with the lock's
-message. Progress is read back from the log, the job row and the lock file.
+message. Progress: the command is given `--progress-file <log>.progress.jsonl` and appends one JSON
+line before and after each file (`ProgressFile`: files done of all, the current file, the outcomes so
+far); any worker reads the last line back (`RefreshJob.progress`), so following a refresh needs
+neither the worker that started it nor a write per file into the service store. The end is read
+from the job row, the log and the lock file.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from .write_session import lock_path
 from .service_store import connect, iso, utc_now
 
 MAX_LOG_TAIL = 4000
+OUTCOMES = ("accepted", "queried", "rejected", "unchanged")
 _reapers: dict[int, threading.Thread] = {}  # jobs started by this process, until their end is recorded
 
 
@@ -50,6 +55,14 @@ class RefreshJob:
             return ""
         return text.replace("\r", "\n")
 
+    @property
+    def progress_path(self) -> Path:
+        return progress_path(self.log_path)
+
+    def progress(self) -> dict | None:
+        """The last progress line: {"done", "total", "file", "state" (reading|stored), "counts"}; None before the first."""
+        return read_progress(self.progress_path)
+
     def summary(self) -> dict | None:
         """The `--json` run summary once the refresh has finished successfully."""
         if self.exit_code != 0:
@@ -59,6 +72,49 @@ class RefreshJob:
             return json.loads(text[text.index("{"):])
         except (OSError, ValueError):
             return None
+
+
+def progress_path(log_path: Path) -> Path:
+    return log_path.with_name(log_path.name + ".progress.jsonl")
+
+
+class ProgressFile:
+    """`oversight refresh --progress-file PATH`: the loader's progress hook, one JSON line per step.
+
+    Each line is appended and closed at once, so a reader never waits and sees whole lines only (a
+    line shorter than PIPE_BUF is written in one go by O_APPEND)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.counts = dict.fromkeys(OUTCOMES, 0)
+
+    def __call__(self, done: int, total: int, file: str, outcome: object | None) -> None:
+        status = getattr(outcome, "status", None)
+        if status in self.counts:
+            self.counts[status] += 1
+        line = {"at": iso(utc_now()), "done": done, "total": total, "file": file[:200],
+                "state": "reading" if outcome is None else "stored", "status": status, "counts": dict(self.counts)}
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+
+def read_progress(path: Path) -> dict | None:
+    """The last whole line of a progress file (None when there is none yet or it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - MAX_LOG_TAIL))
+            lines = handle.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            found = json.loads(line)
+        except ValueError:
+            continue  # a line cut by the tail window
+        if isinstance(found, dict) and isinstance(found.get("done"), int) and isinstance(found.get("total"), int):
+            return found
+    return None
 
 
 def oversight_command() -> list[str]:
@@ -73,7 +129,8 @@ def start_refresh(db_path: Path | str, inbox: Path | str, store: Path | str, sta
     log = db_path.with_name(f"{db_path.name}.web-refresh-{started:%Y%m%dT%H%M%S}.log")
     with open(log, "wb") as handle:
         process = subprocess.Popen(
-            [*oversight_command(), "refresh", "--inbox", str(inbox), "--db", str(db_path), "--json"],
+            [*oversight_command(), "refresh", "--inbox", str(inbox), "--db", str(db_path), "--json",
+             "--progress-file", str(progress_path(log))],
             stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )

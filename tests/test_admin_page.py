@@ -5,14 +5,21 @@ administrator receives admin data, in the page or in Dash's validation layout se
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from auth_helpers import signed_in_client
+from test_load_files import return_csv, write_return
 
+from etl.refresh_job import latest_job, read_progress
+from etl.service_store import store_path
 from etl.users import DEMO_USERS
 
 CALLBACK = "/_dash-update-component"
@@ -29,11 +36,17 @@ def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(db: Path):
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("admin-inbox") / "inbox"
+
+
+@pytest.fixture(scope="module")
+def app(db: Path, inbox: Path):
     from dashboard import database
     from dashboard.server import create_app
 
-    yield create_app(db)
+    inbox.mkdir()
+    yield create_app(db, inbox=inbox)
     database.reset()
 
 
@@ -113,3 +126,90 @@ def test_the_validation_layout_sent_to_everyone_knows_the_admin_controls_but_hol
     assert "admin-users" not in found and "admin-audit" not in found and "audit.csv" not in text
     for account in DEMO_USERS:
         assert account.username not in text
+
+
+# ---- following a real refresh ----------------------------------------------------------------------------
+
+def _callback(app, client, output: str, outputs: list[tuple[str, str]], trigger: tuple[str, str, object]) -> dict:
+    key = next(k for k in app.callback_map if output in k)
+    body = {"output": key, "outputs": [{"id": i, "property": p} for i, p in outputs],
+            "inputs": [{"id": trigger[0], "property": trigger[1], "value": trigger[2]}],
+            "changedPropIds": [f"{trigger[0]}.{trigger[1]}"], "state": []}
+    response = client.post(CALLBACK, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response.get_json()["response"]
+
+
+def poll(app, client) -> tuple[str, bool]:
+    """The status the page shows (its text) and whether polling stops, as the page's interval asks."""
+    reply = _callback(app, client, "admin-refresh-status.children",
+                      [("admin-refresh-status", "children"), ("admin-refresh-poll", "disabled")],
+                      ("admin-refresh-poll", "n_intervals", 1))
+    return " ".join(_texts(reply["admin-refresh-status"]["children"])), reply["admin-refresh-poll"]["disabled"]
+
+
+def _texts(tree: object) -> list[str]:
+    if isinstance(tree, str):
+        return [tree]
+    if isinstance(tree, list):
+        return [t for item in tree for t in _texts(item)]
+    if isinstance(tree, dict):
+        return _texts((tree.get("props") or {}).get("children"))
+    return []
+
+
+def run_until(pid: int, progress_file: Path, wanted, timeout_s: float = 300) -> dict:
+    """Let the stopped refresh run in short bursts (SIGCONT ... SIGSTOP) until its progress is `wanted`;
+    it is left stopped, so what the page shows can be checked against a moment that holds still."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        progress = read_progress(progress_file)
+        if progress is not None and wanted(progress):
+            return progress
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.002 if progress is not None else 0.02)
+        os.kill(pid, signal.SIGSTOP)
+    raise AssertionError(f"the refresh never reached the wanted progress; last: {read_progress(progress_file)}")
+
+
+FILES = 30  # under the loader's pool threshold: one process, so stopping it stops the run
+
+
+def test_an_administrator_follows_a_real_refresh_file_by_file(app, db, inbox):
+    codes = [f"E06{n:06d}" for n in range(1, FILES)]
+    for n, code in enumerate(codes):
+        write_return(inbox, f"r{n:02d}-{code}.csv", return_csv(code, "2026-10", 5 + n), datetime(2026, 11, 1, 9, n))
+    bad = return_csv("E06000030", "2026-10", 5).replace("total,ALL,5", "total,ALL,-3")
+    write_return(inbox, "r99-bad.csv", bad, datetime(2026, 11, 1, 10))
+    admin = signed_in_client(app, "national_admin")
+    started = _callback(app, admin, "admin-refresh-message.children",
+                        [("admin-refresh-message", "children"), ("admin-refresh-poll", "disabled")],
+                        ("admin-refresh-button", "n_clicks", 1))
+    job = latest_job(store_path(db), db)
+    os.kill(job.pid, signal.SIGSTOP)  # our own child: hold it still from the start
+    try:
+        assert "Refresh started" in json.dumps(started) and job.running
+        middle = run_until(job.pid, job.progress_path, lambda p: 2 <= p["done"] < FILES - 1)
+        text, stops = poll(app, admin)
+        assert not stops and "Refresh running" in text
+        counts = middle["counts"]
+        doing = "reading" if middle["state"] == "reading" else "last stored"
+        assert f"{middle['done']} of {FILES} files done; {doing} {middle['file']}." in text
+        assert (f"So far: {counts['accepted']} accepted, {counts['queried']} queried, {counts['rejected']} rejected, "
+                "0 unchanged.") in text
+        assert sum(counts.values()) == middle["done"]
+        last = run_until(job.pid, job.progress_path, lambda p: p["done"] == FILES)
+        text, stops = poll(app, admin)
+        assert not stops and f"All {FILES} files read ({last['counts']['accepted']} accepted," in text
+        assert "Now rescoring" in text
+    finally:
+        os.kill(job.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 300
+    while not stops and time.monotonic() < deadline:
+        time.sleep(0.5)
+        text, stops = poll(app, admin)
+    assert stops and "Last refresh finished" in text, text
+    final = read_progress(job.progress_path)["counts"]
+    assert (f"{FILES} files; {final['accepted']} accepted, {final['queried']} queried, {final['rejected']} rejected, "
+            "0 unchanged.") in text
+    assert sum(final.values()) == FILES and final["rejected"] >= 1  # r99-bad.csv at least

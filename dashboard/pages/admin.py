@@ -2,7 +2,8 @@
 
 Users are listed here and changed with `oversight users ...` (the web service never writes the
 database). The refresh button starts the same `oversight refresh` as the CLI, under the same lock
-(`etl.refresh_job`); its progress is polled only while it runs.
+(`etl.refresh_job`); its progress (files done of all, the current file, outcomes so far) is polled
+every 2 seconds, only while it runs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dashboard.auth.access import is_admin
 from dashboard.viewer import current_viewer
 from etl import audit
 from etl.errors import OversightError
-from etl.refresh_job import latest_job, oversight_command, refresh_running, start_refresh
+from etl.refresh_job import OUTCOMES, latest_job, oversight_command, refresh_running, start_refresh
 from etl.users import list_users
 
 dash.register_page(__name__, path="/admin", name="Administration", title="Administration", order=8,
@@ -128,7 +129,8 @@ def refresh_status() -> object:
         return html.P("No refresh has been started from the site yet.", id="admin-refresh-state")
     started = f"started {job.started_at:%d %B %Y %H:%M:%S} UTC by {job.started_by}"
     if job.running:
-        return html.P(f"Refresh running: {started}. This page updates every 2 seconds.", id="admin-refresh-state")
+        return html.Div([html.P(f"Refresh running: {started}. This page updates every 2 seconds.", id="admin-refresh-state"),
+                         *progress_view(job.progress())])
     if job.exit_code == 0:
         summary = job.summary() or {}
         files = summary.get("files") or []
@@ -139,6 +141,25 @@ def refresh_status() -> object:
     tail = job.output().strip().splitlines()[-3:]
     return html.Div([html.P(f"Last refresh failed ({started}, exit code {job.exit_code}):", id="admin-refresh-state"),
                      html.Pre("\n".join(line[:300] for line in tail))])
+
+
+def progress_view(progress: dict | None) -> list:
+    """Files done of all, the current file and the outcomes so far, from the refresh's last progress line."""
+    if progress is None:
+        return [html.P("Starting: taking the write lock and listing the inbox.", id="admin-refresh-progress-text")]
+    done, total = progress["done"], progress["total"]
+    counts = progress.get("counts") if isinstance(progress.get("counts"), dict) else {}
+    so_far = ", ".join(f"{int(counts.get(state, 0))} {state}" for state in OUTCOMES)
+    if done >= total:
+        text = (f"All {total} files read ({so_far}). Now rescoring and putting the new database in place; "
+                "then loaded files are archived and rejected ones quarantined.")
+    else:
+        current = str(progress.get("file") or "")[:200]
+        verb = "reading" if progress.get("state") == "reading" else "last stored"
+        text = f"{done} of {total} files done; {verb} {current}. So far: {so_far}."
+    return [html.Label("Files done", htmlFor="admin-refresh-progress", className="visually-hidden"),
+            html.Progress(value=str(done), max=str(max(total, 1)), id="admin-refresh-progress", className="w-100"),
+            html.P(text, id="admin-refresh-progress-text")]
 
 
 @callback(
