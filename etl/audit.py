@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .service_store import connect, iso, utc_now
+from .clock import utc_now
+from .service_store import connect, iso
 
 EVENTS = (
     "sign_in", "sign_in_failed", "sign_out", "session_expired", "view_other_authority", "download",
