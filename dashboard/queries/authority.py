@@ -16,9 +16,10 @@ import polars as pl
 
 from dashboard import disclosure as rules
 from dashboard.queries import disclosure
-from dashboard.queries.common import MEASURE_LABELS, authorities, frame
+from dashboard.queries.common import MEASURE_LABELS, authorities, frame, run
 from dashboard.viewer import current_viewer
 from etl.periods import add_months
+from etl.scoring.explain import components_sql
 
 DIMENSION_ORDER = ("composite", "completeness", "validity", "internal_consistency", "cross_authority",
                    "timeliness", "coverage", "practice")
@@ -126,7 +127,9 @@ def components(con: duckdb.DuckDBPyConnection, code: str, period: date, window: 
     """Why points were lost, largest first: dimension, rule_id, points_lost, composite_points, detail, fix,
     source_period, file_name, row_number. The detail quotes the return's counts ('1 of 6 concerns ...'):
     withheld from a viewer not entitled to the authority (the points lost are scores and stay)."""
-    data = frame(con, "authority_components", {"code": code, "period": period, "window": window})
+    data = run(con, components_sql(), {"code": code, "period": period, "window": window}).select(
+        "dimension", "rule_id", "points_lost", "composite_points", "detail", "fix", "source_period", "file_name",
+        "row_number")
     return _withhold(data, code, ["detail"])
 
 

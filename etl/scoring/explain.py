@@ -13,6 +13,7 @@ from rich.text import Text
 from ..db import connect
 from ..errors import InvalidInputError, NotFoundError
 from ..periods import format_period, parse_period
+from ..settings import SQL_DIR
 from .config import DIMENSIONS
 
 WINDOWS = ("month", "rolling12")
@@ -133,6 +134,18 @@ class Explanation:
         return Group(*parts)
 
 
+def components_sql() -> str:
+    """The query of why an authority lost points (etl/sql/explain_components.sql): one source for
+    `oversight explain` and the dashboard's authority page. Parameters: $code, $period, $window."""
+    return (SQL_DIR / "explain_components.sql").read_text(encoding="utf-8")
+
+
+def _component(dimension, rule_id, points_lost, composite_points, detail, fix, submission_id, file_name,
+               row_number, source_period) -> Component:
+    return Component(dimension, rule_id, points_lost, composite_points or 0.0, detail, fix, submission_id, file_name,
+                     row_number, format_period(source_period) if source_period else None)
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
@@ -158,17 +171,7 @@ def explain_score(db_path: Path | str, authority: str, period: str, window: str 
                 f"no score for {code} in {format_period(month)}: the authority owed no return that month, or the "
                 "database has not been scored (run `oversight score`)"
             )
-        rows = con.execute(
-            """
-            select c.dimension, c.rule_id, c.points_lost, coalesce(c.composite_points, 0), c.detail, c.fix,
-                   c.submission_id, s.file_name, c.row_number, strftime(c.source_period, '%Y-%m')
-            from score_component as c
-            left join submission as s using (submission_id)
-            where c.authority_code = $c and c.period = $p and c."window" = $w
-            order by c.composite_points desc, c.points_lost desc, c.dimension, c.rule_id, c.source_period
-            """,
-            {"c": code, "p": month, "w": window},
-        ).fetchall()
+        rows = con.execute(components_sql(), {"code": code, "period": month, "window": window}).fetchall()
         flag_rows = con.execute(
             "select flag_type, measure, detail from flag where authority_code = $c and period = $p "
             "order by flag_type, measure",
@@ -199,7 +202,7 @@ def explain_score(db_path: Path | str, authority: str, period: str, window: str 
         band=composite[1],
         config_version=composite[2],
         dimensions={d: by_dimension.get(d) for d in DIMENSIONS},
-        components=[Component(*row) for row in rows],
+        components=[_component(*row) for row in rows],
         flags=[FlagNote(*row) for row in flag_rows],
         observed=[ObservedMeasure(*row) for row in observed_rows],
     )
