@@ -50,7 +50,7 @@ def frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None)
 
 def run(con: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> pl.DataFrame:
     """Run the text of a SQL file with bound parameters on a fresh cursor: `frame` for this folder's
-    files, directly for a file the ETL shares (etl/sql/explain_components.sql)."""
+    files, directly for a file the ETL shares (etl/sql/explain_*.sql)."""
     return con.cursor().sql(text, params=params or {}).pl()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -134,10 +135,12 @@ class Explanation:
         return Group(*parts)
 
 
-def components_sql() -> str:
-    """The query of why an authority lost points (etl/sql/explain_components.sql): one source for
-    `oversight explain` and the dashboard's authority page. Parameters: $code, $period, $window."""
-    return (SQL_DIR / "explain_components.sql").read_text(encoding="utf-8")
+@lru_cache(maxsize=None)
+def explain_sql(name: str) -> str:
+    """The text of etl/sql/explain_<name>.sql (scores, components, flags): the one source of these
+    queries for `oversight explain` and the dashboard's authority page. Parameters: $code, $period
+    and (scores, components) $window."""
+    return (SQL_DIR / f"explain_{name}.sql").read_text(encoding="utf-8")
 
 
 def _component(dimension, rule_id, points_lost, composite_points, detail, fix, submission_id, file_name,
@@ -161,22 +164,15 @@ def explain_score(db_path: Path | str, authority: str, period: str, window: str 
         name_row = con.execute("select name from ref_authority where gss_code = $c", {"c": code}).fetchone()
         if name_row is None:
             raise NotFoundError(f"no authority with GSS code {code}: check the code (e.g. E06000043) on the benchmark page")
-        scores = con.execute(
-            'select dimension, score, band, config_version from score '
-            'where authority_code = $c and period = $p and "window" = $w',
-            {"c": code, "p": month, "w": window},
-        ).fetchall()
+        scores = con.execute(explain_sql("scores"), {"code": code, "period": month, "window": window}).fetchall()
         if not scores:
             raise NotFoundError(
                 f"no score for {code} in {format_period(month)}: the authority owed no return that month, or the "
                 "database has not been scored (run `oversight score`)"
             )
-        rows = con.execute(components_sql(), {"code": code, "period": month, "window": window}).fetchall()
-        flag_rows = con.execute(
-            "select flag_type, measure, detail from flag where authority_code = $c and period = $p "
-            "order by flag_type, measure",
-            {"c": code, "p": month},
-        ).fetchall()
+        rows = con.execute(explain_sql("components"), {"code": code, "period": month, "window": window}).fetchall()
+        flag_rows = [(flag_type, measure, detail) for flag_type, measure, _value, detail
+                     in con.execute(explain_sql("flags"), {"code": code, "period": month}).fetchall()]
         observed_rows = con.execute(
             """
             select a.measure, a.value, a.numerator, a.denominator, a.lower95, a.upper95, e.value
