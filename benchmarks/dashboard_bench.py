@@ -313,8 +313,7 @@ def time_direct_calls(db: Path, app) -> list[dict]:
         latest = max(returns.queries.available_periods(con)).strftime("%Y-%m")
 
     def download(which: str):
-        with database.connection() as con:
-            return returns.download(con, which, latest, "all", "all", "all")
+        return returns.download(which, latest, "all", "all", "all")
 
     cases = [
         ("check", "check_upload (a demo return)", lambda: check.check_upload({"contents": contents, "filename": "return.csv"})),

@@ -43,6 +43,11 @@ def _regions() -> dict[str, str]:
     return dict(database.cached(("regions",), common.regions).iter_rows())
 
 
+def _availability() -> queries.Availability:
+    """What context the database holds: read once per database version (and viewer), not per query."""
+    return database.cached(("context.availability",), queries.availability)
+
+
 def _shown(value: float | None, symbol: str | None, unit: str) -> str:
     """A value as text, or its symbol's meaning (a suppressed figure is never shown as 0)."""
     if value is not None:
@@ -68,10 +73,11 @@ def authority_context(code: object) -> object:
 
 
 def _authority_context(con, code: str) -> html.Div:
-    if not queries.available(con):
+    known = _availability()
+    if not known.context:
         return html.Div(components.message(NO_CONTEXT, kind="info"))
     profile = common.authorities(con).filter(pl.col("gss_code") == code).row(0, named=True)
-    priority = queries.priority_areas(con).filter(pl.col("gss_code") == code)
+    priority = queries.priority_areas(con, known).filter(pl.col("gss_code") == code)
     names = {"authority": profile["name"], "region": profile["region_name"],
              "neighbours": "Statistical neighbours (mean of 10)", "england": "England"}
     marker = (html.P(html.Strong(f"{profile['name']} is a Prevent priority area ({priority['financial_year'][0]})."),
@@ -149,9 +155,10 @@ def referrals_section(period: object, region: object, priority: object) -> objec
 
 
 def _referrals(con, period: date, region: str, priority: str) -> html.Div:
-    if not queries.available(con):
+    known = _availability()
+    if not known.context:
         return components.message(NO_CONTEXT, kind="info")
-    funnel = queries.referral_funnel(con, period)
+    funnel = queries.referral_funnel(con, period, known=known)
     if funnel.referral_year is None:
         return html.P(f"No published referrals for the year to March {funnel.wanted_year} or earlier.")
     region_name = _regions()[region]

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from dashboard.queries.common import sql
 from dashboard.viewer import current_viewer
 from etl.db import available_migrations
 from etl.errors import DatabaseError
@@ -194,9 +195,12 @@ def _open(path: Path, version: tuple[int, int, int]) -> _Handle:
 
 def _check(parent: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Refuse a file the pages cannot serve: missing tables, an unknown schema, unreadable blocks."""
-    tables = {name for (name,) in parent.execute(
-        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'", [ALIAS]
-    ).fetchall()}
+    with Connection(parent) as con:
+        _check_tables(con, path)
+
+
+def _check_tables(con: Connection, path: Path) -> None:
+    tables = {name for (name,) in con.execute(sql("database_tables"), {"database": ALIAS}).fetchall()}
     missing = [name for name in REQUIRED_TABLES if name not in tables]
     if missing:
         raise DatabaseUnavailableError(
@@ -209,13 +213,13 @@ def _check(parent: duckdb.DuckDBPyConnection, path: Path) -> None:
         # Every database `migrate` made records its migrations; one built table by table (a test
         # fixture) has no record, and is judged by its tables alone.
         newest = (
-            parent.execute(f"select max(version) from {ALIAS}.schema_migrations").fetchone()[0] or 0
+            con.execute(sql("database_schema_version")).fetchone()[0] or 0
             if "schema_migrations" in tables else known
         )
-        parent.execute(f"select key, value from {ALIAS}.meta").fetchall()
+        con.execute(sql("common_meta")).fetchall()
         for name in sorted(tables):
             # every table read in full: DuckDB checks each block's checksum (names from its catalogue)
-            parent.execute(f'select bit_xor(hash(t)) from {ALIAS}.main."{name}" as t').fetchall()
+            con.execute(sql("database_table_checksum"), {"table": f'{ALIAS}.main."{name}"'}).fetchall()
     except duckdb.Error as exc:
         raise DatabaseUnavailableError(
             f"database {path} cannot be read in full ({_first_line(exc)}): it is damaged (truncated?); "
@@ -284,6 +288,15 @@ def health() -> Health:
 def connection() -> Connection:
     """A new read-only cursor on the current database (one per call: safe across threads)."""
     return Connection(_current_handle().parent)
+
+
+def read(build: Callable[[Connection], T]) -> T:
+    """`build(connection)` on a cursor of the current database, closed afterwards; not cached.
+
+    For reads too large or too rarely repeated to keep (a download); everything else goes through
+    `cached`."""
+    with connection() as con:
+        return build(con)
 
 
 def version() -> tuple[int, int, int]:
@@ -383,7 +396,7 @@ def meta(key: str) -> str | None:
 
 
 def _all_meta(con: Connection) -> dict[str, str]:
-    return dict(con.execute("select key, value from meta").fetchall())
+    return dict(con.execute(sql("common_meta")).fetchall())
 
 
 def contains_synthetic_data() -> bool:

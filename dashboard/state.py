@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from dash import Input, Output, clientside_callback, dcc
 
-from etl.errors import InvalidInputError
+from etl.errors import InvalidInputError, quoted
 from etl.periods import format_period, parse_period
 
 # The period types, the one list (labels as the controls show them; short enough never to be cut off).
@@ -56,22 +56,26 @@ def check_choice(value: object, allowed: Iterable[str], what: str) -> str:
     if isinstance(value, str) and value in allowed_values:
         return value
     shown = ", ".join(allowed_values[:12]) + (", ..." if len(allowed_values) > 12 else "")
-    raise InvalidInputError(f"{what} {_short(value)} is not one of the choices on offer ({shown}); choose one from the list")
+    raise InvalidInputError(f"{what} {quoted(value)} is not one of the choices on offer ({shown}); choose one from the list")
 
 
 def check_window(value: object) -> str:
     return check_choice(value, WINDOWS, "period type")
 
 
-def check_period(value: object, periods: Iterable[date]) -> date:
-    """A 'YYYY-MM' string that is one of `periods`, as a date; InvalidInputError otherwise."""
+def check_period(value: object, periods: Iterable[date], holding: str = "scores") -> date:
+    """A 'YYYY-MM' string that is one of `periods`, as a date; InvalidInputError otherwise.
+
+    The one period check of every callback: `periods` is the allow-list the page offers (months with
+    scores, or with returns: `holding` names what the months hold, for the message). The message never
+    echoes more than 40 characters of what was sent."""
     available = sorted(periods)
     if not isinstance(value, str):
-        raise InvalidInputError(f"period {_short(value)} is not a month in the form YYYY-MM; choose a month from the list")
+        raise InvalidInputError(f"period {quoted(value)} is not a month in the form YYYY-MM; choose a month from the list")
     period = parse_period(value)
     if period not in set(available):
         span = f"{format_period(available[0])} to {format_period(available[-1])}" if available else "none yet"
-        raise InvalidInputError(f"there are no scores for {format_period(period)}; choose a month from {span}")
+        raise InvalidInputError(f"there are no {holding} for period {format_period(period)}; choose a month from {span}")
     return period
 
 
@@ -84,11 +88,6 @@ def pick_period(value: object, periods: Iterable[date]) -> date | None:
         return check_period(value, available)
     except InvalidInputError:
         return available[-1]
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "...'"
 
 
 # The clientside function: build the query string from the controls' values and replace the address.

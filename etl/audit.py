@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from .clock import utc_now
 from .errors import ConfigError, InvalidInputError
-from .service_store import connect, iso, utc_now
+from .service_store import connect, iso
 
 EVENTS = (
     "sign_in", "sign_in_failed", "sign_out", "session_expired", "view_other_authority", "download",

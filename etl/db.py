@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from .clock import utc_now
 from .errors import DatabaseError, MigrationError
 from .reference import Reference, load_reference
 from .settings import SQL_DIR
@@ -91,7 +91,7 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         con.execute(migration.path.read_text(encoding="utf-8"))
         con.execute(
             "insert into schema_migrations (version, name, applied_at) values (?, ?, ?)",
-            [migration.version, migration.name, _utc_now()],
+            [migration.version, migration.name, utc_now()],
         )
         con.execute("commit")
     except duckdb.Error as exc:
@@ -144,5 +144,3 @@ def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -49,3 +49,10 @@ class InvalidInputError(OversightError):
 
 class ContextFileError(OversightError):
     """A published data file (a DfE tidy CSV, a reference refresh) cannot be imported as it stands."""
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value as a message quotes it (its repr), cut to `limit` characters: a message about bad input
+    never echoes a long (or a megabyte of) input back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "...'"

@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator
 
 import duckdb
 
+from .clock import utc_now
 from .db import connect, rollback_quietly, sync_reference
 from .errors import DatabaseError, InvalidInputError, OversightError
 from .faults import fault_point
@@ -368,7 +369,7 @@ class _Writer:
             "update load_run set status = 'failed', error = 'interrupted: the run stopped before finishing'"
             " where status = 'running'"
         )
-        started_at = _utc_now()
+        started_at = utc_now()
         run_id = con.execute(
             "insert into load_run (command, started_at, status) values (?, ?, 'running') returning run_id",
             [command, started_at],
@@ -447,7 +448,7 @@ class _Writer:
         try:
             summary.contains_synthetic_data = sync_synthetic_marker(self.con)
             summary.rescored = ensure_scored(self.con) is not None
-            summary.finished_at = _utc_now()
+            summary.finished_at = utc_now()
             summary.duration_s = time.perf_counter() - started
             summary.status = "completed"
             self._record_run()
@@ -460,7 +461,7 @@ class _Writer:
     def fail(self, exc: BaseException, started: float) -> None:
         """Record the failure in `<db>.next` (best effort); the live file is untouched."""
         summary = self.summary
-        summary.finished_at = _utc_now()
+        summary.finished_at = utc_now()
         summary.duration_s = time.perf_counter() - started
         summary.status = "failed"
         rollback_quietly(self.con)  # an I/O error can leave an aborted transaction open
@@ -501,7 +502,7 @@ def _insert_submission(con, run_id: int, candidate: _Candidate, result: Validati
         " received_at, loaded_at, authority_code, period, version, status, is_current, is_synthetic,"
         " validation_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [new.submission_id, run_id, candidate.path.name, result.sha256, result.size_bytes, result.file_format,
-         result.encoding, candidate.received_at, _utc_now(), result.authority_code, result.period,
+         result.encoding, candidate.received_at, utc_now(), result.authority_code, result.period,
          new.version, "rejected" if result.status == "rejected" else new.status, new.is_current,
          candidate.is_synthetic, result.status],
     )
@@ -625,5 +626,3 @@ def _sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

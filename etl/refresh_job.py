@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .write_session import lock_path
-from .service_store import connect, iso, utc_now
+from .clock import utc_now
+from .service_store import connect, iso
 
 MAX_LOG_TAIL = 4000
 OUTCOMES = ("accepted", "queried", "rejected", "unchanged")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -106,10 +106,6 @@ def connect(path: Path | str) -> Iterator[sqlite3.Connection]:
         raise DatabaseError(f"the service store {path} could not be read or written: {exc}") from exc
     finally:
         con.close()
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def iso(moment: datetime) -> str:

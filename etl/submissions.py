@@ -25,7 +25,8 @@ from pathlib import Path
 
 from .periods import format_period
 from .returns import Issue, ValidationResult
-from .service_store import connect, iso, utc_now
+from .clock import utc_now
+from .service_store import connect, iso
 
 RECEIPTS_DIR = ".receipts"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -15,12 +15,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from .clock import utc_now
 from .errors import InvalidInputError, NotFoundError
 from .scored_state import SYNTHETIC_KEY
 from .settings import SQL_DIR
@@ -164,7 +165,7 @@ def add_user(
         raise InvalidInputError(f"user {name} already exists: use `oversight users set-role` or `set-password`")
     con.execute(_sql("users_insert"), {
         "username": name, "display_name": (display_name or name).strip()[:200], "password_hash": hash_password(password),
-        "role": role, "authority_code": authority_code, "is_admin": is_admin, "is_demo": is_demo, "now": _utc_now(),
+        "role": role, "authority_code": authority_code, "is_admin": is_admin, "is_demo": is_demo, "now": utc_now(),
     })
     return _require(con, name)
 
@@ -175,7 +176,7 @@ def set_role(
     name = _require(con, username).username
     role, authority_code = _check_role(con, role, authority_code, is_admin)
     con.execute(_sql("users_set_role"), {
-        "username": name, "role": role, "authority_code": authority_code, "is_admin": is_admin, "now": _utc_now(),
+        "username": name, "role": role, "authority_code": authority_code, "is_admin": is_admin, "now": utc_now(),
     })
     return _require(con, name)
 
@@ -183,14 +184,14 @@ def set_role(
 def set_disabled(con: duckdb.DuckDBPyConnection, username: str, disabled: bool = True) -> User:
     """Disable (or enable again) a user; a disabled user's open sessions end at their next request."""
     name = _require(con, username).username
-    con.execute(_sql("users_set_disabled"), {"username": name, "disabled": disabled, "now": _utc_now()})
+    con.execute(_sql("users_set_disabled"), {"username": name, "disabled": disabled, "now": utc_now()})
     return _require(con, name)
 
 
 def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
     """A new password; every session signed in before it ends."""
     name = _require(con, username).username
-    con.execute(_sql("users_set_password"), {"username": name, "password_hash": hash_password(password), "now": _utc_now()})
+    con.execute(_sql("users_set_password"), {"username": name, "password_hash": hash_password(password), "now": utc_now()})
     return _require(con, name)
 
 
@@ -256,5 +257,3 @@ def _sql(name: str) -> str:
     return (SQL_DIR / "users" / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

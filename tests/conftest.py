@@ -1,4 +1,6 @@
-"""Shared fixtures: a fixed 'today' and the synthetic demo database built once per test session."""
+"""Shared fixtures: a fixed 'today', the small synthetic database that page, callback and query tests
+run on, and the full synthetic demo for the few tests that need the whole national picture (marked
+`slow`, still run by `make test`). Each is built once per test session, only when a test asks for it."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ os.environ.setdefault("OVERSIGHT_INBOX", tempfile.mkdtemp(prefix="oversight-test
 
 DEMO_START = "2021-04"
 DEMO_END = "2026-10"
+SMALL_START = "2025-10"  # 13 months: every rolling 12-month window of the last month is complete
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +45,19 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_db(demo_dir: Path) -> Path:
     """Path of the full demo database (treat it as read-only)."""
     return demo_dir / "oversight.duckdb"
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic database (tests/small_demo.py): a handful of authorities' returns for
+    SMALL_START..DEMO_END through the real pipeline (demo -> refresh -> score), with the demo accounts.
+
+    For page, callback and query tests (treat it as read-only): it builds in a fraction of the full
+    demo's time. A test that needs the whole national collection uses `demo_db` and is marked `slow`."""
+    from small_demo import build_small_demo
+
+    db = build_small_demo(tmp_path_factory.mktemp("small"), start=SMALL_START, end=DEMO_END)
+    from auth_helpers import seed_demo_users
+
+    seed_demo_users(db)
+    return db

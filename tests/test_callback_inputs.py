@@ -9,18 +9,16 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_END
 
-pytestmark = pytest.mark.slow  # on the full demo database (built once per session); kept in make test
-
 GOOD = {"period": DEMO_END, "window": "rolling12", "measure": "composite", "rate": "rate_total_per_10k",
         "region": "E12000007", "sort": "composite", "order": "asc", "code": "E09000001"}
 CRAFTED = [None, 7, ["composite"], {"a": 1}, "x" * 200, "'; drop table flag; --"]
 
 
 @pytest.fixture(scope="module")
-def callbacks(demo_db: Path):
+def callbacks(small_db: Path):
     from dashboard.server import create_app
 
-    create_app(demo_db)
+    create_app(small_db)
     from dashboard.pages import authority, overview, regional
 
     return [overview.update_tiles, overview.update_map, overview.update_trend, regional.update_intervals,

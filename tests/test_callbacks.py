@@ -1,5 +1,6 @@
 """Core pages (overview, regional, authority): callbacks called as functions with valid and crafted
-inputs, layouts restored from the URL, and the app's HTTP surface (CSP, request size, banner)."""
+inputs, layouts restored from the URL, and the app's HTTP surface (CSP, request size, banner), on the
+small synthetic database (tests/small_demo.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,14 @@ import pytest
 from conftest import DEMO_END
 from dash._utils import to_json
 
-pytestmark = pytest.mark.slow  # on the full demo database (built once per session); kept in make test
-
 from dashboard import exports
 
 
 @pytest.fixture(scope="module")
-def app(demo_db: Path):
+def app(small_db: Path):
     from dashboard.server import create_app
 
-    return create_app(demo_db)
+    return create_app(small_db)
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +88,8 @@ def test_overview_layout_restores_the_state_in_the_url(pages, app):
     from dashboard import ids
 
     with app.server.test_request_context("/"):
-        layout = pages["overview"].layout(period="2025-01", window="month", measure="coverage")
-    assert find(layout, ids.OVERVIEW_PERIOD).value == "2025-01"
+        layout = pages["overview"].layout(period="2026-01", window="month", measure="coverage")
+    assert find(layout, ids.OVERVIEW_PERIOD).value == "2026-01"
     assert find(layout, ids.OVERVIEW_WINDOW).value == "month"
     assert find(layout, ids.OVERVIEW_MEASURE).value == "coverage"
 
@@ -148,10 +147,10 @@ def test_regional_funnel_refuses_a_crafted_rate_or_region(pages, rate, region):
 # ---- authority --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def code(demo_db: Path) -> str:
+def code(small_db: Path) -> str:
     import duckdb
 
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(small_db), read_only=True)
     try:
         return con.sql("select authority_code from score_component group by 1 order by count(*) desc limit 1").fetchall()[0][0]
     finally:
@@ -165,10 +164,10 @@ def test_authority_summary_has_the_spine_and_its_score_explained(pages, code):
     assert href == f"/authority/report?code={code}&period={DEMO_END}&window=rolling12"
 
 
-def test_authority_can_be_chosen_by_dfe_number(pages, demo_db):
+def test_authority_can_be_chosen_by_dfe_number(pages, small_db):
     import duckdb
 
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(small_db), read_only=True)
     gss, dfe, name = con.sql("select gss_code, dfe_code, name from ref_authority where dfe_code is not null limit 1").fetchall()[0]
     con.close()
     sections, _ = pages["authority"].update_summary(dfe, DEMO_END, "month")
@@ -266,16 +265,16 @@ def test_a_crafted_callback_request_gets_a_message_not_a_traceback(client):
     assert tiles["props"]["role"] == "alert" and "YYYY-MM" in tiles["props"]["children"]
 
 
-def test_the_wsgi_entry_serves_the_database_named_by_oversight_db(demo_db, tmp_path):
+def test_the_wsgi_entry_serves_the_database_named_by_oversight_db(small_db, tmp_path):
     import os
     import subprocess
     import sys
 
     probe = ("from dashboard import wsgi, database; "
              "print(database.db_path()); print(wsgi.server.test_client().get('/sign-in').status_code)")
-    env = {**os.environ, "OVERSIGHT_DB": str(demo_db)}
+    env = {**os.environ, "OVERSIGHT_DB": str(small_db)}
     result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
-    assert result.stdout.split() == [str(demo_db.resolve()), "200"], result.stderr[-2000:]
+    assert result.stdout.split() == [str(small_db.resolve()), "200"], result.stderr[-2000:]
     missing = subprocess.run([sys.executable, "-c", probe], env={**env, "OVERSIGHT_DB": str(tmp_path / "none.duckdb")},
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode != 0 and "oversight refresh" in missing.stderr

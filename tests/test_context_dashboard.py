@@ -132,6 +132,26 @@ def test_concerns_per_1000_referrals_are_hand_computable_and_suppressed_referral
     assert priority["lower"] < priority["rate"] < priority["upper"]
 
 
+def test_availability_says_what_the_database_holds_and_a_passed_one_is_used(returns_db: Path, tmp_path: Path) -> None:
+    from etl.db import connect as connect_new, migrate
+
+    with connect(returns_db) as con:
+        known = queries.availability(con)
+        assert known == queries.Availability(tables=True, imported=True, priority_areas=True) and known.context
+        # the funnel answers from the availability it is given (read once by the caller), not by reading it again
+        unimported = queries.Availability(tables=True, imported=False, priority_areas=False)
+        assert queries.referral_funnel(con, date(2025, 6, 1), known=unimported).referral_year is None
+        assert queries.priority_areas(con, unimported).is_empty() and not queries.priority_areas(con, known).is_empty()
+    empty = tmp_path / "empty.duckdb"
+    con = connect_new(empty)
+    migrate(con)
+    con.close()
+    with connect(empty) as con:
+        nothing = queries.availability(con)
+        assert nothing.tables and not nothing.imported and not nothing.context
+        assert queries.sources(con, nothing).is_empty()
+
+
 def test_the_reporting_year_holds_april_to_march() -> None:
     assert queries.reporting_year(date(2025, 3, 1)) == 2025
     assert queries.reporting_year(date(2025, 4, 1)) == 2026

@@ -363,8 +363,7 @@ def _trend(con, code: str, window: str, measure: str) -> html.Section:
 def download(code: object, period: object, window: object, file_format: str) -> dict:
     """Everything on the page for the authority as one workbook (a sheet per table) or a stacked CSV."""
     c, p, w = _check(code, period, window)
-    con = database.connection()
-    sheets = {
+    sheets = database.read(lambda con: {
         "measures": queries.spine(con, c, p, w),
         "scores": queries.scores(con, c, p, w),
         "points lost": queries.components(con, c, p, w),
@@ -372,7 +371,7 @@ def download(code: object, period: object, window: object, file_format: str) -> 
         "returns": queries.returns_history(con, c),
         "validation issues": queries.issues(con, c),
         "transfers": queries.transfers(con, c, p),
-    }
+    })
     return exports.download(sheets, f"{c}-benchmark-{w}-{format_period(p)}", file_format)
 
 

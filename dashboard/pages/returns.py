@@ -3,7 +3,9 @@
 A grid of authorities by month (accepted, queried, late, rejected, missing), the load-run history,
 a filterable list of validation issues by rule, and the chase list for a month as a CSV or XLSX
 download. The month and every filter live in the URL (?month=YYYY-MM&region=&rule=&severity=).
-The page is thin: data from `dashboard.queries.returns`, pictures from `dashboard.figures.returns`.
+The page is thin: data from `dashboard.queries.returns`, pictures from `dashboard.figures.returns`,
+every read through `dashboard.database` (sections cached per database version, viewer and, where a
+return's state depends on the date, per day) and every input checked on the server before any query.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, database, exports, ids, state
 from dashboard.figures import returns as figures
-from dashboard.queries import returns as queries
+from dashboard.queries import common, returns as queries
 from etl.errors import OversightError
 from etl.periods import add_months, format_period
+from etl.settings import today
 
 dash.register_page(__name__, path="/returns", name="Returns", title="Returns", order=4)
 
@@ -71,20 +74,47 @@ def _window(period: date) -> tuple[date, date]:
     return add_months(period, -(queries.GRID_MONTHS - 1)), period
 
 
-def _where(con, region_code: str | None) -> str:
-    return queries.regions(con)[region_code] if region_code else "England"
+def _periods() -> list[date]:
+    """Months with at least one return file (the month control's allow-list)."""
+    return database.cached(("returns.periods",), queries.available_periods)
 
 
-# ---- what each callback computes (functions of a connection: tests and the benchmark call them) --
+def _regions() -> dict[str, str]:
+    return dict(database.cached(("regions",), common.regions).iter_rows())
 
-def grid_section(con, month: object, region: object) -> list:
+
+def _rules() -> list[str]:
+    return database.cached(("returns.rules",), queries.known_rules)
+
+
+def _month(value: object) -> date:
+    return state.check_period(value, _periods(), holding="returns")
+
+
+def _region(value: object) -> str | None:
+    return queries.check_region(value, _regions())
+
+
+def _where(region_code: str | None) -> str:
+    return _regions()[region_code] if region_code else "England"
+
+
+# ---- what each callback computes (tests and the benchmark call them) -----------------------------
+# Inputs are checked first; a section is then built once per database version, viewer and inputs (and
+# day, where a return's state depends on it: late, missing or not yet due).
+
+def grid_section(month: object, region: object) -> list:
     """The state chart, the key and the grid for the 12 months ending at `month`."""
-    period = queries.check_period(con, month)
-    region_code = queries.check_region(con, region)
-    grid = queries.returns_grid(con, period, region=region_code)
+    period, region_code, as_of = _month(month), _region(region), today()
+    return database.cached(("returns.grid", period, region_code, as_of),
+                           lambda con: _grid_section(con, period, region_code, as_of))
+
+
+def _grid_section(con, period: date, region_code: str | None, as_of: date) -> list:
+    grid = queries.returns_grid(con, period, region=region_code, as_of=as_of)
     counts = figures.state_counts(grid).rename({"period": "month", "label": "state_label"})
     start, end = _window(period)
-    where = _where(con, region_code)
+    where = _where(region_code)
     title = f"Returns owed each month, {month_label(start)} to {month_label(end)}, {where}"
     return [
         components.chart_card(
@@ -130,10 +160,15 @@ def state_summary(month_rows: pl.DataFrame, label: str) -> str:
     return f"In {label}, of {month_rows.height} returns owed: " + ", ".join(parts) + "."
 
 
-def chase_section(con, month: object, region: object) -> list:
+def chase_section(month: object, region: object) -> list:
     """The chase list for one month: missing, late and rejected returns, with what to do."""
-    period = queries.check_period(con, month)
-    chase = queries.chase_list(con, period, region=queries.check_region(con, region))
+    period, region_code, as_of = _month(month), _region(region), today()
+    return database.cached(("returns.chase", period, region_code, as_of),
+                           lambda con: _chase_section(con, period, region_code, as_of))
+
+
+def _chase_section(con, period: date, region_code: str | None, as_of: date) -> list:
+    chase = queries.chase_list(con, period, region=region_code, as_of=as_of)
     if chase.is_empty():
         return [html.P(f"Every return owed for {month_label(period)} was received on time and loaded.")]
     counts = dict(chase.group_by("state").len().iter_rows())
@@ -144,12 +179,16 @@ def chase_section(con, month: object, region: object) -> list:
     ]
 
 
-def issues_section(con, month: object, region: object, rule: object, severity: object) -> list:
+def issues_section(month: object, region: object, rule: object, severity: object) -> list:
     """Issues per rule (chart) and the filtered list of issues (table) for the 12 months to `month`."""
-    period = queries.check_period(con, month)
-    region_code = queries.check_region(con, region)
-    rule_id = queries.check_rule(con, rule)
-    severity_value = queries.check_severity(severity)
+    period, region_code = _month(month), _region(region)
+    rule_id, severity_value = queries.check_rule(rule, _rules()), queries.check_severity(severity)
+    return database.cached(("returns.issues", period, region_code, rule_id, severity_value),
+                           lambda con: _issues_section(con, period, region_code, rule_id, severity_value))
+
+
+def _issues_section(con, period: date, region_code: str | None, rule_id: str | None,
+                    severity_value: str | None) -> list:
     start, end = _window(period)
     counts = queries.issue_counts(con, start, end, region=region_code)
     issues = queries.validation_issues(con, start, end, rule=rule_id, severity=severity_value, region=region_code)
@@ -164,7 +203,7 @@ def issues_section(con, month: object, region: object, rule: object, severity: o
     return [
         components.chart_card(
             "returns-rules",
-            title=f"Validation issues by rule, {month_label(start)} to {month_label(end)}, {_where(con, region_code)}",
+            title=f"Validation issues by rule, {month_label(start)} to {month_label(end)}, {_where(region_code)}",
             caption=(
                 "How often each validation rule was broken in the returns for these months. Errors reject a "
                 "file; queries load it but cost recording-quality points. The severity is in each bar's label."
@@ -205,17 +244,31 @@ def issue_list(issues: pl.DataFrame, what: str) -> html.Div:
     )
 
 
-def runs_section(con) -> html.Div | html.P:
+def runs_section() -> html.Div | html.P:
+    return database.cached(("returns.runs",), _runs_section)
+
+
+def _runs_section(con) -> html.Div | html.P:
     runs = queries.load_runs(con)
     if runs.is_empty():
         return html.P("No load runs recorded yet.")
     return components.plain_table(runs, RUN_COLUMNS, "Latest load runs, newest first", ids.RETURNS_RUNS_TABLE)
 
 
-def download(con, which: str, month: object, region: object, rule: object = None, severity: object = None) -> dict:
-    """A dcc.Download payload: the grid (CSV), the chase list (CSV or XLSX) or the issues (CSV)."""
-    period = queries.check_period(con, month)
-    region_code = queries.check_region(con, region)
+def download(which: str, month: object, region: object, rule: object = None, severity: object = None) -> dict:
+    """A dcc.Download payload: the grid (CSV), the chase list (CSV or XLSX) or the issues (CSV).
+
+    Inputs checked as the sections check them; read once, uncached (a file can be large and is rarely
+    asked for twice)."""
+    period, region_code = _month(month), _region(region)
+    rule_id = severity_value = None
+    if which == "issues":
+        rule_id, severity_value = queries.check_rule(rule, _rules()), queries.check_severity(severity)
+    return database.read(lambda con: _download(con, which, period, region_code, rule_id, severity_value))
+
+
+def _download(con, which: str, period: date, region_code: str | None, rule_id: str | None,
+              severity_value: str | None) -> dict:
     start, end = _window(period)
     if which == "grid":
         grid = queries.returns_grid(con, period, region=region_code)
@@ -226,8 +279,7 @@ def download(con, which: str, month: object, region: object, rule: object = None
         return exports.download(chase, f"chase-list-{format_period(period)}", which.removeprefix("chase-"))
     if which == "issues":
         issues = queries.validation_issues(
-            con, start, end, rule=queries.check_rule(con, rule), severity=queries.check_severity(severity),
-            region=region_code, limit=queries.ISSUE_DOWNLOAD_LIMIT,
+            con, start, end, rule=rule_id, severity=severity_value, region=region_code, limit=queries.ISSUE_DOWNLOAD_LIMIT,
         )
         return exports.download(issues, f"validation-issues-{format_period(start)}-to-{format_period(end)}", "csv")
     raise ValueError(f"unknown download {which!r}")
@@ -235,12 +287,12 @@ def download(con, which: str, month: object, region: object, rule: object = None
 
 # ---- layout -------------------------------------------------------------------------------------
 
-def _options(con) -> dict[str, list[dict]]:
+def _options() -> dict[str, list[dict]]:
     return {
-        "month": [{"label": month_label(p), "value": format_period(p)} for p in reversed(queries.available_periods(con))],
+        "month": [{"label": month_label(p), "value": format_period(p)} for p in reversed(_periods())],
         "region": [{"label": "All of England", "value": ALL}]
-        + [{"label": name, "value": code} for code, name in queries.regions(con).items()],
-        "rule": [{"label": "All rules", "value": ALL}] + [{"label": r, "value": r} for r in queries.known_rules(con)],
+        + [{"label": name, "value": code} for code, name in _regions().items()],
+        "rule": [{"label": "All rules", "value": ALL}] + [{"label": r, "value": r} for r in _rules()],
         "severity": [
             {"label": "Errors and queries", "value": ALL},
             {"label": "Errors (file rejected)", "value": "error"},
@@ -266,13 +318,12 @@ def _button(label: str, button_id: str) -> html.Button:
 def layout(month: str | None = None, region: str | None = None, rule: str | None = None,
            severity: str | None = None, **_other: str) -> html.Div:
     """The page for the state in the URL; a value not on offer falls back to its default."""
-    options = database.cached(("returns", "options"), _options)
+    options = _options()
     # With no returns loaded the controls and sections are still laid out (hidden, by page_body), so
     # every id the callbacks name exists and the browser logs no "ID not found in layout".
     empty = not options["month"]
     default_month = options["month"][0]["value"] if options["month"] else None
-    with database.connection() as con:
-        runs = runs_section(con)
+    runs = runs_section()
     return components.page_body(
         "Returns",
         empty,
@@ -323,16 +374,7 @@ def layout(month: str | None = None, region: str | None = None, rule: str | None
     )
 
 
-# ---- callbacks ----------------------------------------------------------------------------------
-
-def guarded(build, *args) -> list:
-    """Run a section builder; a crafted or stale input becomes a clear message, not a traceback."""
-    try:
-        with database.connection() as con:
-            return build(con, *args)
-    except OversightError as error:
-        return [components.message(str(error))]
-
+# ---- callbacks (a crafted or stale input becomes a clear message, not a traceback) -----------------
 
 @callback(
     Output(ids.RETURNS_GRID_SECTION, "children"),
@@ -342,7 +384,7 @@ def guarded(build, *args) -> list:
 )
 def update_returns(month: object, region: object) -> tuple[list, list]:
     """The grid and the chase list follow the month and the region."""
-    return guarded(grid_section, month, region), guarded(chase_section, month, region)
+    return components.guarded(grid_section, month, region), components.guarded(chase_section, month, region)
 
 
 @callback(
@@ -354,7 +396,7 @@ def update_returns(month: object, region: object) -> tuple[list, list]:
 )
 def update_issues(month: object, region: object, rule: object, severity: object) -> list:
     """The issue chart and list follow the month, region, rule and severity."""
-    return guarded(issues_section, month, region, rule, severity)
+    return components.guarded(issues_section, month, region, rule, severity)
 
 
 DOWNLOAD_BUTTONS = {
@@ -381,7 +423,6 @@ def download_file(*args: object) -> dict | None:
     if which is None:
         return None
     try:
-        with database.connection() as con:
-            return download(con, which, month, region, rule, severity)
+        return download(which, month, region, rule, severity)
     except OversightError:
         return None  # the sections already show the message for a bad month, region or rule

@@ -16,9 +16,10 @@ import polars as pl
 
 from dashboard import disclosure as rules
 from dashboard.queries import disclosure
-from dashboard.queries.common import MEASURE_LABELS, authorities, frame
+from dashboard.queries.common import MEASURE_LABELS, authorities, frame, run
 from dashboard.viewer import current_viewer
 from etl.periods import add_months
+from etl.scoring.explain import explain_sql
 
 DIMENSION_ORDER = ("composite", "completeness", "validity", "internal_consistency", "cross_authority",
                    "timeliness", "coverage", "practice")
@@ -114,7 +115,8 @@ def trend(con: duckdb.DuckDBPyConnection, code: str, window: str, measure: str) 
 
 def scores(con: duckdb.DuckDBPyConnection, code: str, period: date, window: str) -> pl.DataFrame:
     """dimension, score, band: composite first, then the dimensions in the standard's order."""
-    data = frame(con, "authority_scores", {"code": code, "period": period, "window": window})
+    data = run(con, explain_sql("scores"), {"code": code, "period": period, "window": window}).select(
+        "dimension", "score", "band")
     order = {d: i for i, d in enumerate(DIMENSION_ORDER)}
     return (
         data.with_columns(pl.col("dimension").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_o"))
@@ -126,7 +128,9 @@ def components(con: duckdb.DuckDBPyConnection, code: str, period: date, window: 
     """Why points were lost, largest first: dimension, rule_id, points_lost, composite_points, detail, fix,
     source_period, file_name, row_number. The detail quotes the return's counts ('1 of 6 concerns ...'):
     withheld from a viewer not entitled to the authority (the points lost are scores and stay)."""
-    data = frame(con, "authority_components", {"code": code, "period": period, "window": window})
+    data = run(con, explain_sql("components"), {"code": code, "period": period, "window": window}).select(
+        "dimension", "rule_id", "points_lost", "composite_points", "detail", "fix", "source_period", "file_name",
+        "row_number")
     return _withhold(data, code, ["detail"])
 
 
@@ -162,5 +166,5 @@ def transfers(con: duckdb.DuckDBPyConnection, code: str, period: date, months: i
 def flags(con: duckdb.DuckDBPyConnection, code: str, period: date) -> pl.DataFrame:
     """flag_type, measure, value, detail, disclosure of the authority's flags in the period (see
     `dashboard.queries.disclosure.mask_flags` for what a viewer not entitled to it gets)."""
-    data = frame(con, "authority_flags", {"code": code, "period": period}).with_columns(pl.lit(code).alias("_code"))
+    data = run(con, explain_sql("flags"), {"code": code, "period": period}).with_columns(pl.lit(code).alias("_code"))
     return disclosure.mask_flags(con, data, "_code", pl.lit(period)).drop("_code")

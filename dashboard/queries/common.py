@@ -1,10 +1,11 @@
-"""Data access shared by every page: periods, authorities, regions, measures, meta, input checks.
+"""Data access shared by every page: the SQL files, periods, authorities, regions, measures, and the
+authority check.
 
 Every function takes an open read-only connection (`dashboard.database.connection()` or a plain
 DuckDB connection in tests) and returns a polars frame or plain values. SQL lives in
 `dashboard/queries/sql/*.sql` and takes bound parameters only; identifiers never come from a request.
-The `check_*` functions validate a value that arrived from a browser against an allow-list read from
-the database and raise `InvalidInputError` with a message that says what is allowed.
+The other inputs are checked against allow-lists read from here, by `dashboard.state` (`check_period`,
+`check_choice`); `check_authority` is here because it also resolves a DfE number to the GSS code.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ import duckdb
 import polars as pl
 
 from etl.errors import InvalidInputError
-from etl.periods import format_period, parse_period
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-WINDOWS = ("month", "rolling12")
 
 # Every measure the dashboard knows how to label, in display order. A measure in measure_value that is
 # not listed here is still offered, under its own name.
@@ -46,7 +45,13 @@ def sql(name: str) -> str:
 
 def frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pl.DataFrame:
     """Run one named SQL file with bound parameters on a fresh cursor (callbacks run in threads)."""
-    return con.cursor().sql(sql(name), params=params or {}).pl()
+    return run(con, sql(name), params)
+
+
+def run(con: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> pl.DataFrame:
+    """Run the text of a SQL file with bound parameters on a fresh cursor: `frame` for this folder's
+    files, directly for a file the ETL shares (etl/sql/explain_*.sql)."""
+    return con.cursor().sql(text, params=params or {}).pl()
 
 
 def measure_label(measure: str) -> str:
@@ -87,51 +92,7 @@ def authorities(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return frame(con, "common_authorities")
 
 
-def authorities_in_period(con: duckdb.DuckDBPyConnection, period: date) -> pl.DataFrame:
-    """The authorities that owed a return in `period` (reorganised ones only while they existed)."""
-    return authorities(con).filter(
-        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= period))
-        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= period))
-    )
-
-
-def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(frame(con, "common_meta").iter_rows())
-
-
 # ---- input checks -------------------------------------------------------------------------------
-
-def check_period(con: duckdb.DuckDBPyConnection, value: object) -> date:
-    """A 'YYYY-MM' period that has scores."""
-    if not isinstance(value, str):
-        raise InvalidInputError(f"period {value!r} is not a month in the form YYYY-MM; choose a month from the list")
-    period = parse_period(value)
-    available = periods(con)
-    if period not in available:
-        span = f"{format_period(available[0])} to {format_period(available[-1])}" if available else "none yet"
-        raise InvalidInputError(f"there are no scores for {format_period(period)}; choose a month from {span}")
-    return period
-
-
-def check_window(value: object) -> str:
-    if value not in WINDOWS:
-        raise InvalidInputError(f"period type {value!r} must be 'month' or 'rolling12' (the 12 months ending in the month)")
-    return str(value)
-
-
-def check_measure(con: duckdb.DuckDBPyConnection, value: object, allowed: list[str] | None = None) -> str:
-    options = allowed if allowed is not None else measures(con)
-    if not isinstance(value, str) or value not in options:
-        raise InvalidInputError(f"measure {value!r} is not one of the measures on offer ({', '.join(options)})")
-    return value
-
-
-def check_region(con: duckdb.DuckDBPyConnection, value: object) -> str:
-    codes = regions(con)["region_code"].to_list()
-    if not isinstance(value, str) or value not in codes:
-        raise InvalidInputError(f"region {value!r} is not an English region code (E12000001 to E12000009)")
-    return value
-
 
 def check_authority(con: duckdb.DuckDBPyConnection, value: object) -> str:
     """An authority's GSS code; a DfE number (e.g. '805') or another alias is resolved to it."""

@@ -51,22 +51,43 @@ CONTEXT_MEASURES: dict[str, ContextMeasure] = {
 }
 
 
-def available(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database has any context data (tables from migration 006 and at least one import)."""
+@dataclass(frozen=True)
+class Availability:
+    """What context the database holds. Read once (`availability`) and passed down a call chain, or
+    cached per database version by the caller (dashboard.context_panel): it changes only with the file."""
+
+    tables: bool            # migration 006's tables exist
+    imported: bool          # ... and at least one file has been imported
+    priority_areas: bool    # the Prevent priority areas table exists
+
+    @property
+    def context(self) -> bool:
+        return self.tables and self.imported
+
+
+def availability(con: duckdb.DuckDBPyConnection) -> Availability:
+    """Whether the database has context data: one read of the catalogue, one of the imports."""
     flags = frame(con, "context_available").row(0, named=True)
-    return bool(flags["has_context"]) and not frame(con, "context_sources").is_empty()
+    tables = bool(flags["has_context"])
+    imported = tables and not frame(con, "context_sources").is_empty()
+    return Availability(tables, imported, bool(flags["has_priority_areas"]))
 
 
-def sources(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def available(con: duckdb.DuckDBPyConnection, known: Availability | None = None) -> bool:
+    """Whether the database has any context data (tables from migration 006 and at least one import)."""
+    return (known or availability(con)).context
+
+
+def sources(con: duckdb.DuckDBPyConnection, known: Availability | None = None) -> pl.DataFrame:
     """publication, file_name, sha256, imported_at, latest_period of the current editions."""
-    if not frame(con, "context_available")["has_context"].item():
+    if not (known or availability(con)).tables:
         return pl.DataFrame(schema={"publication": pl.String, "file_name": pl.String, "sha256": pl.String,
                                     "imported_at": pl.Datetime, "latest_period": pl.String})
     return frame(con, "context_sources")
 
 
-def indicators(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return frame(con, "context_indicators")["indicator"].unique().to_list() if available(con) else []
+def indicators(con: duckdb.DuckDBPyConnection, known: Availability | None = None) -> list[str]:
+    return frame(con, "context_indicators")["indicator"].unique().to_list() if available(con, known) else []
 
 
 def measure_series(con: duckdb.DuckDBPyConnection, code: str, measure: str) -> pl.DataFrame:
@@ -79,9 +100,9 @@ def measure_series(con: duckdb.DuckDBPyConnection, code: str, measure: str) -> p
     })
 
 
-def priority_areas(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def priority_areas(con: duckdb.DuckDBPyConnection, known: Availability | None = None) -> pl.DataFrame:
     """gss_code, name, financial_year, source_url of the Prevent priority areas (empty when not loaded)."""
-    if not frame(con, "context_available")["has_priority_areas"].item():
+    if not (known or availability(con)).priority_areas:
         return pl.DataFrame(schema={"gss_code": pl.String, "name": pl.String, "financial_year": pl.String, "source_url": pl.String})
     return frame(con, "context_priority_areas")
 
@@ -102,12 +123,13 @@ class ReferralFunnel:
 
 
 def referral_funnel(con: duckdb.DuckDBPyConnection, period: date, settings: FunnelSettings | None = None,
-                    limit_points: int = 100) -> ReferralFunnel:
+                    limit_points: int = 100, known: Availability | None = None) -> ReferralFunnel:
     """Concerns per 1,000 referrals for every authority in the 12 months to `period`, as a funnel."""
     settings = settings or _settings()
+    known = known or availability(con)
     wanted = reporting_year(period)
     concerns = frame(con, "context_concerns", {"period": period, "measure": RATE_MEASURE})
-    referrals = frame(con, "context_referrals", {"indicator": REFERRALS}) if available(con) else pl.DataFrame()
+    referrals = frame(con, "context_referrals", {"indicator": REFERRALS}) if known.context else pl.DataFrame()
     empty_points = pl.DataFrame(schema={"authority_code": pl.String, "name": pl.String, "region_code": pl.String,
                                         "region_name": pl.String, "observed": pl.Float64, "referrals": pl.Float64,
                                         "population": pl.Float64, "rate": pl.Float64, "lower95": pl.Float64,
@@ -133,7 +155,7 @@ def referral_funnel(con: duckdb.DuckDBPyConnection, period: date, settings: Funn
     exposure = (usable["referrals"] * usable["months_reported"] / 12).to_numpy().astype(float)
     observed = usable["observed"].to_numpy().astype(float)
     result = funnel_group(observed, exposure, settings)
-    priority = set(priority_areas(con)["gss_code"].to_list())
+    priority = set(priority_areas(con, known)["gss_code"].to_list())
     points = usable.select("authority_code", "name", "region_code", "region_name", "observed", "referrals").with_columns(
         pl.Series("population", exposure), pl.Series("rate", result["rate"]),
         *[pl.Series(k, np.asarray(result[k], dtype=float)) for k in ("lower95", "upper95", "lower998", "upper998")],

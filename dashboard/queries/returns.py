@@ -2,8 +2,9 @@
 
 Every function takes an open (read-only) DuckDB connection and returns a polars frame; the SQL lives
 in `dashboard/queries/sql/returns_*.sql` and takes only bound parameters. Values that arrive from a
-browser are checked against allow-lists here first (`check_*`), so a crafted request gets an
-`InvalidInputError` whose message says what is allowed, never a traceback.
+browser are checked against allow-lists first (`check_region`, `check_rule`, `check_severity` here,
+the month by `dashboard.state.check_period`), so a crafted request gets an `InvalidInputError` whose
+message says what is allowed, never a traceback.
 
 Disclosure control: the values and messages of validation issues quote a return's counts ("sum to 6
 but total is 4"), so for authorities the viewer of the request is not entitled to they are withheld
@@ -14,20 +15,20 @@ chase list.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from dashboard import disclosure
+from dashboard.queries.common import frame
 from dashboard.viewer import current_viewer
-from etl.errors import InvalidInputError
-from etl.periods import add_months, format_period, parse_period
+from etl.errors import InvalidInputError, quoted
+from etl.periods import add_months, format_period
 from etl.settings import SCORING_CONFIG, today
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 DEFAULT_DEADLINE_DAY = 15
 DEFAULT_DEADLINE_MONTHS = 1
 GRID_MONTHS = 12
@@ -37,16 +38,6 @@ SEVERITIES = ("error", "query")
 
 # A month's return can be: accepted, queried, late, rejected, missing or not_due (see returns_grid.sql).
 CHASE_STATES = ("missing", "late", "rejected")
-
-
-@lru_cache(maxsize=None)
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
-    """Run one named SQL file with bound parameters; a cursor keeps concurrent callbacks apart."""
-    return con.cursor().sql(_sql(name), params=params).pl()
 
 
 def deadline_rule(config_path: Path = SCORING_CONFIG) -> tuple[int, int]:
@@ -64,52 +55,34 @@ def deadline_rule(config_path: Path = SCORING_CONFIG) -> tuple[int, int]:
 
 
 # ---- input checks (allow-lists) ----------------------------------------------------------------
+# The month is checked by `dashboard.state.check_period` against `available_periods`.
 
 def available_periods(con: duckdb.DuckDBPyConnection) -> list[date]:
     """Every period with at least one return file, oldest first."""
-    return _frame(con, "returns_periods", {})["period"].to_list()
-
-
-def check_period(con: duckdb.DuckDBPyConnection, text: object) -> date:
-    """A 'YYYY-MM' period that the database holds returns for."""
-    period = parse_period(text if isinstance(text, str) else repr(text))
-    periods = available_periods(con)
-    if period not in periods:
-        span = f"{format_period(periods[0])} to {format_period(periods[-1])}" if periods else "none yet"
-        raise InvalidInputError(
-            f"there are no returns for period {format_period(period)}; choose a month from {span}"
-        )
-    return period
-
-
-def regions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Region code -> name, in name order."""
-    rows = con.cursor().sql("select region_code, region_name from ref_region order by region_name").fetchall()
-    return dict(rows)
-
-
-def check_region(con: duckdb.DuckDBPyConnection, code: object) -> str | None:
-    """None (all of England) or a known region code."""
-    if code in (None, "", "all", "E92000001"):
-        return None
-    if not isinstance(code, str) or code not in regions(con):
-        raise InvalidInputError(f"region {code!r} is not an English region code (E12000001 to E12000009)")
-    return code
+    return frame(con, "returns_periods")["period"].to_list()
 
 
 def known_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Rule ids that have fired in any loaded or rejected return, sorted."""
-    rows = con.cursor().sql("select distinct rule_id from validation_issue order by rule_id").fetchall()
-    return [row[0] for row in rows]
+    return frame(con, "returns_rules")["rule_id"].to_list()
 
 
-def check_rule(con: duckdb.DuckDBPyConnection, rule: object) -> str | None:
-    """None (every rule) or a rule id that appears in the database."""
+def check_region(code: object, regions: Iterable[str]) -> str | None:
+    """None (all of England) or one of the region codes `regions` (from `common.regions`)."""
+    if code in (None, "", "all", "E92000001"):
+        return None
+    if not isinstance(code, str) or code not in set(regions):
+        raise InvalidInputError(f"region {quoted(code)} is not an English region code (E12000001 to E12000009)")
+    return code
+
+
+def check_rule(rule: object, rules: Iterable[str]) -> str | None:
+    """None (every rule) or one of the rule ids `rules` (from `known_rules`)."""
     if rule in (None, "", "all"):
         return None
-    if not isinstance(rule, str) or rule not in known_rules(con):
+    if not isinstance(rule, str) or rule not in set(rules):
         raise InvalidInputError(
-            f"rule {rule!r} has no validation issues in this database; choose a rule from the list"
+            f"rule {quoted(rule)} has no validation issues in this database; choose a rule from the list"
         )
     return rule
 
@@ -118,7 +91,7 @@ def check_severity(severity: object) -> str | None:
     if severity in (None, "", "all"):
         return None
     if severity not in SEVERITIES:
-        raise InvalidInputError(f"severity {severity!r} must be 'error' or 'query'")
+        raise InvalidInputError(f"severity {quoted(severity)} must be 'error' or 'query'")
     return str(severity)
 
 
@@ -144,19 +117,19 @@ def returns_grid(
         "region": region,
         "today": as_of or today(),
     }
-    return _frame(con, "returns_grid", params)
+    return frame(con, "returns_grid", params)
 
 
 def load_runs(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pl.DataFrame:
     """The latest load runs, newest first."""
-    return _frame(con, "returns_load_runs", {"limit": limit})
+    return frame(con, "returns_load_runs", {"limit": limit})
 
 
 def issue_counts(
     con: duckdb.DuckDBPyConnection, start: date, end: date, region: str | None = None
 ) -> pl.DataFrame:
     """How often each rule fired in start..end: rule_id, severity, issues, files, authorities."""
-    return _frame(con, "returns_issue_counts", {"start": start, "end": end, "region": region})
+    return frame(con, "returns_issue_counts", {"start": start, "end": end, "region": region})
 
 
 def validation_issues(
@@ -170,7 +143,7 @@ def validation_issues(
 ) -> pl.DataFrame:
     """Validation issues of returns for start..end, newest period first, at most `limit` rows."""
     params = {"start": start, "end": end, "rule": rule, "severity": severity, "region": region, "limit": limit}
-    return disclosure.withhold_text(_frame(con, "returns_issues", params), "authority_code", ["value", "message"],
+    return disclosure.withhold_text(frame(con, "returns_issues", params), "authority_code", ["value", "message"],
                                     current_viewer())
 
 
@@ -182,7 +155,7 @@ def chase_list(
     Columns: region_name, authority_code, authority_name, period, state, deadline, reason.
     """
     grid = returns_grid(con, period, months=1, region=region, as_of=as_of)
-    reasons = _frame(con, "returns_rejection_reasons", {"period": period})
+    reasons = frame(con, "returns_rejection_reasons", {"period": period})
     reasons = disclosure.withhold_text(reasons, "authority_code", ["reasons"], current_viewer(),
                                        note="the errors are shown to the authority and the national team")
     chase = grid.filter(pl.col("state").is_in(CHASE_STATES)).join(reasons, on="authority_code", how="left")

@@ -25,13 +25,12 @@ STATE_TEXT = {
 
 
 def loaded_versions(authority_code: str) -> pl.DataFrame:
-    with database.connection() as con:
-        return frame(con, "submissions_history", {"authority_code": authority_code})
+    return database.read(lambda con: frame(con, "submissions_history", {"authority_code": authority_code}))
 
 
 def loaded_issues(authority_code: str, sha256: str) -> list[Issue]:
-    with database.connection() as con:
-        rows = con.execute(sql("submissions_issues"), {"authority_code": authority_code, "sha256": sha256}).fetchall()
+    rows = database.read(lambda con: con.execute(sql("submissions_issues"),
+                                                 {"authority_code": authority_code, "sha256": sha256}).fetchall())
     return [Issue(*row) for row in rows]
 
 

@@ -22,8 +22,8 @@ import polars as pl
 from ..errors import ContextFileError
 from ..reference import Reference, load_reference
 from ..settings import REFERENCE_DIR, today
-from .store import _Prepared, _store, prepare, read_priority_areas, sync_priority_areas
-from .tidy import _frame
+from .store import PreparedFile, prepare, read_priority_areas, store_prepared, sync_priority_areas
+from .tidy import read_cells
 
 POPULATION_FILE = "population_0_17.csv"
 NEIGHBOURS_FILE = "statistical_neighbours.csv"
@@ -52,7 +52,7 @@ def refresh_reference(table: str, path: Path | str, db_path: Path | str, *, refe
     return summary
 
 
-def _population(path: Path, reference: Reference, directory: Path) -> tuple[_Prepared, list[dict], dict]:
+def _population(path: Path, reference: Reference, directory: Path) -> tuple[PreparedFile, list[dict], dict]:
     prepared = prepare(path, publication="reference-population-0-17", reference=reference)
     values = prepared.mapped.values.filter((pl.col("level") == "authority") & pl.col("is_mapped"))
     indicators = prepared.tidy.indicator_names
@@ -97,7 +97,7 @@ def _population(path: Path, reference: Reference, directory: Path) -> tuple[_Pre
 
 
 def _neighbours(path: Path, reference: Reference, directory: Path) -> tuple[list[dict], dict]:
-    frame = _frame(path.read_bytes(), path.name)
+    frame = read_cells(path.read_bytes(), path.name)
     code_column = next((c for c in ("new_la_code", "old_la_code") if c in frame.columns), None)
     ranks = {int(m.group(1)): c for c in frame.columns if (m := _SN.match(c))}
     bands = {int(m.group(1)): c for c in frame.columns if (m := _SN_BAND.match(c))}
@@ -162,7 +162,7 @@ def _write_csv_atomically(target: Path, fields: list[str], rows: list[dict]) -> 
     os.replace(partial, target)
 
 
-def _apply_to_database(db_path: Path, reference: Reference, prepared: _Prepared | None, directory: Path) -> str:
+def _apply_to_database(db_path: Path, reference: Reference, prepared: PreparedFile | None, directory: Path) -> str:
     """Refill the reference tables and rescore, in one write session; skipped when there is no database yet."""
     if not db_path.exists():
         return f"no database at {db_path}: the table is updated and the next load will use it"
@@ -172,7 +172,7 @@ def _apply_to_database(db_path: Path, reference: Reference, prepared: _Prepared 
 
     with write_session(db_path, "import-reference") as con:
         if prepared is not None:
-            _store(con, prepared)
+            store_prepared(con, prepared)
         sync_reference(con, reference)
         sync_priority_areas(con, read_priority_areas(directory))
         # Forced, and recorded in meta('scored_state'), so the session's settle() does not rescore again.

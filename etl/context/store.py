@@ -11,7 +11,6 @@ import csv
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -19,6 +18,7 @@ from typing import Iterable
 import duckdb
 import polars as pl
 
+from ..clock import utc_now
 from ..db import connect, sync_reference
 from ..errors import ContextFileError, DatabaseError, OversightError
 from ..reference import Reference, load_reference
@@ -95,13 +95,15 @@ class ContextImport:
 
 
 @dataclass
-class _Prepared:
+class PreparedFile:
+    """One file read, checked and mapped by `prepare`, ready for `store_prepared` (nothing stored yet)."""
+
     tidy: TidyFile
     mapped: MappedValues
     summary: ContextImport
 
 
-def prepare(path: Path, publication: str | None = None, reference: Reference | None = None) -> _Prepared:
+def prepare(path: Path, publication: str | None = None, reference: Reference | None = None) -> PreparedFile:
     """Read, check and map one file; nothing is stored. Raises ContextFileError when it cannot be imported."""
     tidy = read_tidy(path)
     mapped = map_geography(tidy.values, reference or load_reference(), tidy.indicators)
@@ -120,7 +122,7 @@ def prepare(path: Path, publication: str | None = None, reference: Reference | N
         authorities=authorities, periods=periods, unmapped_codes=mapped.unmapped, indicator_source=tidy.indicator_source,
         levels=levels, skipped_levels=mapped.skipped_levels, symbols=symbols, sha256=tidy.sha256, notes=notes,
     )
-    return _Prepared(tidy, mapped, summary)
+    return PreparedFile(tidy, mapped, summary)
 
 
 def import_context_files(paths: Iterable[Path | str], db_path: Path | str, publication: str | None = None,
@@ -129,7 +131,7 @@ def import_context_files(paths: Iterable[Path | str], db_path: Path | str, publi
     from ..write_session import write_session
 
     results: list[ContextImport] = []
-    prepared: list[_Prepared] = []
+    prepared: list[PreparedFile] = []
     for path in (Path(p) for p in paths):
         data_file = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
         if path.name.lower().endswith(".meta.csv") and data_file.is_file():  # e.g. a shell glob of a folder
@@ -153,7 +155,7 @@ def import_context_files(paths: Iterable[Path | str], db_path: Path | str, publi
     areas = read_priority_areas(reference_dir)
     with write_session(db_path, "import-context") as con:
         for item in prepared:
-            _store(con, item)
+            store_prepared(con, item)
         # The reference tables the context measures join to (as every load refills them).
         sync_reference(con, Reference.load(reference_dir) if reference_dir else None)
         sync_priority_areas(con, areas)
@@ -194,7 +196,9 @@ def _edition_key(period: str | None) -> tuple[int, str]:
     return (int(period[:4]), period) if period and period[:4].isdigit() else (-1, "")
 
 
-def _store(con: duckdb.DuckDBPyConnection, item: _Prepared) -> None:
+def store_prepared(con: duckdb.DuckDBPyConnection, item: PreparedFile) -> None:
+    """Store a prepared file in an open write session (`import_context_files`, the reference refresh):
+    skipped when the same bytes are already stored, a newer edition of its publication staying current."""
     summary = item.summary
     known = con.execute(_sql("known_import"), {"sha256": item.tidy.sha256}).fetchone()
     if known:
@@ -202,7 +206,7 @@ def _store(con: duckdb.DuckDBPyConnection, item: _Prepared) -> None:
         return
     values = item.mapped.values
     latest = values.sort("year", "time_period")["time_period"][-1] if values.height else None
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utc_now()
     con.execute("begin transaction")
     try:
         current = con.execute(_sql("current_editions"), {"publication": summary.publication}).fetchall()

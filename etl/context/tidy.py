@@ -99,7 +99,7 @@ def read_tidy(path: Path | str, data: bytes | None = None) -> TidyFile:
         if not path.is_file():
             raise ContextFileError(f"no such file: {path}. Check the path and run again")
         data = path.read_bytes()
-    frame = _frame(data, path.name)
+    frame = read_cells(data, path.name)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise ContextFileError(
@@ -129,7 +129,9 @@ def read_tidy(path: Path | str, data: bytes | None = None) -> TidyFile:
     )
 
 
-def _frame(data: bytes, name: str) -> pl.DataFrame:
+def read_cells(data: bytes, name: str) -> pl.DataFrame:
+    """CSV bytes (any encoding the returns accept) as a frame of text cells, trimmed, empty cells null;
+    also the reference refresh's reader for DfE's wide statistical-neighbours table."""
     try:
         text, _encoding, _repairs = decode_text(data)
     except ReturnFileError as exc:
@@ -147,7 +149,7 @@ def _frame(data: bytes, name: str) -> pl.DataFrame:
 
 
 def _read_meta(path: Path) -> pl.DataFrame:
-    meta = _frame(path.read_bytes(), path.name)
+    meta = read_cells(path.read_bytes(), path.name)
     for column in ("col_name", "col_type"):
         if column not in meta.columns:
             raise ContextFileError(

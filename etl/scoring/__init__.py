@@ -8,13 +8,13 @@ session); `rescore_database(db)` does the same on a database file in one transac
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..clock import utc_now
 from ..settings import today as settings_today
 from .config import ScoringConfig, load_config
 from .explain import Explanation, explain_score
@@ -75,7 +75,7 @@ def rescore_database(db_path: Path | str, config_path: Path | str | None = None)
 def _record_config(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
     con.execute(
         "insert into score_config (config_version, created_at, toml_text) values ($v, $t, $x) on conflict do nothing",
-        {"v": config.config_version, "t": datetime.now(timezone.utc).replace(tzinfo=None), "x": config.toml_text},
+        {"v": config.config_version, "t": utc_now(), "x": config.toml_text},
     )
 
 

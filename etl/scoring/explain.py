@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from rich.text import Text
 from ..db import connect
 from ..errors import InvalidInputError, NotFoundError
 from ..periods import format_period, parse_period
+from ..settings import SQL_DIR
 from .config import DIMENSIONS
 
 WINDOWS = ("month", "rolling12")
@@ -133,6 +135,20 @@ class Explanation:
         return Group(*parts)
 
 
+@lru_cache(maxsize=None)
+def explain_sql(name: str) -> str:
+    """The text of etl/sql/explain_<name>.sql (scores, components, flags): the one source of these
+    queries for `oversight explain` and the dashboard's authority page. Parameters: $code, $period
+    and (scores, components) $window."""
+    return (SQL_DIR / f"explain_{name}.sql").read_text(encoding="utf-8")
+
+
+def _component(dimension, rule_id, points_lost, composite_points, detail, fix, submission_id, file_name,
+               row_number, source_period) -> Component:
+    return Component(dimension, rule_id, points_lost, composite_points or 0.0, detail, fix, submission_id, file_name,
+                     row_number, format_period(source_period) if source_period else None)
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
@@ -148,32 +164,15 @@ def explain_score(db_path: Path | str, authority: str, period: str, window: str 
         name_row = con.execute("select name from ref_authority where gss_code = $c", {"c": code}).fetchone()
         if name_row is None:
             raise NotFoundError(f"no authority with GSS code {code}: check the code (e.g. E06000043) on the benchmark page")
-        scores = con.execute(
-            'select dimension, score, band, config_version from score '
-            'where authority_code = $c and period = $p and "window" = $w',
-            {"c": code, "p": month, "w": window},
-        ).fetchall()
+        scores = con.execute(explain_sql("scores"), {"code": code, "period": month, "window": window}).fetchall()
         if not scores:
             raise NotFoundError(
                 f"no score for {code} in {format_period(month)}: the authority owed no return that month, or the "
                 "database has not been scored (run `oversight score`)"
             )
-        rows = con.execute(
-            """
-            select c.dimension, c.rule_id, c.points_lost, coalesce(c.composite_points, 0), c.detail, c.fix,
-                   c.submission_id, s.file_name, c.row_number, strftime(c.source_period, '%Y-%m')
-            from score_component as c
-            left join submission as s using (submission_id)
-            where c.authority_code = $c and c.period = $p and c."window" = $w
-            order by c.composite_points desc, c.points_lost desc, c.dimension, c.rule_id, c.source_period
-            """,
-            {"c": code, "p": month, "w": window},
-        ).fetchall()
-        flag_rows = con.execute(
-            "select flag_type, measure, detail from flag where authority_code = $c and period = $p "
-            "order by flag_type, measure",
-            {"c": code, "p": month},
-        ).fetchall()
+        rows = con.execute(explain_sql("components"), {"code": code, "period": month, "window": window}).fetchall()
+        flag_rows = [(flag_type, measure, detail) for flag_type, measure, _value, detail
+                     in con.execute(explain_sql("flags"), {"code": code, "period": month}).fetchall()]
         observed_rows = con.execute(
             """
             select a.measure, a.value, a.numerator, a.denominator, a.lower95, a.upper95, e.value
@@ -199,7 +198,7 @@ def explain_score(db_path: Path | str, authority: str, period: str, window: str 
         band=composite[1],
         config_version=composite[2],
         dimensions={d: by_dimension.get(d) for d in DIMENSIONS},
-        components=[Component(*row) for row in rows],
+        components=[_component(*row) for row in rows],
         flags=[FlagNote(*row) for row in flag_rows],
         observed=[ObservedMeasure(*row) for row in observed_rows],
     )

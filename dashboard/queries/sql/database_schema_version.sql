@@ -1,0 +1,2 @@
+-- the newest migration applied to the database
+select max(version) from schema_migrations
