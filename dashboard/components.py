@@ -74,13 +74,16 @@ def _th_td(tag: str, text: str, scope: str) -> str:
 
 
 def table_html(frame: pl.DataFrame, caption: str, headings: list[str], links: Sequence[str | None] | None = None,
-               sorted_by: tuple[int, str] | None = None, suppressed: Sequence[bool] | None = None) -> str:
+               sorted_by: tuple[int, str] | None = None, suppressed: Sequence[bool] | None = None,
+               statistical: bool | None = None) -> str:
     """The frame as an HTML table: a caption, a row of column headers, each row headed by its first cell.
 
     `links`: per row, an address for its first cell (a link to that authority's page), or None.
     `sorted_by`: (column index, 'ascending' | 'descending') marks that header with aria-sort.
-    `suppressed`: per row, whether its nulls are values withheld from the viewer, printed 'c'
+    `suppressed`: per row, whether it holds values withheld from the viewer, printed 'c'
     (default: from the frame's own `disclosure` column, see `exports.suppressed_rows`).
+    `statistical`: whether other nulls are values that do not exist, printed 'x' (default: the frame
+    has a `disclosure` column); otherwise a null is '-'. See `exports.shown`.
     Every value (caption, headings, cells, addresses) is escaped; the only markup is the fixed structure.
     """
     head = "".join(
@@ -90,12 +93,13 @@ def table_html(frame: pl.DataFrame, caption: str, headings: list[str], links: Se
     )
     rows = []
     marks = list(suppressed) if suppressed is not None else exports.suppressed_rows(frame)
+    statistical = exports.is_statistical(frame) if statistical is None else statistical
     for index, row in enumerate(frame.iter_rows()):
         href = links[index] if links is not None and index < len(links) else None
         withheld = index < len(marks) and marks[index]
         cells = []
-        for i, value in enumerate(row):
-            value = exports.shown(value, withheld)
+        for i, (column, value) in enumerate(zip(frame.columns, row)):
+            value = exports.shown(value, withheld, column, statistical)
             if i == 0 and href:
                 text = " ".join(format_value(value).split())
                 cells.append(f'<th scope="row"><a href="{escape(href)}">{escape(text)}</a></th>')
@@ -125,17 +129,18 @@ def data_table(
     shown = frame.select(columns).head(row_limit)
     # Withheld values are read from the `disclosure` column even when `labels` leaves it out.
     marks = exports.suppressed_rows(frame.head(row_limit))
+    statistical = exports.is_statistical(frame)
     headings = [labels.get(c, c.replace("_", " ").capitalize()) for c in columns]
     sorted_by = (columns.index(sort[0]), sort[1]) if sort and sort[0] in columns else None
     note = (
         [html.P(f"Showing the first {row_limit:,} of {frame.height:,} rows; the CSV download has them all.", className="govuk-hint")]
         if frame.height > row_limit else []
     )
-    if any(marks):
-        note.append(html.P(exports.SUPPRESSED_KEY, className="govuk-hint suppression-key"))
+    for symbol in exports.symbols_used(shown, marks, statistical):
+        note.append(html.P(exports.KEYS[symbol], className="govuk-hint suppression-key"))
     props = {"id": table_id} if table_id else {}
     # Safe: table_html escapes every value; the only markup is its fixed table structure.
-    table = dcc.Markdown(table_html(shown, caption, headings, links, sorted_by, marks), dangerously_allow_html=True,
+    table = dcc.Markdown(table_html(shown, caption, headings, links, sorted_by, marks, statistical), dangerously_allow_html=True,
                          className="table-markdown")
     return html.Div(
         [html.Div(table, className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption}, **props), *note]

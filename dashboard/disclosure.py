@@ -16,6 +16,8 @@ Rules (docs/methodology.md, "Disclosure control"; GSS/ONS small-count practice, 
   so the same cells are suppressed on every page and in every export (cross-page differencing fails).
 - Rates, intervals, ranks, z-scores and significance flags computed from a suppressed count are not
   shown; scores (not counts) stay visible.
+- Symbols (GSS/DfE): `c` for a value withheld from the viewer, `x` for a value that does not exist (no
+  return, nothing to calculate from). A row can hold both: only its WITHHELD_COLUMNS read `c`.
 
 The engine (`protect`) works on any cells and relations; `rate_cells` builds them for the dashboard's
 count-based measures. Nothing here touches the database.
@@ -28,6 +30,7 @@ from collections.abc import Iterable
 import polars as pl
 
 SUPPRESSED = "c"
+NOT_AVAILABLE = "x"  # GSS/DfE: a value that does not exist (not recorded, cannot be calculated), never withheld
 SMALL_MIN = 1
 SMALL_MAX = 4
 
@@ -39,6 +42,19 @@ OTHER_SERIES = "other"
 COUNT_MEASURES = (TOTAL_MEASURE, *PART_MEASURES)
 WINDOWS = ("month", "rolling12")
 ENGLAND = "E92000001"
+
+# The columns disclosure control may withhold: counts and what is computed from them (rates, intervals,
+# ranks, z-scores, funnel flags), by the names the data-access layer gives them. In a row marked `c`, a
+# null in one of these is withheld (`c`); a null anywhere else is a value that does not exist (`x`).
+# `mask_columns` refuses any other column, so this list cannot fall behind what is masked.
+WITHHELD_COLUMNS = frozenset({
+    "value", "lower", "upper", "basis", "rank",  # a measure's value, its interval and rank
+    "observed", "rate", "z", "flag", "flag_text", "funnel_flag",  # funnel points
+    "authority", "authority_rank", "region", "neighbours",  # the spine: one measure against comparators
+    "sent", "received", "difference",  # transfers
+    "concerns", "count", "numerator",  # counts by any of their names
+    *COUNT_MEASURES,  # a count-based measure as a column of its own (the region table, the map)
+})
 
 
 def is_small(value: object) -> bool:
@@ -468,7 +484,14 @@ def series_of_measure(measure: str) -> str | None:
 # ---- what a viewer gets -------------------------------------------------------------------------
 
 def mask_columns(frame: pl.DataFrame, hidden: pl.Series | pl.Expr, columns: Iterable[str]) -> pl.DataFrame:
-    """Null `columns` where `hidden` is true, and mark those rows with `disclosure` = 'c'."""
+    """Null `columns` where `hidden` is true, and mark those rows with `disclosure` = 'c'.
+
+    Only columns in WITHHELD_COLUMNS may be masked: tables and exports print a null there as `c` and
+    any other null as `x` (not available), so a column masked but not listed would read as missing.
+    """
+    undeclared = sorted(set(columns) - WITHHELD_COLUMNS)
+    if undeclared:
+        raise ValueError(f"columns {undeclared} are not in disclosure.WITHHELD_COLUMNS: add them there first")
     present = [c for c in columns if c in frame.columns]
     flag = hidden if isinstance(hidden, pl.Expr) else pl.lit(hidden)
     marked = frame.with_columns(

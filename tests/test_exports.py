@@ -26,6 +26,14 @@ def test_ordinary_values_and_numbers_are_left_alone(value):
     assert exports.neutralise(value) == value
 
 
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_the_audit_export_and_the_dashboards_exports_neutralise_alike(text):
+    from etl import audit, cells
+
+    assert audit._neutralise(text) == exports.neutralise(text) == cells.neutralise(text) == "'" + text
+    assert audit._neutralise(None) == "" and exports.neutralise(None) is None
+
+
 def _csv_rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
