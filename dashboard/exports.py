@@ -160,26 +160,27 @@ def _sheet_title(name: str) -> str:
     return cleaned[:31]
 
 
+def file_bytes(data: pl.DataFrame | Mapping[str, pl.DataFrame], file_format: str = "csv",
+               synthetic: bool | None = None) -> bytes:
+    """The frame(s) as CSV or XLSX bytes. A mapping of frames makes one XLSX sheet each; for CSV the
+    sheets are stacked, each under a title line."""
+    if file_format == "xlsx":
+        return xlsx_bytes(data, synthetic)
+    if file_format != "csv":
+        raise ValueError(f"file_format must be 'csv' or 'xlsx', not {file_format!r}")
+    if isinstance(data, pl.DataFrame):
+        return csv_bytes(data, synthetic)
+    return _stacked_csv(data, _resolve_synthetic(synthetic))
+
+
 def download(
     data: pl.DataFrame | Mapping[str, pl.DataFrame], filename: str, file_format: str = "csv",
     synthetic: bool | None = None,
 ) -> dict:
-    """The `data` property of a `dcc.Download`: the frame(s) as CSV or XLSX, named `filename.<ext>`.
-
-    A mapping of frames makes one XLSX sheet each; for CSV the sheets are stacked with a title line.
-    """
-    if file_format == "xlsx":
-        content = xlsx_bytes(data, synthetic)
-        return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.xlsx",
-                "type": XLSX_MIME, "base64": True}
-    if file_format != "csv":
-        raise ValueError(f"file_format must be 'csv' or 'xlsx', not {file_format!r}")
-    if isinstance(data, pl.DataFrame):
-        content = csv_bytes(data, synthetic)
-    else:
-        content = _stacked_csv(data, _resolve_synthetic(synthetic))
-    return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.csv",
-            "type": CSV_MIME, "base64": True}
+    """The `data` property of a `dcc.Download`: the frame(s) as CSV or XLSX (`file_bytes`), named `filename.<ext>`."""
+    content = file_bytes(data, file_format, synthetic)
+    return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.{file_format}",
+            "type": XLSX_MIME if file_format == "xlsx" else CSV_MIME, "base64": True}
 
 
 def _stacked_csv(frames: Mapping[str, pl.DataFrame], synthetic: bool) -> bytes:
@@ -191,7 +192,9 @@ def _stacked_csv(frames: Mapping[str, pl.DataFrame], synthetic: bool) -> bytes:
 
 
 def data_uri(content: bytes, mime: str) -> str:
-    """A `data:` URL for an `<a download>` link (the chart cards' CSV links need no callback)."""
+    """A `data:` URL for an `<a download>` link: only for a file made from what the user sent (the check
+    page's report) or from static settings. Data from the database go through `dashboard.downloads`
+    (a real, audited request), never into a page as a `data:` URL."""
     return f"data:{mime};base64," + base64.b64encode(content).decode("ascii")
 
 
