@@ -5,8 +5,9 @@ has no accessible name (plotly.js #4264), so each sits in a container with role=
 accessible name (its title) and description (a plain-language summary shown beneath it), above a caption, a data-table alternative in a
 <details> disclosure, and a CSV download of exactly the frame drawn.
 
-Downloads here are `data:` links built when the card is built, so they need no callback and always
-hold what is on screen. Tables are escaped HTML drawn by one dcc.Markdown rather than `html.Td`
+A chart's "download this data" link is a real request (`dashboard.downloads`: `/download/<chart>.csv?...`)
+that rebuilds the section for the viewer, checks every parameter and is audited; the frame drawn is kept
+on the link server-side so the download holds exactly what is on screen. Tables are escaped HTML drawn by one dcc.Markdown rather than `html.Td`
 components: Dash 4 wraps every component, and thousands of cells took seconds to appear (data_table).
 """
 
@@ -74,13 +75,16 @@ def _th_td(tag: str, text: str, scope: str) -> str:
 
 
 def table_html(frame: pl.DataFrame, caption: str, headings: list[str], links: Sequence[str | None] | None = None,
-               sorted_by: tuple[int, str] | None = None, suppressed: Sequence[bool] | None = None) -> str:
+               sorted_by: tuple[int, str] | None = None, suppressed: Sequence[bool] | None = None,
+               statistical: bool | None = None) -> str:
     """The frame as an HTML table: a caption, a row of column headers, each row headed by its first cell.
 
     `links`: per row, an address for its first cell (a link to that authority's page), or None.
     `sorted_by`: (column index, 'ascending' | 'descending') marks that header with aria-sort.
-    `suppressed`: per row, whether its nulls are values withheld from the viewer, printed 'c'
+    `suppressed`: per row, whether it holds values withheld from the viewer, printed 'c'
     (default: from the frame's own `disclosure` column, see `exports.suppressed_rows`).
+    `statistical`: whether other nulls are values that do not exist, printed 'x' (default: the frame
+    has a `disclosure` column); otherwise a null is '-'. See `exports.shown`.
     Every value (caption, headings, cells, addresses) is escaped; the only markup is the fixed structure.
     """
     head = "".join(
@@ -90,12 +94,13 @@ def table_html(frame: pl.DataFrame, caption: str, headings: list[str], links: Se
     )
     rows = []
     marks = list(suppressed) if suppressed is not None else exports.suppressed_rows(frame)
+    statistical = exports.is_statistical(frame) if statistical is None else statistical
     for index, row in enumerate(frame.iter_rows()):
         href = links[index] if links is not None and index < len(links) else None
         withheld = index < len(marks) and marks[index]
         cells = []
-        for i, value in enumerate(row):
-            value = exports.shown(value, withheld)
+        for i, (column, value) in enumerate(zip(frame.columns, row)):
+            value = exports.shown(value, withheld, column, statistical)
             if i == 0 and href:
                 text = " ".join(format_value(value).split())
                 cells.append(f'<th scope="row"><a href="{escape(href)}">{escape(text)}</a></th>')
@@ -125,17 +130,18 @@ def data_table(
     shown = frame.select(columns).head(row_limit)
     # Withheld values are read from the `disclosure` column even when `labels` leaves it out.
     marks = exports.suppressed_rows(frame.head(row_limit))
+    statistical = exports.is_statistical(frame)
     headings = [labels.get(c, c.replace("_", " ").capitalize()) for c in columns]
     sorted_by = (columns.index(sort[0]), sort[1]) if sort and sort[0] in columns else None
     note = (
         [html.P(f"Showing the first {row_limit:,} of {frame.height:,} rows; the CSV download has them all.", className="govuk-hint")]
         if frame.height > row_limit else []
     )
-    if any(marks):
-        note.append(html.P(exports.SUPPRESSED_KEY, className="govuk-hint suppression-key"))
+    for symbol in exports.symbols_used(shown, marks, statistical):
+        note.append(html.P(exports.KEYS[symbol], className="govuk-hint suppression-key"))
     props = {"id": table_id} if table_id else {}
     # Safe: table_html escapes every value; the only markup is its fixed table structure.
-    table = dcc.Markdown(table_html(shown, caption, headings, links, sorted_by, marks), dangerously_allow_html=True,
+    table = dcc.Markdown(table_html(shown, caption, headings, links, sorted_by, marks, statistical), dangerously_allow_html=True,
                          className="table-markdown")
     return html.Div(
         [html.Div(table, className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption}, **props), *note]
@@ -170,13 +176,35 @@ def xlsx_link(data: pl.DataFrame | Mapping[str, pl.DataFrame], filename: str, la
     )
 
 
-def download_buttons(data: pl.DataFrame, filename: str, label: str = "this data") -> html.Div:
-    """CSV and Excel downloads of one frame, side by side."""
+def download_link(name: str, params: Mapping[str, object], frame: pl.DataFrame, filename: str, label: str,
+                  file_format: str = "csv", link_id: str | None = None, described_as: str | None = None,
+                  synthetic: bool | None = None) -> html.A:
+    """A link to download `frame` as `/download/<name>.<format>?<params>` (see `dashboard.downloads`).
+
+    `name` must be registered with `downloads.register` by the page, with the function that draws this
+    link from `params`. The frame is kept on the link for the route (never sent to the browser). A plain
+    `<a href>`: reached with Tab, followed with Enter; `described_as` names what is downloaded for
+    screen readers when the visible label is generic. `synthetic`: False for published (real) figures;
+    None stamps the file when the database holds demonstration data.
+    """
+    from dashboard import downloads
+
+    props = {"id": link_id} if link_id else {}
+    if described_as:
+        props["aria-label"] = f"{label}: {described_as}"
+    link = html.A(label, href=downloads.href(name, file_format, params), download=f"{filename}.{file_format}",
+                  className="btn btn-secondary btn-sm chart-download no-print", **props)
+    return downloads.attach(link, name, file_format, frame, filename, synthetic)
+
+
+def download_buttons(data: pl.DataFrame, filename: str, label: str = "this data", *, name: str,
+                     params: Mapping[str, object]) -> html.Div:
+    """CSV and Excel downloads of one frame, side by side (real requests: see `download_link`)."""
     return html.Div(
         [
-            csv_link(data, filename, f"Download {label} (CSV)"),
+            download_link(name, params, data, filename, f"Download {label} (CSV)", "csv"),
             " ",
-            xlsx_link(data, filename, f"Download {label} (Excel)"),
+            download_link(name, params, data, filename, f"Download {label} (Excel)", "xlsx"),
         ],
         className="download-buttons no-print mb-3",
     )
@@ -200,6 +228,7 @@ def chart_card(
     data: pl.DataFrame | None = None,
     graph_id: str | None = None,
     synthetic: bool | None = None,
+    download: Mapping[str, object] | None = None,
 ) -> html.Section:
     """One chart with everything that makes it accessible and reusable.
 
@@ -208,9 +237,13 @@ def chart_card(
     - `caption`: what the chart shows, in words (meaning never in colour alone);
     - `table_frame` as an html.Table in a <details> disclosure ("Show the data as a table"), with
       column headings from `labels` (and only those columns, when given);
-    - a CSV download of exactly `table_frame` (id `download_id`, file `filename`.csv).
+    - a CSV download of exactly `table_frame` (id `download_id`, file `filename`.csv): a link to
+      `/download/<id_prefix>.csv?<download>`, where `download` holds the parameters of the section
+      the page registered for `id_prefix` (`dashboard.downloads.register`). Without `download` there
+      is no link (the table is still there).
     Ids derive from `id_prefix` (see `ids.card_ids`). `data` and `graph_id` are accepted as
-    synonyms of `table_frame` and the graph's id. `synthetic` stamps the CSV (None: ask the database).
+    synonyms of `table_frame` and the graph's id. `synthetic` stamps the CSV (None: ask the database;
+    False for real published figures).
     """
     frame = table_frame if table_frame is not None else data
     if frame is None:
@@ -238,8 +271,11 @@ def chart_card(
                 ],
                 className="mb-2",
             ),
-            csv_link(frame.select([c for c in frame.columns if c in labels or c == "disclosure"]) if labels else frame,
-                     filename or slug(title), link_id=download_id or card["csv"], synthetic=synthetic),
+            *([download_link(id_prefix, download,
+                             frame.select([c for c in frame.columns if c in labels or c == "disclosure"]) if labels else frame,
+                             filename or slug(title), "Download this data (CSV)", "csv",
+                             link_id=download_id or card["csv"], described_as=title, synthetic=synthetic)]
+              if download is not None else []),
         ],
         className="card card-body mb-4 chart-card",
         **{"aria-labelledby": heading_id},

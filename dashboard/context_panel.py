@@ -17,7 +17,7 @@ from datetime import date
 import polars as pl
 from dash import Input, Output, callback, html
 
-from dashboard import components, database, ids, state
+from dashboard import components, database, downloads, ids, state
 from dashboard.figures import context as figures
 from dashboard.figures.regional import FUNNEL_FLAGS
 from dashboard.queries import common, context as queries
@@ -108,7 +108,7 @@ def _authority_context(con, code: str) -> html.Div:
             summary=f"{profile['name']}, {last['period_label']}: {latest_rows[-1]['authority']}; England {latest_rows[-1]['england']}.",
             labels={"period_label": "Year", "authority": profile["name"], "region": profile["region_name"],
                     "neighbours": "Neighbours' mean", "england": "England"},
-            filename=f"{code}-{measure}-published", synthetic=False,
+            filename=f"{code}-{measure}-published", synthetic=False, download={"code": code},
         ))
     if not latest_rows:
         return html.Div([html.P(REAL_DATA_NOTE, className="govuk-hint"), marker,
@@ -122,6 +122,10 @@ def _authority_context(con, code: str) -> html.Div:
                                       "region": profile["region_name"], "neighbours": "Neighbours' mean", "england": "England"}),
         html.Details([html.Summary("Trends by year"), *cards], className="mb-3"),
     ])
+
+
+for _measure in queries.CONTEXT_MEASURES:  # each card's download asks the server again (dashboard.downloads)
+    downloads.register(f"context-{_measure.replace('_', '-')}", authority_context, "code")
 
 
 @callback(Output(AUTHORITY_CONTEXT_SECTION, "children"), Input(ids.AUTHORITY_CODE, "value"))
@@ -192,6 +196,7 @@ def _referrals(con, period: date, region: str, priority: str) -> html.Div:
                 "rate": "Per 1,000 referrals", "lower95": "95% lower", "upper95": "95% upper", "lower998": "99.8% lower",
                 "upper998": "99.8% upper", "result": "Result"},
         filename=f"funnel-per-1000-referrals-{format_period(period)}",
+        download={"period": period, "region": region, "priority": priority},
     )
     by_region = queries.group_rates(points, "region_name")
     region_card = _group_card(
@@ -199,6 +204,7 @@ def _referrals(con, period: date, region: str, priority: str) -> html.Div:
         ("Each region's concerns over its referrals (all authorities with both), with an exact Poisson 95% "
          "interval on the count. The dashed line is England."),
         by_region, funnel.target_rate, "Region", f"per-1000-referrals-by-region-{format_period(period)}",
+        download={"period": period, "region": region, "priority": priority},
     )
     by_priority = queries.group_rates(points, "is_priority").with_columns(
         pl.col("group").replace_strict({"true": "Prevent priority areas", "false": "Other authorities"}, default=pl.col("group")))
@@ -207,12 +213,13 @@ def _referrals(con, period: date, region: str, priority: str) -> html.Div:
         ("Priority areas are expected to record more concerns: compare each group with its own interval, "
          "not with England alone."),
         by_priority, funnel.target_rate, "Group", f"per-1000-referrals-priority-areas-{format_period(period)}",
+        download={"period": period, "region": region, "priority": priority},
     )
     return html.Div([funnel_card, region_card, priority_card])
 
 
 def _group_card(card_id: str, title: str, caption: str, groups: pl.DataFrame, england: float | None,
-                group_label: str, filename: str) -> html.Div:
+                group_label: str, filename: str, download: dict | None = None) -> html.Div:
     """A card of pooled concerns per 1,000 referrals by group (regions, or priority areas and others)."""
     return components.chart_card(
         card_id, title=title, caption=caption,
@@ -220,7 +227,7 @@ def _group_card(card_id: str, title: str, caption: str, groups: pl.DataFrame, en
         summary=_group_summary(groups, england),
         labels={"group": group_label, "authorities": "Authorities", "concerns": "Concerns", "referrals": "Referrals in the window",
                 "rate": "Per 1,000 referrals", "lower": "95% lower", "upper": "95% upper"},
-        filename=filename,
+        filename=filename, download=download,
     )
 
 
@@ -229,6 +236,10 @@ def _group_summary(groups: pl.DataFrame, england: float | None) -> str:
         return "No values."
     parts = [f"{row['group']} {row['rate']:.2f} ({row['lower']:.2f} to {row['upper']:.2f})" for row in groups.sort("rate").iter_rows(named=True)]
     return "Concerns per 1,000 referrals (95% interval): " + "; ".join(parts) + (f". England {england:.2f}." if england is not None else ".")
+
+
+for _card in ("regional-referrals-funnel", "regional-referrals-regions", "regional-referrals-priority"):
+    downloads.register(_card, referrals_section, "period", "region", "priority")
 
 
 @callback(Output(REGIONAL_REFERRALS_SECTION, "children"), Input(ids.REGIONAL_PERIOD, "value"),

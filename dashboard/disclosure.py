@@ -10,12 +10,16 @@ Rules (docs/methodology.md, "Disclosure control"; GSS/ONS small-count practice, 
   cell, the next smallest cell is suppressed too, and this is repeated until nothing changes
   (FIELD-NOTES, "Disclosure control"). A council viewer knows its own cells, so a relation must not
   hold exactly one unknown cell *after removing the cells of any one authority* either; otherwise
-  "region total - own count - other published counts" recovers a neighbour's count.
+  "region total - own count - other published counts" recovers a neighbour's count. The served pattern
+  goes further (COALITION = 2): no relation may hold exactly one unknown cell after removing the cells of
+  any two authorities, so two councils pooling their own counts recover nothing either.
 - The pattern is computed once, on the full national table, for viewers who know nothing (public);
   each viewer then sees the cells they are entitled to in full and every other cell as published,
   so the same cells are suppressed on every page and in every export (cross-page differencing fails).
 - Rates, intervals, ranks, z-scores and significance flags computed from a suppressed count are not
   shown; scores (not counts) stay visible.
+- Symbols (GSS/DfE): `c` for a value withheld from the viewer, `x` for a value that does not exist (no
+  return, nothing to calculate from). A row can hold both: only its WITHHELD_COLUMNS read `c`.
 
 The engine (`protect`) works on any cells and relations; `rate_cells` builds them for the dashboard's
 count-based measures. Nothing here touches the database.
@@ -28,6 +32,7 @@ from collections.abc import Iterable
 import polars as pl
 
 SUPPRESSED = "c"
+NOT_AVAILABLE = "x"  # GSS/DfE: a value that does not exist (not recorded, cannot be calculated), never withheld
 SMALL_MIN = 1
 SMALL_MAX = 4
 
@@ -38,7 +43,24 @@ PART_MEASURES = ("rate_under18_per_10k",)
 OTHER_SERIES = "other"
 COUNT_MEASURES = (TOTAL_MEASURE, *PART_MEASURES)
 WINDOWS = ("month", "rolling12")
+# The served pattern protects against two councils pooling what they each see (their own counts in full,
+# everyone else's as published), not only one viewer: on the demo it costs 745 more hidden cells and no
+# build time (benchmarks/results/disclosure_pooling.md; docs/methodology.md).
+COALITION = 2
 ENGLAND = "E92000001"
+
+# The columns disclosure control may withhold: counts and what is computed from them (rates, intervals,
+# ranks, z-scores, funnel flags), by the names the data-access layer gives them. In a row marked `c`, a
+# null in one of these is withheld (`c`); a null anywhere else is a value that does not exist (`x`).
+# `mask_columns` refuses any other column, so this list cannot fall behind what is masked.
+WITHHELD_COLUMNS = frozenset({
+    "value", "lower", "upper", "basis", "rank",  # a measure's value, its interval and rank
+    "observed", "rate", "z", "flag", "flag_text", "funnel_flag",  # funnel points
+    "authority", "authority_rank", "region", "neighbours",  # the spine: one measure against comparators
+    "sent", "received", "difference",  # transfers
+    "concerns", "count", "numerator",  # counts by any of their names
+    *COUNT_MEASURES,  # a count-based measure as a column of its own (the region table, the map)
+})
 
 
 def is_small(value: object) -> bool:
@@ -61,7 +83,7 @@ def primary(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
 # ---- the engine ---------------------------------------------------------------------------------
 
 def protect(cells: pl.DataFrame, relations: pl.DataFrame, blocks: pl.DataFrame | None = None,
-            max_rounds: int = 10_000) -> pl.DataFrame:
+            max_rounds: int = 10_000, coalition: int = 1) -> pl.DataFrame:
     """The suppression pattern of a table: primary, then secondary until no relation gives a cell away.
 
     `cells`: cell (str, unique), owner (str or null: the authority whose count it is; null for totals
@@ -79,6 +101,9 @@ def protect(cells: pl.DataFrame, relations: pl.DataFrame, blocks: pl.DataFrame |
        of any one owner (a council knows its own), is exactly 1. It is made safe by suppressing its
        smallest known cell not owned by that owner, preferring non-zero cells and lower priority. Every
        unsafe relation gains one cell per round; rounds repeat until none is unsafe.
+       `coalition` = 2 applies the rule to any two owners pooling their cells (two councils sharing what
+       they each know); the default, 1, is the single viewer of the GSS guidance (docs/methodology.md,
+       "Two councils pooling their counts", for why and what the stronger rule costs).
     2. The rule looks at one relation at a time, but differences of relations (two overlapping rolling
        windows less their shared months, say) can still pin a cell down. So each block of relations is
        then solved exactly (`determined`); while a small count is determined, the smallest known cell of
@@ -94,7 +119,7 @@ def protect(cells: pl.DataFrame, relations: pl.DataFrame, blocks: pl.DataFrame |
     initial = set(unknown)
     sensitive = set(state.filter(small(pl.col("value")))["cell"].to_list())
     for _ in range(max_rounds):
-        unknown = _apply_rule(cells, relations, unknown, max_rounds)
+        unknown = _apply_rule(cells, relations, unknown, max_rounds, coalition)
         if blocks is None:
             break
         added = _exact_pass(cells, relations, blocks, unknown, sensitive)
@@ -112,8 +137,16 @@ def _candidate_order(frame: pl.DataFrame) -> list[str]:
     return ["_same", "_zero", "priority", "_size", "name"] if "_same" in frame.columns else ["_zero", "priority", "_size", "name"]
 
 
-def _apply_rule(cells: pl.DataFrame, relations: pl.DataFrame, unknown_names: set[str], max_rounds: int) -> set[str]:
-    """Step 1 of `protect`: the unknown cells once no relation leaves one unknown (for anyone)."""
+def _apply_rule(cells: pl.DataFrame, relations: pl.DataFrame, unknown_names: set[str], max_rounds: int,
+                coalition: int = 1) -> set[str]:
+    """Step 1 of `protect`: the unknown cells once no relation leaves one unknown (for anyone, or any
+    `coalition` owners pooling their cells).
+
+    Owners who together hold the most unknown cells of a relation remove the most; if the top j owners
+    (j <= coalition) leave exactly one unknown, the relation is unsafe and its new cell must be owned by
+    none of them. Checking the top j for each j is enough: any set of j owners removes no more than the
+    top j, and one that removes exactly (unknowns - 1) while the top j remove all of them is found at a
+    smaller j."""
     # Integer ids for cells, relations and owners keep each round's joins and filters cheap.
     ids = cells.select("cell").with_row_index("cid")
     owners = cells.select(pl.col("owner").drop_nulls().unique().sort()).with_row_index("oid")
@@ -129,40 +162,40 @@ def _apply_rule(cells: pl.DataFrame, relations: pl.DataFrame, unknown_names: set
     dirty = static  # only relations that gained an unknown cell can have become unsafe
     for _round in range(max_rounds):
         joined = dirty.with_columns(pl.col("cell").is_in(list(unknown)).alias("unknown"))
-        per_owner = (
+        totals = joined.group_by("relation").agg(pl.col("unknown").sum().alias("unknowns"))
+        ranked = (
             joined.filter(pl.col("unknown") & pl.col("owner").is_not_null())
             .group_by("relation", "owner").len("owned")
-            .sort("owned", "owner", descending=[True, False])
-            .group_by("relation", maintain_order=True).first()
-            .rename({"owner": "top_owner", "owned": "top_owned"})
+            .sort("relation", "owned", "owner", descending=[False, True, False])
+            .with_columns(pl.int_range(pl.len()).over("relation").alias("j"))
+            .filter(pl.col("j") < coalition)
+            .with_columns(pl.col("owned").cum_sum().over("relation").alias("removed"))
         )
-        totals = joined.group_by("relation").agg(pl.col("unknown").sum().alias("unknowns"))
-        unsafe = (
-            totals.join(per_owner, on="relation", how="left")
-            .with_columns(pl.col("top_owned").fill_null(0))
-            .filter(
-                (pl.col("unknowns") == 1)
-                | ((pl.col("unknowns") >= 2) & (pl.col("unknowns") - pl.col("top_owned") == 1))
-            )
-            # The owner whose own knowledge leaves one unknown: the new cell must not be theirs.
-            .with_columns(
-                pl.when(pl.col("unknowns") - pl.col("top_owned") == 1).then(pl.col("top_owner"))
-                .otherwise(None).alias("avoid_owner")
-            )
+        # The smallest j whose top j owners leave exactly one unknown: those owners must not own the new cell.
+        hit = (
+            ranked.join(totals, on="relation")
+            .filter((pl.col("unknowns") >= 2) & (pl.col("unknowns") - pl.col("removed") == 1))
+            .group_by("relation").agg(pl.col("j").min().alias("hit"))
         )
+        avoid = (
+            ranked.join(hit, on="relation").filter(pl.col("j") <= pl.col("hit"))
+            .select("relation", "owner")
+        )
+        # A single unknown cell: a cell of the same owner would leave that owner one unknown again next
+        # round, so prefer another owner's cell straight away.
         lone = (
-            joined.filter(pl.col("unknown")).join(unsafe.filter(pl.col("unknowns") == 1).select("relation"), on="relation")
-            .select("relation", pl.col("owner").alias("lone_owner"))
+            joined.filter(pl.col("unknown") & pl.col("owner").is_not_null())
+            .join(totals.filter(pl.col("unknowns") == 1).select("relation"), on="relation")
+            .select("relation", "owner")
         )
+        unsafe = pl.concat([totals.filter(pl.col("unknowns") == 1).select("relation"), hit.select("relation")]).unique()
+        avoided = pl.concat([avoid, lone]).unique().with_columns(pl.lit(True).alias("_same"))
         candidates = (
             joined.filter(~pl.col("unknown"))
-            .join(unsafe.select("relation", "avoid_owner"), on="relation")
-            .join(lone, on="relation", how="left")
-            # With a single unknown cell, a cell of the same owner would leave that owner one unknown
-            # again next round: prefer another owner's cell straight away.
-            .with_columns(pl.coalesce("avoid_owner", "lone_owner").alias("avoid"))
+            .join(unsafe, on="relation")
+            .join(avoided, on=["relation", "owner"], how="left")
             .with_columns(
-                (pl.col("avoid").is_not_null() & (pl.col("owner") == pl.col("avoid"))).fill_null(False).alias("_same"),
+                pl.col("_same").fill_null(False),
                 (pl.col("value") == 0).alias("_zero"),
                 pl.col("value").abs().alias("_size"),
             )
@@ -468,7 +501,14 @@ def series_of_measure(measure: str) -> str | None:
 # ---- what a viewer gets -------------------------------------------------------------------------
 
 def mask_columns(frame: pl.DataFrame, hidden: pl.Series | pl.Expr, columns: Iterable[str]) -> pl.DataFrame:
-    """Null `columns` where `hidden` is true, and mark those rows with `disclosure` = 'c'."""
+    """Null `columns` where `hidden` is true, and mark those rows with `disclosure` = 'c'.
+
+    Only columns in WITHHELD_COLUMNS may be masked: tables and exports print a null there as `c` and
+    any other null as `x` (not available), so a column masked but not listed would read as missing.
+    """
+    undeclared = sorted(set(columns) - WITHHELD_COLUMNS)
+    if undeclared:
+        raise ValueError(f"columns {undeclared} are not in disclosure.WITHHELD_COLUMNS: add them there first")
     present = [c for c in columns if c in frame.columns]
     flag = hidden if isinstance(hidden, pl.Expr) else pl.lit(hidden)
     marked = frame.with_columns(

@@ -2,7 +2,11 @@
 
 - Spreadsheet formula injection (OWASP "CSV injection"): a text cell that starts with `=`, `+`, `-`,
   `@`, a tab or a carriage return is prefixed with `'`, so Excel shows it as text instead of running it.
-  Numbers stay numbers (a negative count is not text).
+  Numbers stay numbers (a negative count is not text). One implementation, `etl.cells.neutralise`,
+  shared with the audit export.
+- Symbols (GSS/DfE): in a frame from the data-access layer (it has a `disclosure` column) a value
+  withheld from the viewer is written `c` and a value that does not exist `x`, never a blank; a key
+  line after the table says what each symbol used means.
 - Whenever the database holds demonstration data, every export says so: the first line of a CSV and
   the first row of every XLSX sheet read "SYNTHETIC DEMONSTRATION DATA ...".
 - Disclosure control is applied before data reaches an export: every frame comes from the
@@ -21,8 +25,9 @@ from datetime import date, datetime
 
 import polars as pl
 
+from etl.cells import FORMULA_STARTS, neutralise  # noqa: F401  (the one neutraliser; re-exported)
+
 SYNTHETIC_STAMP = "SYNTHETIC DEMONSTRATION DATA: not real returns; do not use for any decision"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUPPRESSED = "c"  # dashboard.disclosure.SUPPRESSED: the symbol of a value withheld from the viewer
@@ -30,13 +35,9 @@ SUPPRESSED_KEY = (
     "c = fewer than 5, or hidden so a hidden count cannot be worked out; "
     "see How the scores work and the methodology (disclosure control)"
 )
-
-
-def neutralise(value: object) -> object:
-    """A text value that a spreadsheet would run as a formula, made inert with a leading `'`."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+NOT_AVAILABLE = "x"  # dashboard.disclosure.NOT_AVAILABLE: a value that does not exist
+NOT_AVAILABLE_KEY = "x = not available: there is no value (no return, or nothing to calculate it from)"
+KEYS = {SUPPRESSED: SUPPRESSED_KEY, NOT_AVAILABLE: NOT_AVAILABLE_KEY}
 
 
 def _cell(value: object) -> object:
@@ -62,14 +63,51 @@ def suppressed_rows(frame: pl.DataFrame) -> list[bool]:
     return (frame["disclosure"] == SUPPRESSED).fill_null(False).to_list()
 
 
-def shown(value: object, suppressed: bool) -> object:
-    """A value as tables and exports give it: a null in a row marked 'c' is 'c'."""
-    return SUPPRESSED if suppressed and value is None else value
+def is_statistical(frame: pl.DataFrame) -> bool:
+    """Whether the frame came through disclosure control (it has a `disclosure` column): its nulls get symbols."""
+    return "disclosure" in frame.columns
+
+
+def shown(value: object, suppressed: bool, column: str | None = None, statistical: bool = False) -> object:
+    """A value as tables and exports give it.
+
+    A null in a row marked 'c' is 'c' when its column is one disclosure control withholds
+    (`dashboard.disclosure.WITHHELD_COLUMNS`; any column when `column` is not given). Any other null of
+    a statistical frame is 'x' (not available), so a missing value never reads as a withheld one.
+    The `disclosure` column itself stays blank where nothing was withheld.
+    """
+    if value is not None and not (isinstance(value, float) and value != value):
+        return value
+    if column == "disclosure":
+        return None
+    if suppressed:
+        from dashboard.disclosure import WITHHELD_COLUMNS
+
+        if column is None or column in WITHHELD_COLUMNS:
+            return SUPPRESSED
+    return NOT_AVAILABLE if statistical else None
+
+
+def symbols_used(frame: pl.DataFrame, marks: list[bool] | None = None, statistical: bool | None = None) -> list[str]:
+    """The symbols ('c', 'x') that `shown` writes for this frame, in key order."""
+    marks = suppressed_rows(frame) if marks is None else marks
+    statistical = is_statistical(frame) if statistical is None else statistical
+    used = {shown(value, mark, column, statistical)
+            for row, mark in zip(frame.iter_rows(), marks) for column, value in zip(frame.columns, row)
+            if value is None or (isinstance(value, float) and value != value)}
+    return [symbol for symbol in KEYS if symbol in used]
+
+
+def key_line(symbols: Iterable[str]) -> str:
+    """'Symbols: c = ...; x = ...' for the symbols used (empty when none)."""
+    parts = [KEYS[s] for s in symbols if s in KEYS]
+    return ("Symbols: " + "; ".join(parts)) if parts else ""
 
 
 def _rows(frame: pl.DataFrame) -> Iterable[list[object]]:
+    statistical = is_statistical(frame)
     for row, suppressed in zip(frame.iter_rows(), suppressed_rows(frame)):
-        yield [_cell(shown(value, suppressed)) for value in row]
+        yield [_cell(shown(value, suppressed, column, statistical)) for column, value in zip(frame.columns, row)]
 
 
 def _resolve_synthetic(synthetic: bool | None) -> bool:
@@ -88,6 +126,9 @@ def csv_bytes(frame: pl.DataFrame, synthetic: bool | None = None) -> bytes:
         writer.writerow([SYNTHETIC_STAMP])
     writer.writerow([neutralise(name) for name in frame.columns])
     writer.writerows(_rows(frame))
+    key = key_line(symbols_used(frame))
+    if key:
+        writer.writerow([key])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -105,6 +146,9 @@ def xlsx_bytes(sheets: pl.DataFrame | Mapping[str, pl.DataFrame], synthetic: boo
         sheet.append([neutralise(column) for column in frame.columns])
         for row in _rows(frame):
             sheet.append(row)
+        key = key_line(symbols_used(frame))
+        if key:
+            sheet.append([key])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -116,26 +160,27 @@ def _sheet_title(name: str) -> str:
     return cleaned[:31]
 
 
+def file_bytes(data: pl.DataFrame | Mapping[str, pl.DataFrame], file_format: str = "csv",
+               synthetic: bool | None = None) -> bytes:
+    """The frame(s) as CSV or XLSX bytes. A mapping of frames makes one XLSX sheet each; for CSV the
+    sheets are stacked, each under a title line."""
+    if file_format == "xlsx":
+        return xlsx_bytes(data, synthetic)
+    if file_format != "csv":
+        raise ValueError(f"file_format must be 'csv' or 'xlsx', not {file_format!r}")
+    if isinstance(data, pl.DataFrame):
+        return csv_bytes(data, synthetic)
+    return _stacked_csv(data, _resolve_synthetic(synthetic))
+
+
 def download(
     data: pl.DataFrame | Mapping[str, pl.DataFrame], filename: str, file_format: str = "csv",
     synthetic: bool | None = None,
 ) -> dict:
-    """The `data` property of a `dcc.Download`: the frame(s) as CSV or XLSX, named `filename.<ext>`.
-
-    A mapping of frames makes one XLSX sheet each; for CSV the sheets are stacked with a title line.
-    """
-    if file_format == "xlsx":
-        content = xlsx_bytes(data, synthetic)
-        return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.xlsx",
-                "type": XLSX_MIME, "base64": True}
-    if file_format != "csv":
-        raise ValueError(f"file_format must be 'csv' or 'xlsx', not {file_format!r}")
-    if isinstance(data, pl.DataFrame):
-        content = csv_bytes(data, synthetic)
-    else:
-        content = _stacked_csv(data, _resolve_synthetic(synthetic))
-    return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.csv",
-            "type": CSV_MIME, "base64": True}
+    """The `data` property of a `dcc.Download`: the frame(s) as CSV or XLSX (`file_bytes`), named `filename.<ext>`."""
+    content = file_bytes(data, file_format, synthetic)
+    return {"content": base64.b64encode(content).decode("ascii"), "filename": f"{filename}.{file_format}",
+            "type": XLSX_MIME if file_format == "xlsx" else CSV_MIME, "base64": True}
 
 
 def _stacked_csv(frames: Mapping[str, pl.DataFrame], synthetic: bool) -> bytes:
@@ -147,7 +192,9 @@ def _stacked_csv(frames: Mapping[str, pl.DataFrame], synthetic: bool) -> bytes:
 
 
 def data_uri(content: bytes, mime: str) -> str:
-    """A `data:` URL for an `<a download>` link (the chart cards' CSV links need no callback)."""
+    """A `data:` URL for an `<a download>` link: only for a file made from what the user sent (the check
+    page's report) or from static settings. Data from the database go through `dashboard.downloads`
+    (a real, audited request), never into a page as a `data:` URL."""
     return f"data:{mime};base64," + base64.b64encode(content).decode("ascii")
 
 

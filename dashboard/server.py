@@ -24,7 +24,7 @@ import flask
 from flask_talisman import Talisman
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from dashboard import auth, database, health
+from dashboard import auth, database, downloads, health
 from dashboard.layout import SERVICE_NAME, register_callbacks, shell
 from dashboard.queries import geometry
 from dashboard.upload import request_limit_bytes
@@ -109,6 +109,7 @@ def create_app(db_path: Path | str, inbox: Path | str | None = None) -> dash.Das
     server.config["MAX_CONTENT_LENGTH"] = request_limit_bytes()
     server.add_url_rule(TOPOJSON_ROUTE + "<name>", "empty_topology", _serve_empty_topology)
     server.add_url_rule(geometry.URL_PREFIX + "<name>", "boundaries", _serve_boundaries)
+    server.add_url_rule(downloads.ROUTE + "<filename>", "chart_download", downloads.serve)  # audited downloads
     talisman = Talisman(
         server,
         content_security_policy=content_security_policy([]),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from .cells import neutralise
 from .clock import utc_now
 from .errors import ConfigError, InvalidInputError
 from .service_store import connect, iso
@@ -152,9 +153,8 @@ def export_csv(store: Path | str) -> bytes:
 
 
 def _neutralise(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+    """A cell of the audit CSV: formulas made inert (`etl.cells`), None as an empty cell."""
+    return "" if value is None else neutralise(value)
 
 
 def _cut(text: str | None) -> str | None:

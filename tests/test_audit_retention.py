@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from etl import audit
 from etl.cli import app
 from etl.errors import ConfigError, InvalidInputError
-from etl.service_store import store_path, utc_now
+from etl.clock import utc_now
+from etl.service_store import store_path
 
 RUNNER = CliRunner()
 WHO = audit.Actor("ana@homeoffice.gov.uk", "national", None, "10.0.0.7")

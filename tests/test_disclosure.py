@@ -56,6 +56,26 @@ def test_a_region_total_cannot_be_differenced_by_the_public_or_by_a_council_that
         assert disclosure.unsafe_relations(pattern, relations, viewer).is_empty()
 
 
+def test_two_councils_pooling_their_own_counts_cannot_difference_a_region_total():
+    # The region above: with A, B and C hidden, councils B and C together know 7 + 9, so
+    # A = 33 - 7 - 9 - 15 = 2. The rule for coalitions of two also hides D (the only cell owned by
+    # neither), and then no two councils leave fewer than two unknown cells.
+    cells = _cells([("A", "A", 2), ("B", "B", 7), ("C", "C", 9), ("D", "D", 15), ("region", None, 33)],
+                   priority={"region": 1})
+    relations = _relations({"region": {"A": 1, "B": 1, "C": 1, "D": 1, "region": -1}})
+
+    def unknown_to(pattern: pl.DataFrame, pair: set[str]) -> set[str]:
+        return {c for c, s, o in pattern.select("cell", "suppressed", "owner").iter_rows() if s and o not in pair}
+
+    single = disclosure.protect(cells, relations)
+    assert disclosure.determined(relations, unknown_to(single, {"B", "C"})) == {"A"}  # the leak
+    pooled = disclosure.protect(cells, relations, coalition=2)
+    assert _reasons(pooled) == {"A": "primary", "B": "secondary", "C": "secondary", "D": "secondary", "region": None}
+    for pair in ({"B", "C"}, {"B", "D"}, {"C", "D"}, {"A", "B"}):
+        assert "A" not in disclosure.determined(relations, unknown_to(pooled, pair)) or "A" in pair, pair
+    assert disclosure.COALITION == 2  # the served pattern (dashboard.queries.disclosure.build_pattern)
+
+
 def test_a_small_part_of_a_breakdown_hides_its_complement_not_the_published_total():
     # Authority X: total 12 = under-18s 3 + others 9; Y's total 20 = 15 + 5. The under-18s count 3 is
     # primary; "others" (never shown, priority -1) is the cheapest second cell; the totals stay.

@@ -24,7 +24,7 @@ def table(demo_db: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     finally:
         con.close()
     cells, relations, blocks = disclosure.rate_cells(counts, membership)
-    return disclosure.protect(cells, relations, blocks), relations, membership
+    return disclosure.protect(cells, relations, blocks, coalition=disclosure.COALITION), relations, membership
 
 
 def _unknown_to(pattern: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
@@ -98,6 +98,58 @@ def test_a_council_cannot_subtract_its_own_count_and_the_published_ones_from_its
     for owner in owners:
         assert disclosure.unsafe_relations(pattern, area, owner).is_empty(), owner
     assert disclosure.unsafe_relations(pattern, relations, None).is_empty()
+
+
+def test_no_two_councils_can_subtract_their_pooled_counts_from_any_relation(table):
+    """The rule for coalitions of two, checked on every relation: once the cells of the two owners holding
+    most of its unknown cells are removed, none is left with exactly one (tests/test_disclosure.py shows
+    why checking the top two is enough)."""
+    pattern, relations, _ = table
+    unknown = relations.select("relation", "cell").unique().join(
+        pattern.filter(pl.col("suppressed")).select("cell", "owner"), on="cell")
+    totals = unknown.group_by("relation").len("unknowns")
+    top_two = (unknown.filter(pl.col("owner").is_not_null()).group_by("relation", "owner").len("owned")
+               .sort("owned", "owner", descending=[True, False]).group_by("relation", maintain_order=True).head(2)
+               .group_by("relation").agg(pl.col("owned").sum().alias("removed")))
+    exposed = totals.join(top_two, on="relation").filter(pl.col("unknowns") - pl.col("removed") == 1)
+    assert exposed.is_empty(), exposed.head(10)
+
+
+def test_no_two_councils_of_the_demo_councils_region_can_solve_a_hidden_count_exactly(table, demo_db):
+    """Every pair of councils in the region of the demo council user, every period: the region's rolling
+    12-month relations solved by linear algebra with both councils' own counts known."""
+    import itertools
+
+    from etl.users import DEMO_USERS
+
+    pattern, relations, membership = table
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        own = con.execute("select authority_code from app_user where username = ?", [DEMO_USERS[2].username]).fetchone()[0]
+    finally:
+        con.close()
+    region = membership.filter(pl.col("authority_code") == own)["region_code"][0]
+    codes = membership.filter(pl.col("region_code") == region)["authority_code"].sort().to_list()
+    kind = pl.col("relation").str.split("|").list.get(0)
+    located = (
+        relations.filter(kind.is_in(["area", "category"]))
+        .join(pattern.select("cell", "level", "code", "period", "window"), on="cell")
+        .filter(pl.col("window") == "rolling12")
+        .join(membership.rename({"authority_code": "code"}), on="code", how="left")
+        .filter((pl.col("region_code") == region) | ((pl.col("level") == "region") & (pl.col("code") == region)))
+        .filter(~(kind == "area") | pl.col("relation").str.contains(region))
+    )
+    blocks = located.select("relation", "cell", "coefficient", pl.col("period").cast(pl.String).alias("_key"))
+    small = set(pattern.filter(disclosure.small(pl.col("value")))["cell"].to_list())
+    suppressed = pattern.filter(pl.col("suppressed")).select("cell", "owner")
+    leaks = []
+    for pair in itertools.combinations(codes, 2):
+        unknown = set(suppressed.filter(pl.col("owner").is_null() | ~pl.col("owner").is_in(pair))["cell"].to_list())
+        for block in blocks.partition_by("_key"):
+            cells = set(block["cell"].to_list())
+            if cells & unknown & small:
+                leaks += [(pair, cell) for cell in disclosure.determined(block.drop("_key").unique(), cells & unknown) & small]
+    assert len(codes) >= 3 and leaks == [], leaks[:10]
 
 
 def test_the_pattern_hides_every_count_of_one_to_four_and_shows_region_and_england_totals(table):

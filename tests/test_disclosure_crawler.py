@@ -1,6 +1,7 @@
 """The disclosure crawler: sign in as each role through the real sign-in page of a real running server,
 walk every page, call every server callback (taken from the app's own callback map) with a sample of
-input values, decode every export and download, and check that nothing a viewer is not entitled to
+input values, fetch every download link a reply carries (`/download/<chart>.csv?...`, as that viewer)
+and decode every export, and check that nothing a viewer is not entitled to
 comes back: no count of 1 to 4 of another authority, no rate built on a hidden count (in tables,
 downloads or the raw JSON of charts), and no count recoverable by subtracting what the viewer got
 from a published region total.
@@ -46,6 +47,7 @@ COUNT_COLUMNS = {"observed", "sent", "received", "difference", "count", "numerat
 DATA_URI = re.compile(r"data:(text/csv|application/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet);base64,"
                       r"([A-Za-z0-9+/=]+)")
 LONG_FLOAT = re.compile(r"-?\d+\.\d{6,}")
+DOWNLOAD_ROUTE = "/download/"  # dashboard.downloads.ROUTE: chart and table downloads, real requests
 
 
 # ---- the server and the viewers --------------------------------------------------------------------
@@ -223,6 +225,7 @@ def crawl(browser: SiteClient, preferred_codes: list[str]) -> tuple[list[tuple[d
     responses: list[tuple[dict, str]] = []
     shell_seen: dict = {}
     to_visit, seen_pages, placed = {"/"} | _links(shell_text), set(), set()
+    fetched: set[str] = set()
     while to_visit:
         path = to_visit.pop()
         if path in seen_pages:
@@ -261,6 +264,7 @@ def crawl(browser: SiteClient, preferred_codes: list[str]) -> tuple[list[tuple[d
                            **{i["id"]: i["value"] for i in inputs}}
                 responses.append((context, text))
                 to_visit |= _links(text) - seen_pages
+                responses += fetch_downloads(browser, text, context, fetched)
     # Callbacks of pages this viewer cannot open (or that no link reaches): replayed anyway, with the
     # values last seen for their inputs, as someone replaying another user's request would.
     known = {**shell, **shell_seen}
@@ -281,6 +285,37 @@ def crawl(browser: SiteClient, preferred_codes: list[str]) -> tuple[list[tuple[d
         status, text = browser.callback(body)
         responses.append(({"callback": dep["output"], "status": status, "replayed": True}, text))
     return responses, unplaced
+
+
+def _download_links(text: str) -> list[str]:
+    return sorted({href for key, href in _strings(_json(text)) if key == "href" and href.startswith(DOWNLOAD_ROUTE)})
+
+
+def fetch_downloads(browser: SiteClient, text: str, context: dict, fetched: set[str]) -> list[tuple[dict, str]]:
+    """Every download link in a reply, fetched as this viewer (each address once). A file served is
+    recorded as the payload a dcc.Download would carry, so the same checks read it; the headers every
+    download must send are checked here."""
+    found = []
+    for href in _download_links(text):
+        if href in fetched:
+            continue
+        fetched.add(href)
+        request = urllib.request.Request(browser.base + href)
+        try:
+            with browser.opener.open(request, timeout=300) as response:
+                status, data, headers = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            status, data, headers = error.code, error.read(), error.headers
+        entry = {**context, "download": href, "status": status}
+        if status != 200:
+            found.append((entry, data.decode("utf-8", "replace")[:300]))
+            continue
+        assert headers["Content-Disposition"].startswith("attachment;"), (href, headers["Content-Disposition"])
+        assert "no-store" in headers["Cache-Control"], (href, headers["Cache-Control"])
+        name = href.split("?", 1)[0].rsplit("/", 1)[-1]
+        payload = {"content": base64.b64encode(data).decode("ascii"), "filename": name, "base64": True}
+        found.append((entry, json.dumps({"fetched": payload})))
+    return found
 
 
 def _input_samples(inputs: list[dict], components: dict, preferred: list[str]) -> list[list[dict]]:
@@ -393,6 +428,9 @@ def _differencing(context: dict, header: list[str], rows: list[list[str]], truth
     """Recompute each region total from what the viewer got: if one authority's value is missing, the
     region's published count less the others' counts gives it; it must not be 1 to 4."""
     period, window, measure = (context.get(k) for k in ("overview-period", "overview-window", "overview-measure"))
+    if "download" in context:  # a fetched download: its own address says what it holds
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(context["download"]).query))
+        period, window, measure = query.get("period", period), query.get("window", window), query.get("measure", measure)
     if not (period and window and measure in disclosure.COUNT_MEASURES) or "authority_code" not in header or "value" not in header:
         return []
     from etl.periods import parse_period
@@ -460,6 +498,14 @@ def test_no_viewer_gets_a_count_they_are_not_entitled_to_directly_or_by_differen
     assert len(calls) > 20, "the crawler reached too few callbacks to mean anything"
     downloads = sum(len(_downloads(text)) for _, text in responses)
     assert downloads > 5, "the crawler decoded too few exports to mean anything"
+    fetched = [c for c, _ in responses if "download" in c]
+    assert len({c["download"].split("?")[0] for c in fetched if c["status"] == 200}) >= 8, \
+        "the crawler fetched too few kinds of chart download to mean anything"
+    assert [c for c in fetched if c["status"] >= 500] == []
+    # No data leave as a data: URL in a reply any more; the one left is the methodology page's scoring
+    # settings (static configuration, no counts).
+    inline = [c for c, text in responses if DATA_URI.search(text) and c.get("page") != "/methodology"]
+    assert inline == [], f"data: URL exports are back in replies: {inline[:5]}"
 
     truth = truth_for(viewer, pattern, measures, membership)
     leaks = leaks_in(responses, truth)

@@ -1,4 +1,5 @@
-"""Withheld values (disclosure control) read `c` in tables and exports, with a key; never a blank."""
+"""Withheld values (disclosure control) read `c` in tables and exports, values that do not exist read `x`
+(GSS/DfE symbols), each with its key; never a blank."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_a_withheld_count_and_its_rate_read_c_in_the_table_with_the_key():
     derby = text.split("Derby")[1].split("</tr>")[0]
     assert derby.count("<td>c</td>") == 2 and "<td>88.0</td>" in derby  # the score is still shown
     rutland = text.split("Rutland")[1].split("</tr>")[0]
-    assert "<td>c</td>" not in rutland and "<td>-</td>" in rutland  # a missing value is not a withheld one
+    assert "<td>c</td>" not in rutland and "<td>x</td>" in rutland  # a missing value is not a withheld one
     assert exports.SUPPRESSED_KEY in text
 
 
@@ -58,7 +59,7 @@ def test_the_csv_export_writes_c_for_a_withheld_value():
     rows = list(csv.reader(io.StringIO(exports.csv_bytes(five_rows(), synthetic=False).decode("utf-8-sig"))))
     assert rows[0] == ["name", "concerns", "rate", "score", "disclosure"]
     assert rows[1] == ["Derby", "c", "c", "88.0", "c"]
-    assert rows[4] == ["Rutland", "7", "", "60.0", ""]
+    assert rows[4] == ["Rutland", "7", "x", "60.0", ""]
 
 
 def test_the_xlsx_export_writes_c_for_a_withheld_value_and_keeps_numbers_numeric():
@@ -66,6 +67,61 @@ def test_the_xlsx_export_writes_c_for_a_withheld_value_and_keeps_numbers_numeric
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1] == ("Derby", "c", "c", 88.0, "c")
     assert rows[2] == ("Leicester", 12, 3.1, 91.0, None)
+
+
+# ---- a row holding both a withheld and a missing value ------------------------------------------------
+
+def withheld_and_missing() -> pl.DataFrame:
+    """Derby's rate is withheld by the real masking step; England's value beside it is genuinely missing
+    (not calculated for that month), and so are Derby's population and Rutland's score."""
+    from dashboard import disclosure
+
+    frame = pl.DataFrame({
+        "name": ["Derby", "Rutland"],
+        "rate": [2.5, 3.0],
+        "england": [None, 6.0],
+        "score": [88.0, None],
+        "population": [None, 9000],
+    })
+    return disclosure.mask_columns(frame, pl.Series([True, False]), ["rate"])
+
+
+def test_a_row_with_a_withheld_and_a_missing_value_reads_c_and_x_in_the_table_with_both_keys():
+    text = _markup(data_table(withheld_and_missing(), "Rates", labels={
+        "name": "Authority", "rate": "Rate", "england": "England", "score": "Score", "population": "Population"}))
+    derby = text.split("Derby")[1].split("</tr>")[0]
+    assert derby == "</th><td>c</td><td>x</td><td>88.0</td><td>x</td>"
+    rutland = text.split("Rutland")[1].split("</tr>")[0]
+    assert rutland == "</th><td>3.0</td><td>6.0</td><td>x</td><td>9,000</td>"
+    assert exports.SUPPRESSED_KEY in text and exports.NOT_AVAILABLE_KEY in text
+
+
+def test_a_row_with_a_withheld_and_a_missing_value_reads_c_and_x_in_csv_and_xlsx():
+    frame = withheld_and_missing()
+    rows = list(csv.reader(io.StringIO(exports.csv_bytes(frame, synthetic=False).decode("utf-8-sig"))))
+    assert rows[0] == ["name", "rate", "england", "score", "population", "disclosure"]
+    assert rows[1] == ["Derby", "c", "x", "88.0", "x", "c"]
+    assert rows[2] == ["Rutland", "3.0", "6.0", "x", "9000", ""]
+    assert rows[3] == [exports.key_line(["c", "x"])] and "c = " in rows[3][0] and "x = " in rows[3][0]
+    sheet = load_workbook(io.BytesIO(exports.xlsx_bytes(frame, synthetic=False)))["data"]
+    cells = list(sheet.iter_rows(values_only=True))
+    assert cells[1] == ("Derby", "c", "x", 88.0, "x", "c")
+    assert cells[2] == ("Rutland", 3.0, 6.0, "x", 9000, None)
+    assert cells[3][0] == exports.key_line(["c", "x"])
+
+
+def test_masking_a_column_disclosure_control_does_not_declare_is_refused():
+    from dashboard import disclosure
+
+    with pytest.raises(ValueError, match="WITHHELD_COLUMNS"):
+        disclosure.mask_columns(pl.DataFrame({"score": [1.0]}), pl.Series([True]), ["score"])
+
+
+def test_a_frame_built_elsewhere_keeps_blank_cells():
+    """Only frames from the data-access layer (with a `disclosure` column) get symbols."""
+    rows = list(csv.reader(io.StringIO(exports.csv_bytes(pl.DataFrame({"a": [None, 1]}), synthetic=False)
+                                       .decode("utf-8-sig"))))
+    assert rows == [["a"], [""], ["1"]]
 
 
 # ---- a page, as a council sees it (full demo database) -------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -173,22 +172,22 @@ def test_a_chart_with_no_data_says_so(builder):
     assert isinstance(figure, go.Figure) and figure.layout.annotations[0].text.startswith("No ")
 
 
-def _csv_of(link) -> list[list[str]]:
-    encoded = link.href.split("base64,", 1)[1]
-    return list(csv.reader(io.StringIO(base64.b64decode(encoded).decode("utf-8-sig"))))
+def test_chart_card_has_an_accessible_figure_a_table_and_a_download_of_the_data_drawn():
+    from dashboard import downloads, exports
 
-
-def test_chart_card_has_an_accessible_figure_a_table_and_the_data_drawn_as_csv():
     frame = pl.DataFrame({"name": ["=evil()", "Beta"], "value": [1.5, 2.0], "hidden": [1, 2]})
     card = components.chart_card("test-card", title="Scores", caption="What it shows", figure=go.Figure(),
                                  table_frame=frame, summary="Beta is highest.", labels={"name": "Authority", "value": "Score"},
-                                 filename="scores", synthetic=False)
+                                 filename="scores", synthetic=False, download={"period": date(2026, 10, 1), "window": "month"})
     text = json.dumps(json.loads(to_json(card)))
     assert '"role": "img"' in text and '"aria-describedby": "test-card-summary"' in text
     assert "Beta is highest." in text and "Show the data as a table" in text
     link = next(c for c in card.children if getattr(c, "id", None) == "test-card-csv")
-    assert link.download == "scores.csv"
-    rows = [r for r in _csv_of(link) if r]
+    assert link.download == "scores.csv" and link.href == "/download/test-card.csv?period=2026-10&window=month"
+    assert "base64" not in text and "data:" not in text  # the page holds the address, not the data
+    payload = downloads.find(card, "test-card", "csv")
+    rows = [r for r in csv.reader(io.StringIO(exports.file_bytes(payload.frame, "csv", payload.synthetic)
+                                              .decode("utf-8-sig"))) if r]
     assert rows == [["name", "value"], ["'=evil()", "1.5"], ["Beta", "2.0"]]  # labelled columns only, formula made inert
 
 

@@ -16,7 +16,7 @@ import dash
 import polars as pl
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from dashboard import components, database, exports, findings, ids, state
+from dashboard import components, database, downloads, exports, findings, ids, state
 from dashboard import context_panel  # issue 11: real published context (registers its callback)
 from dashboard.figures import authority as figures
 from dashboard.queries import authority as queries, common, findings as findings_queries
@@ -203,6 +203,7 @@ def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -
                 "median": "Median", "q3": "75th percentile", "maximum": "Highest", "authority_rank": "Rank (1 = highest)",
                 "authorities": "Authorities ranked"},
         filename=f"{profile['gss_code']}-measures-{window}-{format_period(period)}",
+        download={"code": profile["gss_code"], "period": period, "window": window},
     )
 
 
@@ -233,6 +234,7 @@ def _score_explained(scores: pl.DataFrame, parts: pl.DataFrame, profile: dict, p
                 summary=summary, labels={"dimension": "Dimension", "cause": "Cause", "points": "Composite points lost",
                                          "occurrences": "Times", "fix": "What to fix"},
                 filename=f"{profile['gss_code']}-points-lost-{window}-{format_period(period)}",
+                download={"code": profile["gss_code"], "period": period, "window": window},
             ),
             html.Details(
                 [html.Summary(f"Every cause ({parts.height}), with the return and row"),
@@ -357,7 +359,14 @@ def _trend(con, code: str, window: str, measure: str) -> html.Section:
         labels={"period": "Month", "authority": profile["name"], "region": profile["region_name"],
                 "neighbours": "Neighbours' average", "england": "England"},
         filename=f"{code}-{measure}-trend-{window}",
+        download={"code": code, "window": window, "measure": measure},
     )
+
+
+# Each chart's "download this data" link asks the server for the section again (dashboard.downloads).
+downloads.register("authority-spine", summary_section, "code", "period", "window")
+downloads.register("authority-points", summary_section, "code", "period", "window")
+downloads.register("authority-trend", trend_section, "code", "window", "measure")
 
 
 def download(code: object, period: object, window: object, file_format: str) -> dict:

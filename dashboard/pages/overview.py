@@ -14,7 +14,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, html
 
-from dashboard import components, database, findings, ids, state, summaries
+from dashboard import components, database, downloads, findings, ids, state, summaries
 from dashboard.figures import overview as figures
 from dashboard.queries import common, overview as queries
 from dashboard.queries.geometry import boundaries_url, boundary_names
@@ -149,6 +149,7 @@ def _map(con, period: date, window: str, measure: str) -> html.Section:
         table_frame=values.rename({"value": measure}), summary=summary, graph_id=ids.OVERVIEW_MAP,
         labels={"name": "Authority", "authority_code": "Code", "region_name": "Region", measure: label},
         filename=f"{measure}-by-authority-{window}-{format_period(period)}",
+        download={"period": period, "window": window, "measure": measure},
     )
 
 
@@ -170,6 +171,7 @@ def _distribution(con, period: date, window: str, measure: str) -> html.Section:
         summary=summary, graph_id=ids.OVERVIEW_DISTRIBUTION,
         labels={"region_name": "Region", "name": "Authority", "authority_code": "Code", "value": label},
         filename=f"{measure}-distribution-by-region-{window}-{format_period(period)}",
+        download={"period": period, "window": window, "measure": measure},
     )
 
 
@@ -193,7 +195,14 @@ def _trend(con, window: str, measure: str) -> html.Section:
         table_frame=table.sort("region_name", "period"), summary=summary, graph_id=ids.OVERVIEW_TREND,
         labels={"region_name": "Region", "period": "Month", "value": label},
         filename=f"{measure}-trend-by-region-{window}",
+        download={"window": window, "measure": measure},
     )
+
+
+# Each chart's "download this data" link asks the server for the section again (dashboard.downloads).
+downloads.register("overview-map", map_section, "period", "window", "measure")
+downloads.register("overview-distribution", distribution_section, "period", "window", "measure")
+downloads.register("overview-trend", trend_section, "window", "measure")
 
 
 # ---- layout -----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, html
 
-from dashboard import components, database, ids, state, summaries
+from dashboard import components, database, downloads, ids, state, summaries
 from dashboard import context_panel  # issue 11: per-1,000-referrals funnel (registers its callback)
 from dashboard.figures import regional as figures
 from dashboard.figures.regional import FUNNEL_FLAGS
@@ -71,6 +71,7 @@ def _intervals(con, period: date, window: str, measure: str) -> html.Section:
         labels={"region_name": "Region", "value": label, "lower": "95% interval, lower", "upper": "95% interval, upper",
                 "basis": "Based on"},
         filename=f"{measure}-by-region-{window}-{format_period(period)}",
+        download={"period": period, "window": window, "measure": measure},
     )
 
 
@@ -120,6 +121,7 @@ def _funnel(con, period: date, rate: str, region: str, code: str = NO_AUTHORITY)
                 "population": "Children-years", "rate": "Rate per 10,000", "lower95": "95% lower", "upper95": "95% upper",
                 "lower998": "99.8% lower", "upper998": "99.8% upper", "flag_text": "Result"},
         filename=f"funnel-{rate}-{format_period(period)}",
+        download={"period": period, "rate": rate, "region": region, "code": code},
     )
 
 
@@ -178,9 +180,17 @@ def _table(table: pl.DataFrame, period: date, window: str, region: str, column: 
                    className="govuk-hint"),
             table,
             components.download_buttons(ordered, f"authorities-{components.slug(region_name)}-{window}-{format_period(period)}",
-                                        "this table"),
+                                        "this table", name="regional-table",
+                                        params={"period": period, "window": window, "region": region,
+                                                "sort": column, "order": direction}),
         ]
     )
+
+
+# Each chart's and the table's download links ask the server for the section again (dashboard.downloads).
+downloads.register("regional-ci", intervals_section, "period", "window", "measure")
+downloads.register("regional-funnel", funnel_section, "period", "rate", "region", "code")
+downloads.register("regional-table", table_section, "period", "window", "region", "sort", "order")
 
 
 # ---- layout -----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import dash
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import components, database, exports, ids, state
+from dashboard import components, database, downloads, exports, ids, state
 from dashboard.figures import returns as figures
 from dashboard.queries import common, returns as queries
 from etl.errors import OversightError
@@ -129,7 +129,7 @@ def _grid_section(con, period: date, region_code: str | None, as_of: date) -> li
             labels=COUNT_LABELS,
             summary=state_summary(grid.filter(pl.col("period") == period), month_label(period)),
             filename=f"returns-by-state-{format_period(start)}-to-{format_period(end)}",
-            graph_id=ids.RETURNS_STATE_CHART,
+            graph_id=ids.RETURNS_STATE_CHART, download={"month": period, "region": region_code or ALL},
         ),
         html.H3("Each authority, month by month", className="govuk-heading-s"),
         html.P(
@@ -214,9 +214,15 @@ def _issues_section(con, period: date, region_code: str | None, rule_id: str | N
             summary=summary,
             filename=f"validation-issues-by-rule-{format_period(start)}-to-{format_period(end)}",
             graph_id=ids.RETURNS_ISSUES_CHART,
+            download={"month": period, "region": region_code or ALL, "rule": rule_id or ALL, "severity": severity_value or ALL},
         ),
         issue_list(issues, what),
     ]
+
+
+# Each chart's "download this data" link asks the server for the section again (dashboard.downloads).
+downloads.register("returns-states", grid_section, "month", "region", needs_connection=True)
+downloads.register("returns-rules", issues_section, "month", "region", "rule", "severity", needs_connection=True)
 
 
 def _rule_titles() -> dict[str, str]:

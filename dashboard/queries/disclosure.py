@@ -36,7 +36,7 @@ def build_pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     counts = frame(con, "disclosure_counts")
     membership = frame(con, "disclosure_membership")
     cells, relations, blocks = disclosure.rate_cells(counts, membership)
-    return disclosure.protect(cells, relations, blocks)
+    return disclosure.protect(cells, relations, blocks, coalition=disclosure.COALITION)
 
 
 def _warm_pattern() -> None:
