@@ -4,7 +4,8 @@
     OVERSIGHT_FAULT_AT=store:3 OVERSIGHT_FAULT_ACTION=enospc ...  # "No space left on device" after the 3rd file
 
 Points (in the order a run reaches them): `copy` (live file copied, not yet renamed to `<db>.next`),
-`store` (after each file committed), `rescore` (scores computed, not yet committed), `checkpoint`
+`store` (after each file stored; the loader commits files in batches, so a kill here
+loses the files of the batch not yet committed), `rescore` (scores computed, not yet committed), `checkpoint`
 (before the final checkpoint), `swap` (before `<db>.next` replaces `<db>`), `archive` (after each
 inbox file is moved). `:N` fires on the Nth time the point is reached (default the first).
 Actions: `kill` (default: SIGKILL, what an OOM killer or `kill -9` does) or `enospc` (raise OSError

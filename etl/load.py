@@ -1,11 +1,15 @@
 """Loading returns into DuckDB: validation, per-file transactions, archive and quarantine.
 
 A run goes through the one write session (etl/write_session.py: lock, private copy `<db>.next`,
-swap): each file is stored in its own transaction in the copy; then, in one transaction, the synthetic
-marker is recomputed from the stored submissions, the marts are rescored if they do not match the
-stored returns and configuration (etl/scored_state.py) and the run is recorded; the session swaps the
-copy in; only then are inbox files moved. The live file is never written, so readers see the old
-state or the new one. A killed run leaves its copy for the re-run to resume.
+swap): validated files are staged in memory and committed to the copy in batches (one transaction and
+one bulk insert per table for up to BATCH_FILES files; a statement per file costs more than the file's
+validation); then, in one transaction, the synthetic marker is recomputed from the stored submissions,
+the marts are rescored if they do not match the stored returns and configuration
+(etl/scored_state.py) and the run is recorded; the session swaps the copy in; only then are inbox
+files moved. The live file is never written, so readers see the old state or the new one. A killed
+run leaves its copy, every committed file complete, for the re-run to resume; files staged but not
+yet committed are simply loaded again. When a file cannot be staged, the files before it are
+committed before the error is raised, as if each had had its own transaction.
 
 Versions: every accepted or queried return for an (authority, period) is kept. Versions are numbered
 in order of receipt (file modification time, then order of loading) and the most recently received
@@ -15,18 +19,21 @@ current one is stored as superseded at once. Rejected files are kept with their 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import multiprocessing.pool
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import duckdb
+import pyarrow as pa
 
 from .clock import utc_now
 from .db import connect, rollback_quietly, sync_reference
@@ -49,6 +56,10 @@ SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
 # Below this many files to validate, forking a pool costs more than it saves.
 POOL_THRESHOLD = 40
 POOL_CHUNK = 16
+# Files staged before a commit, and a cap on their count rows (memory): a few statements per batch
+# instead of four per file. A kill loses at most one uncommitted batch, which the re-run loads again.
+BATCH_FILES = 500
+BATCH_ROWS = 100_000
 
 
 @dataclass
@@ -204,17 +215,35 @@ def _write_session(
 ) -> RunSummary:
     """Store the files through the one write session (etl/write_session.py), then return the summary."""
     started = time.perf_counter()
-    candidates = [_Candidate.of(path, received_at) for path in _arrival_order(files, received_at)]
-    incoming = sum(c.path.stat().st_size for c in candidates)
-    pool = _start_pool(len(candidates))  # forked before this process opens DuckDB
-    try:
-        with write_session(db_path, command, locked=locked, incoming_bytes=incoming) as con:
-            summary = _run(command, candidates, con, pool, progress, started)
-    finally:
-        if pool is not None:
-            pool.terminate()
+    with _cyclic_gc_paused():
+        candidates = [_Candidate.of(path, received_at) for path in _arrival_order(files, received_at)]
+        incoming = sum(c.path.stat().st_size for c in candidates)
+        pool = _start_pool(len(candidates))  # forked before this process opens DuckDB
+        try:
+            with write_session(db_path, command, locked=locked, incoming_bytes=incoming, settles=True) as con:
+                summary = _run(command, candidates, con, pool, progress, started)
+        finally:
+            if pool is not None:
+                pool.terminate()
     summary.db_path = str(db_path)
     return summary
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the run, then restore it.
+
+    A run holds hundreds of thousands of small objects (staged rows, issues, outcomes), and each full
+    collection rescans every one of them: in the full demo that cost more than all the inserts. These
+    objects form no reference cycles, so reference counting frees them as before; only the scans stop.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run(
@@ -350,8 +379,50 @@ class _Known:
     issue_count: int
 
 
+class _Batch:
+    """The rows of the files stored since the last commit, written in one transaction by `flush`.
+
+    Submission rows keep their _Version object, so a row committed with its batch carries the version
+    number and currency its chain has at commit time (a later file of the same batch may supersede it).
+    `dirty` holds versions committed in earlier batches whose number or currency has changed since.
+    """
+
+    def __init__(self) -> None:
+        self.submissions: list[tuple[_Candidate, ValidationResult, _Version]] = []
+        self.counts: dict[str, list] = {name: [] for name in _COUNT_COLUMNS}
+        self.issues: dict[str, list] = {name: [] for name in _ISSUE_COLUMNS}
+        self.dirty: dict[int, _Version] = {}
+        self.outcomes: list[FileOutcome] = []
+
+    def __len__(self) -> int:
+        return len(self.submissions)
+
+    @property
+    def rows(self) -> int:
+        return len(self.counts["submission_id"])
+
+    def mark(self) -> tuple[int, int, int]:
+        return len(self.submissions), self.rows, len(self.issues["submission_id"])
+
+    def discard_to(self, mark: tuple[int, int, int]) -> None:
+        """Drop what a file that failed half-way through staging left in the batch."""
+        submissions, rows, issues = mark
+        del self.submissions[submissions:]
+        for values in self.counts.values():
+            del values[rows:]
+        for values in self.issues.values():
+            del values[issues:]
+
+    def ids(self) -> set[int]:
+        return {version.submission_id for _, _, version in self.submissions}
+
+    def clear(self) -> None:
+        self.__init__()
+
+
 class _Writer:
-    """The open `<db>.next` and what the loader keeps in memory about it: digests and version chains."""
+    """The open `<db>.next` and what the loader keeps in memory about it: digests, version chains and
+    the batch of files staged but not yet committed."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
         self.con = con
@@ -360,6 +431,8 @@ class _Writer:
         self.chains: dict[tuple[str, date], list[_Version]] = {}
         self.next_id = 1
         self.stored = 0
+        self.batch = _Batch()
+        self._flush_failed = False
 
     @classmethod
     def open(cls, con: duckdb.DuckDBPyConnection, command: str) -> "_Writer":
@@ -397,7 +470,7 @@ class _Writer:
         )
 
     def store(self, candidate: _Candidate, result: ValidationResult) -> FileOutcome:
-        """Store one validated file in its own transaction."""
+        """Stage one validated file in the batch (committed by `flush`, at the latest when the run ends)."""
         if result.sha256 in self.known:  # the same content twice in one run
             return self.unchanged(candidate)
         outcome = FileOutcome(
@@ -407,28 +480,52 @@ class _Writer:
         )
         new = _Version(self.next_id, candidate.received_at, None, False, result.status)
         chain_key = (result.authority_code, result.period) if result.status != "rejected" else None
-        changes, superseded = _place(self.chains.get(chain_key, []), new) if chain_key else ([], 0)
+        chain = self.chains.get(chain_key, []) if chain_key else []
+        numbering, superseded = _place(chain, new) if chain_key else ({}, 0)
+        batch = self.batch
+        mark = batch.mark()
+        try:
+            _insert_submission(batch, self.summary.run_id, candidate, result, new)
+            if result.status != "rejected":
+                _insert_counts(batch, new.submission_id, result)
+            if result.issues:
+                _insert_issues(batch, new.submission_id, result.issues)
+        except BaseException:
+            batch.discard_to(mark)
+            self.flush()  # the files before this one are complete: commit them, then report the failure
+            raise
+        if chain_key:
+            changes = _renumber([*chain, new], numbering)
+            _update_versions(batch, [v for v in changes if v is not new])
+        batch.outcomes.append(outcome)
+        self._remember(candidate, result, new, chain_key, superseded, outcome)
+        fault_point("store")  # test-only (etl/faults.py)
+        if len(batch) >= BATCH_FILES or batch.rows >= BATCH_ROWS:
+            self.flush()
+        return outcome
+
+    def flush(self) -> None:
+        """Commit the staged files in one transaction: a bulk insert per table, one update of the
+        versions committed earlier whose number or currency changed."""
+        batch = self.batch
+        if not batch.submissions and not batch.dirty:
+            return
         self.con.execute("begin transaction")
         try:
-            _insert_submission(self.con, self.summary.run_id, candidate, result, new)
-            if result.status != "rejected":
-                _insert_counts(self.con, new.submission_id, result)
-            if result.issues:
-                _insert_issues(self.con, new.submission_id, result.issues)
-            if changes:
-                _update_versions(self.con, changes)
+            _write_batch(self.con, batch, self.summary.run_id)
             self.con.execute("commit")
         except BaseException as exc:
             rollback_quietly(self.con)
+            self._flush_failed = True
             if isinstance(exc, duckdb.Error):
+                names = [candidate.path.name for candidate, _, _ in batch.submissions]
+                which = names[0] if len(names) == 1 else f"the {len(names)} files {names[0]} to {names[-1]}"
                 raise DatabaseError(
-                    f"could not store {candidate.path.name}: {exc}. The live database is unchanged; "
+                    f"could not store {which}: {exc}. The live database is unchanged; "
                     "run the same command again to finish the work"
                 ) from exc
             raise
-        self._remember(candidate, result, new, chain_key, superseded, outcome)
-        fault_point("store")  # test-only (etl/faults.py)
-        return outcome
+        batch.clear()
 
     def _remember(self, candidate, result, new, chain_key, superseded: int, outcome: FileOutcome) -> None:
         self.known[result.sha256] = _Known(new.submission_id, result.authority_code, result.period,
@@ -441,8 +538,10 @@ class _Writer:
         self.stored += 1
 
     def finish(self, started: float) -> None:
-        """Scores, synthetic marker and the run record in one transaction. Whether to rescore is decided
-        from the database (etl/scored_state.py), so a re-run after a kill during rescoring rescores."""
+        """Commit the last batch; then scores, synthetic marker and the run record in one transaction.
+        Whether to rescore is decided from the database (etl/scored_state.py), so a re-run after a kill
+        during rescoring rescores. The write session is told not to settle again (etl/write_session.py)."""
+        self.flush()
         summary = self.summary
         self.con.execute("begin transaction")
         try:
@@ -459,12 +558,20 @@ class _Writer:
             raise
 
     def fail(self, exc: BaseException, started: float) -> None:
-        """Record the failure in `<db>.next` (best effort); the live file is untouched."""
+        """Commit the files staged before the failure and record it in `<db>.next` (best effort); the
+        live file is untouched."""
         summary = self.summary
+        rollback_quietly(self.con)  # an I/O error can leave an aborted transaction open
+        if not self._flush_failed:
+            try:
+                self.flush()
+            except (duckdb.Error, DatabaseError):
+                pass
+        unstored = {id(outcome) for outcome in self.batch.outcomes}  # never committed: not part of the run
+        summary.files = [outcome for outcome in summary.files if id(outcome) not in unstored]
         summary.finished_at = utc_now()
         summary.duration_s = time.perf_counter() - started
         summary.status = "failed"
-        rollback_quietly(self.con)  # an I/O error can leave an aborted transaction open
         try:
             self._record_run(error=f"{type(exc).__name__}: {exc}"[:1000])
         except duckdb.Error:
@@ -481,67 +588,125 @@ class _Writer:
         )
 
 
-def _place(chain: list[_Version], new: _Version) -> tuple[list[_Version], int]:
-    """Put a new version into its chain: renumber by receipt, the newest current.
+def _place(chain: list[_Version], new: _Version) -> tuple[dict[int, tuple[int, bool]], int]:
+    """Where a new version goes in its chain: every version renumbered by receipt, the newest current.
 
-    Returns the old versions whose row must change, and how many versions this made superseded.
+    Returns submission id -> (version, is current) for the whole chain, new version included, and how
+    many versions this makes superseded. Nothing is changed until `_renumber` applies it.
     """
-    before = {v.submission_id: (v.version, v.is_current) for v in chain}
     ordered = sorted([*chain, new], key=lambda v: (v.received_at, v.submission_id))
-    for number, version in enumerate(ordered, start=1):
-        version.version = number
-        version.is_current = number == len(ordered)
-    changed = [v for v in chain if before[v.submission_id] != (v.version, v.is_current)]
-    newly_superseded = sum(1 for v in chain if before[v.submission_id][1] and not v.is_current)
-    return changed, newly_superseded + (0 if new.is_current else 1)
+    numbering = {v.submission_id: (number, number == len(ordered)) for number, v in enumerate(ordered, start=1)}
+    newly_superseded = sum(1 for v in chain if v.is_current and not numbering[v.submission_id][1])
+    return numbering, newly_superseded + (0 if numbering[new.submission_id][1] else 1)
 
 
-def _insert_submission(con, run_id: int, candidate: _Candidate, result: ValidationResult, new: _Version) -> None:
-    con.execute(
-        "insert into submission (submission_id, run_id, file_name, sha256, size_bytes, file_format, encoding,"
-        " received_at, loaded_at, authority_code, period, version, status, is_current, is_synthetic,"
-        " validation_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [new.submission_id, run_id, candidate.path.name, result.sha256, result.size_bytes, result.file_format,
-         result.encoding, candidate.received_at, utc_now(), result.authority_code, result.period,
-         new.version, "rejected" if result.status == "rejected" else new.status, new.is_current,
-         candidate.is_synthetic, result.status],
-    )
+def _renumber(versions: list[_Version], numbering: dict[int, tuple[int, bool]]) -> list[_Version]:
+    """Apply a numbering from `_place`; returns the versions whose number or currency changed."""
+    changed = []
+    for version in versions:
+        wanted = numbering[version.submission_id]
+        if (version.version, version.is_current) != wanted:
+            version.version, version.is_current = wanted
+            changed.append(version)
+    return changed
 
 
-def _insert_counts(con, submission_id: int, result: ValidationResult) -> None:
-    """All of a return's rows in one statement: parallel lists unnested (a statement per row is slow)."""
-    if not result.rows:
-        return
-    rows = result.rows
-    con.execute(
-        "insert into return_count (submission_id, section, category, count, source_row)"
-        " select ?, unnest(?), unnest(?), unnest(?), unnest(?)",
-        [submission_id, [r.section for r in rows], [r.category for r in rows], [r.count for r in rows],
-         [r.source_row for r in rows]],
-    )
+# --- staging and writing a batch ---------------------------------------------------------------
+
+_COUNT_COLUMNS = ("submission_id", "section", "category", "count", "source_row")
+_ISSUE_COLUMNS = ("submission_id", "rule_id", "severity", "row_number", "column_name", "value", "message", "hint")
+_SUBMISSION_SCHEMA = pa.schema([
+    ("submission_id", pa.int64()), ("run_id", pa.int64()), ("file_name", pa.string()), ("sha256", pa.string()),
+    ("size_bytes", pa.int64()), ("file_format", pa.string()), ("encoding", pa.string()),
+    ("received_at", pa.timestamp("us")), ("loaded_at", pa.timestamp("us")), ("authority_code", pa.string()),
+    ("period", pa.date32()), ("version", pa.int32()), ("status", pa.string()), ("is_current", pa.bool_()),
+    ("is_synthetic", pa.bool_()), ("validation_status", pa.string()),
+])
+_COUNT_SCHEMA = pa.schema([
+    ("submission_id", pa.int64()), ("section", pa.string()), ("category", pa.string()), ("count", pa.int64()),
+    ("source_row", pa.int32()),
+])
+_ISSUE_SCHEMA = pa.schema([
+    ("submission_id", pa.int64()), ("rule_id", pa.string()), ("severity", pa.string()), ("row_number", pa.int32()),
+    ("column_name", pa.string()), ("value", pa.string()), ("message", pa.string()), ("hint", pa.string()),
+])
 
 
-def _insert_issues(con, submission_id: int, issues: list[Issue]) -> None:
-    con.execute(
-        "insert into validation_issue (submission_id, rule_id, severity, row_number, column_name, value,"
-        " message, hint) select ?, unnest(?), unnest(?), unnest(?::integer[]), unnest(?::varchar[]),"
-        " unnest(?::varchar[]), unnest(?), unnest(?)",
-        [submission_id, [i.rule for i in issues], [i.severity for i in issues], [i.row for i in issues],
-         [i.column for i in issues], [None if i.value is None else str(i.value) for i in issues],
-         [i.message for i in issues], [i.hint for i in issues]],
-    )
+def _insert_submission(batch: _Batch, run_id: int, candidate: _Candidate, result: ValidationResult, new: _Version) -> None:
+    """Stage the submission row; its version and status are read from `new` when the batch is written."""
+    batch.submissions.append((candidate, result, new))
 
 
-def _update_versions(con, changes: list[_Version]) -> None:
-    con.execute(
-        _sql("load_supersede"),
-        {
-            "ids": [v.submission_id for v in changes],
-            "versions": [v.version for v in changes],
-            "statuses": [v.status for v in changes],
-            "currents": [v.is_current for v in changes],
-        },
-    )
+def _insert_counts(batch: _Batch, submission_id: int, result: ValidationResult) -> None:
+    """Stage all of a return's rows (written with the batch's other rows in one statement)."""
+    counts = batch.counts
+    for row in result.rows:
+        counts["submission_id"].append(submission_id)
+        counts["section"].append(row.section)
+        counts["category"].append(row.category)
+        counts["count"].append(row.count)
+        counts["source_row"].append(row.source_row)
+
+
+def _insert_issues(batch: _Batch, submission_id: int, issues: list[Issue]) -> None:
+    staged = batch.issues
+    for issue in issues:
+        staged["submission_id"].append(submission_id)
+        staged["rule_id"].append(issue.rule)
+        staged["severity"].append(issue.severity)
+        staged["row_number"].append(issue.row)
+        staged["column_name"].append(issue.column)
+        staged["value"].append(None if issue.value is None else str(issue.value))
+        staged["message"].append(issue.message)
+        staged["hint"].append(issue.hint)
+
+
+def _update_versions(batch: _Batch, changes: list[_Version]) -> None:
+    """Note versions whose number or currency changed; those committed earlier are updated with the batch."""
+    for version in changes:
+        batch.dirty[version.submission_id] = version
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, batch: _Batch, run_id: int) -> None:
+    """The batch's rows, one statement per table (Arrow tables scanned by DuckDB), in the open transaction."""
+    loaded_at = utc_now()
+    rows = [
+        (new.submission_id, run_id, candidate.path.name, result.sha256, result.size_bytes, result.file_format,
+         result.encoding, candidate.received_at, loaded_at, result.authority_code, result.period, new.version,
+         "rejected" if result.status == "rejected" else new.status, new.is_current, candidate.is_synthetic,
+         result.status)
+        for candidate, result, new in batch.submissions
+    ]
+    tables = {
+        "staged_submission": _arrow(_SUBMISSION_SCHEMA, [list(column) for column in zip(*rows)] if rows else None),
+        "staged_count": _arrow(_COUNT_SCHEMA, [batch.counts[name] for name in _COUNT_COLUMNS]),
+        "staged_issue": _arrow(_ISSUE_SCHEMA, [batch.issues[name] for name in _ISSUE_COLUMNS]),
+    }
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        con.execute(_sql("load_batch_insert"))
+    finally:
+        for name in tables:
+            con.unregister(name)
+    new_ids = batch.ids()
+    earlier = [v for sid, v in batch.dirty.items() if sid not in new_ids]
+    if earlier:
+        con.execute(
+            _sql("load_supersede"),
+            {
+                "ids": [v.submission_id for v in earlier],
+                "versions": [v.version for v in earlier],
+                "statuses": [v.status for v in earlier],
+                "currents": [v.is_current for v in earlier],
+            },
+        )
+
+
+def _arrow(schema: pa.Schema, columns: list[list] | None) -> pa.Table:
+    if not columns:
+        return schema.empty_table()
+    return pa.table([pa.array(values, type=field.type) for values, field in zip(columns, schema)], schema=schema)
 
 
 # --- archive and quarantine --------------------------------------------------------------------

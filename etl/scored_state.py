@@ -31,18 +31,31 @@ def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
     submissions, reference, schema_version = con.execute(
         (SQL_DIR / "scored_state_inputs.sql").read_text(encoding="utf-8")
     ).fetchone()
-    models = hashlib.sha256()
-    for path in model_paths():
-        models.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     inputs = {
         "submissions": submissions,
         "reference": reference,
         "schema_version": schema_version,
         "config_version": config_version,
-        "models": models.hexdigest(),
+        "models": _models_digest(tuple(model_paths())),
         "as_of": today().isoformat(),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _models_digest(paths: tuple) -> str:
+    """The digest of the scoring SQL models, read once per process for as long as no file changes (each
+    file's name, size and modification time are checked on every call)."""
+    key = tuple((path.name, stat.st_size, stat.st_mtime_ns) for path, stat in ((p, p.stat()) for p in paths))
+    digest = _MODELS_DIGESTS.get(key)
+    if digest is None:
+        models = hashlib.sha256()
+        for path in paths:
+            models.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest = _MODELS_DIGESTS[key] = models.hexdigest()
+    return digest
+
+
+_MODELS_DIGESTS: dict[tuple, str] = {}
 
 
 def recorded_state(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -69,6 +69,64 @@ def resolve_authority(reference: Reference, raw: str) -> tuple[str, str | None] 
     return found[0], found[1]
 
 
+# --- memoised lookups of the standard -----------------------------------------------------------------
+
+_MISSING = object()
+_MEMO_LIMIT = 20_000  # distinct raw values remembered per lookup (a crafted file cannot grow it further)
+
+
+class _Lookups:
+    """The standard's lookups memoised by raw text: the same labels repeat on every row of every return.
+
+    Each is a pure function of its text (and the standard), so a memo answers exactly what the standard
+    would; the normalising and regular expressions run once per distinct value, not once per row.
+    """
+
+    def __init__(self, standard: Standard) -> None:
+        self.standard = standard
+        self.codes = {code: frozenset(section.category_codes) for code, section in standard.sections.items()}
+        self._sections: dict[str, object] = {}
+        self._periods: dict[str, object] = {}
+        self._categories: dict[tuple[str, str], object] = {}
+
+    def section(self, raw: str) -> str | None:
+        found = self._sections.get(raw, _MISSING)
+        if found is _MISSING:
+            found = self.standard.resolve_section(raw)
+            if len(self._sections) < _MEMO_LIMIT:
+                self._sections[raw] = found
+        return found  # type: ignore[return-value]
+
+    def period(self, raw: str):  # noqa: ANN201 - (month, PeriodFormat) or None, as Standard.parse_period
+        found = self._periods.get(raw, _MISSING)
+        if found is _MISSING:
+            found = self.standard.parse_period(raw)
+            if len(self._periods) < _MEMO_LIMIT:
+                self._periods[raw] = found
+        return found
+
+    def category(self, section: str, raw: str) -> str | None:
+        key = (section, raw)
+        found = self._categories.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.standard.resolve_category(section, raw)
+            if len(self._categories) < _MEMO_LIMIT:
+                self._categories[key] = found
+        return found  # type: ignore[return-value]
+
+
+_LOOKUPS: dict[int, _Lookups] = {}
+
+
+def _lookups(standard: Standard) -> _Lookups:
+    """The memo of one Standard object (the standard is loaded once per process; the memo keeps it alive,
+    so its id is never reused by another object)."""
+    found = _LOOKUPS.get(id(standard))
+    if found is None or found.standard is not standard:
+        found = _LOOKUPS[id(standard)] = _Lookups(standard)
+    return found
+
+
 # --- collecting issues ------------------------------------------------------------------------------
 
 
@@ -115,6 +173,8 @@ class _Row:
 
     def unreadable(self, column: str) -> bool:
         """The cell is a formula whose result was never saved (E122 says so; no other rule repeats it)."""
+        if not self.formulas:
+            return False
         formula = self.formulas.get(column)
         return formula is not None and not formula.saved
 
@@ -135,6 +195,7 @@ class _State:
     categories_named: set[tuple[str, str]] = field(default_factory=set)  # (section, category) of rows read or in error
     sections_in_error: set[str] = field(default_factory=set)  # sections with a row whose category or count is in error
     counts_filled: bool = True  # False when no row has a count at all (the template sent back unfilled)
+    lookups: _Lookups | None = None  # the standard's memoised lookups
 
 
 # --- entry points -----------------------------------------------------------------------------------
@@ -220,7 +281,8 @@ def _validate(data: bytes, result: ValidationResult, issues: _Collector, standar
         return
     rows, known = parsed
     content_known = {"section", "category", "count"} <= known
-    state = _State(counts_filled="count" not in known or any(row.count or "count" in row.formulas for row in rows))
+    state = _State(counts_filled="count" not in known or any(row.count or "count" in row.formulas for row in rows),
+                   lookups=_lookups(standard))
     for row in rows:
         _check_row(row, state, issues, standard, reference, known)
     _mention_repeats(issues)
@@ -265,13 +327,13 @@ def _map_header(header: list[str], issues: _Collector, standard: Standard) -> di
     return positions
 
 
-def _is_spare_transfer(cells: dict[str, str], formulas: dict[str, FormulaCell], standard: Standard) -> bool:
+def _is_spare_transfer(cells: dict[str, str], formulas: dict[str, FormulaCell], standard: Standard, lookups: _Lookups) -> bool:
     """A template's unused transfer row: a transfer section, no counterparty, and a count of 0 or nothing.
 
     People type 0 down the whole count column to "complete" the form; such a row reports no transfer,
     so it is ignored like a blank row rather than rejected for its missing counterparty.
     """
-    section = standard.resolve_section(cells.get("section", ""))
+    section = lookups.section(cells.get("section", ""))
     if section is None or standard.sections[section].kind != "transfer":
         return False
     if cells.get("category") or "category" in formulas or "count" in formulas:
@@ -308,15 +370,19 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
     # does name still is, on every row: a wrong header must not hide the rows' own errors.
     both_known = "category" in positions and "count" in positions
     rows: list[_Row] = []
+    placed = list(positions.items())
+    lookups = _lookups(standard)
+    all_formulas = table.formulas
     for offset, record in enumerate(records[header_index + 1:], start=1):
         index = header_index + offset
-        cells = {column: (record[p].strip() if p < len(record) else "") for column, p in positions.items()}
-        formulas = {column: table.formulas[(index, p)] for column, p in positions.items() if (index, p) in table.formulas}
+        width = len(record)
+        cells = {column: (record[p].strip() if p < width else "") for column, p in placed}
+        formulas = {column: all_formulas[(index, p)] for column, p in placed if (index, p) in all_formulas} if all_formulas else {}
         if not any(cell.strip() for cell in record) and not formulas:
             continue  # a blank row
         if both_known and not (cells["category"] or cells["count"] or formulas.keys() & {"category", "count"}):
             continue  # a row with nothing in it but its labels, such as an unused template row
-        if _is_spare_transfer(cells, formulas, standard):
+        if _is_spare_transfer(cells, formulas, standard, lookups):
             continue
         rows.append(_Row(offset, cells.get("authority_code", ""), cells.get("period", ""), cells.get("section", ""),
                          cells.get("category", ""), cells.get("count", ""), formulas))
@@ -337,7 +403,7 @@ def _check_row(row: _Row, state: _State, issues: _Collector, standard: Standard,
     section = _section_of(row, state, issues, standard) if "section" in known else None
     if section:
         state.sections_named.add(section)
-    category = _category_of(row, section, issues, standard, reference) if section and "category" in known else None
+    category = _category_of(row, section, issues, standard, reference, state.lookups) if section and "category" in known else None
     count = _count_of(row, section, state, issues, standard) if "count" in known else None
     if section and category:
         state.categories_named.add((section, category))
@@ -407,7 +473,7 @@ def _note_period(row: _Row, state: _State, issues: _Collector, standard: Standar
     if row.unreadable("period"):
         return
     raw = row.period
-    parsed = standard.parse_period(raw) if raw else None
+    parsed = state.lookups.period(raw) if raw else None
     if parsed is None:
         key = ("bad_period", raw)
         seen = state.seen_repairs
@@ -430,7 +496,7 @@ def _section_of(row: _Row, state: _State, issues: _Collector, standard: Standard
     raw = row.section
     if raw in standard.sections:
         return raw
-    section = standard.resolve_section(raw) if raw else None
+    section = state.lookups.section(raw) if raw else None
     if section is None:
         issues.add("E104", row.row, "section", raw, "the section is empty" if not raw else "the section is not one of the standard's sections")
         return None
@@ -440,16 +506,16 @@ def _section_of(row: _Row, state: _State, issues: _Collector, standard: Standard
     return section
 
 
-def _category_of(row: _Row, section: str, issues: _Collector, standard: Standard, reference: Reference) -> str | None:
+def _category_of(row: _Row, section: str, issues: _Collector, standard: Standard, reference: Reference, lookups: _Lookups) -> str | None:
     if row.unreadable("category"):
         return None
     raw = row.category
     spec = standard.sections[section]
     if spec.kind == "transfer":
         return _transfer_code(row, issues, reference)
-    if raw in spec.category_codes:
+    if raw in lookups.codes[section]:
         return raw
-    category = standard.resolve_category(section, raw) if raw else None
+    category = lookups.category(section, raw) if raw else None
     if category is None:
         codes = ", ".join(spec.category_codes)
         what = "the category is empty" if not raw else f"the category is not one of the categories of section '{section}'"

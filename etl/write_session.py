@@ -14,10 +14,11 @@ operator sees):
    a private copy, fsynced once before the swap);
 4. after the block: in one transaction, recompute `meta('contains_synthetic_data')` from the stored
    submissions and rescore if the scores do not match the stored returns and configuration
-   (etl/scored_state.py); checkpoint; close; fsync; `os.replace(<db>.next, <db>)`.
+   (etl/scored_state.py), unless the block did that itself in its last transaction (`settles=True`:
+   `load` and `refresh`); checkpoint; close; fsync; `os.replace(<db>.next, <db>)`.
 
-If the block raises, the live file is untouched. `load` and `refresh` commit each file in its own
-transaction, so their `<db>.next` is kept for the re-run to resume; any other writer's working copy
+If the block raises, the live file is untouched. `load` and `refresh` commit complete files (in
+batches), so their `<db>.next` is kept for the re-run to resume; any other writer's working copy
 is deleted (with its WAL). A full disk always deletes the working copy (it is what fills the disk)
 and raises DiskFullError saying how much space the run needs. DuckDB and OS errors become
 DatabaseError: a user sees what happened and what to do, never a traceback.
@@ -100,18 +101,22 @@ def write_lock(db_path: Path | str, command: str = "") -> Iterator[None]:
 
 @contextmanager
 def write_session(
-    db_path: Path | str, command: str, *, locked: bool = False, incoming_bytes: int = 0
+    db_path: Path | str, command: str, *, locked: bool = False, incoming_bytes: int = 0, settles: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a read-write connection to `<db>.next` (migrated, no transaction open); swap it in on success.
 
     command: what is writing (`refresh`, `score`, `users`...: messages, the lock, whether a failed
     run's copy is kept). locked: the caller already holds `write_lock(db_path)` (a refresh files the
     inbox away under the same lock). incoming_bytes: size of the new files, for the disk-full estimate.
+    settles: the block's last transaction settles the derived state itself (`load` and `refresh` do,
+    together with their run record, etl/load.py), so the session does not compute it a second time.
     """
     db_path = Path(db_path)
     if not locked:
         with write_lock(db_path, command):
-            with write_session(db_path, command, locked=True, incoming_bytes=incoming_bytes) as con:
+            with write_session(
+                db_path, command, locked=True, incoming_bytes=incoming_bytes, settles=settles
+            ) as con:
                 yield con
         return
     target = next_path(db_path)
@@ -125,7 +130,8 @@ def write_session(
         con.execute("set fsync_mode = 'none'")
         migrate(con)
         yield con
-        settle(con)
+        if not settles:
+            settle(con)
         fault_point("checkpoint")
         con.execute("checkpoint")
         con.close()
