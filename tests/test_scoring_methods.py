@@ -1,113 +1,13 @@
 """The statistics behind the scoring v2 flags, against hand-computed values and simulated series:
-the count CUSUM for step changes, additive (random-effects) funnel limits, and shares against England."""
+additive (random-effects) funnel limits and shares against England (the step-change CUSUM: test_change_detection.py)."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
-from etl.scoring.cusum import CusumSettings, calibrate, llr, nb_shape, statistic, threshold
 from etl.scoring.funnel import FunnelSettings, additive_limits, dersimonian_laird_tau2, exact_poisson_limits, funnel_group
 from etl.scoring.proportion import share_limit, share_verdicts, wilson_interval
-
-POISSON = float("inf")
-
-
-# ---- CUSUM (Lucas 1985) --------------------------------------------------------------------------
-
-def test_the_poisson_log_likelihood_ratio_of_a_drop_matches_hand_values() -> None:
-    # m0 = 4, m1 = 1: llr = x ln(1/4) - (1 - 4) = 3 - 1.386294 x
-    assert llr(np.array([0.0]), np.array([4.0]), 0.25, POISSON)[0] == pytest.approx(3.0)
-    assert llr(np.array([2.0]), np.array([4.0]), 0.25, POISSON)[0] == pytest.approx(3.0 - 2 * math.log(4))
-
-
-def test_the_negative_binomial_log_likelihood_ratio_matches_hand_values() -> None:
-    # r = 2, m0 = 4, m1 = 1: x ln(1 x 6 / (4 x 3)) + 2 ln(6 / 3) = (2 - x) ln 2
-    assert llr(np.array([0.0]), np.array([4.0]), 0.25, 2.0)[0] == pytest.approx(2 * math.log(2))
-    assert llr(np.array([3.0]), np.array([4.0]), 0.25, 2.0)[0] == pytest.approx(-math.log(2))
-
-
-def test_the_cusum_adds_up_the_recent_months_against_the_baseline_before_them() -> None:
-    settings = CusumSettings(window_months=2, baseline_months=2, min_baseline_returns=2, min_level=1.0)
-    x = np.array([[4.0], [4.0], [0.0], [0.0]])
-    stat, level = statistic(x, np.ones(4), 0.25, POISSON, settings)
-    # month 3: change point 2 (baseline months 0-1, mean 4): months 2 and 3 each add 3.0 -> 6.0;
-    # change point 3 (baseline months 1-2, mean 2): 0 - (0.5 - 2) = 1.5. S is the larger.
-    assert level[3, 0] == pytest.approx(4.0)
-    assert stat[3, 0] == pytest.approx(6.0)
-    assert stat[2, 0] == pytest.approx(3.0)
-    assert np.isnan(stat[1, 0])  # fewer than two returns before any change point
-
-
-def test_a_missing_month_adds_no_evidence() -> None:
-    settings = CusumSettings(window_months=2, baseline_months=2, min_baseline_returns=2, min_level=1.0)
-    x = np.array([[4.0], [4.0], [np.nan], [0.0]])
-    stat, _ = statistic(x, np.ones(4), 0.25, POISSON, settings)
-    assert stat[3, 0] == pytest.approx(3.0)
-
-
-def test_the_national_shape_is_infinite_for_poisson_counts_and_finite_for_overdispersed_ones() -> None:
-    rng = np.random.default_rng(1)
-    assert nb_shape(rng.poisson(6.0, size=(60, 200)).astype(float)) > 30
-    shape = nb_shape(rng.negative_binomial(3.0, 3.0 / 9.0, size=(60, 200)).astype(float))  # mean 6, r = 3
-    assert 2.0 < shape < 4.5
-
-
-def _simulate(level: float, shape: float, months: int, step: int | None, n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    mean = np.full((months, 1), level)
-    if step is not None:
-        mean[step:] = level * 0.25
-    p = shape / (shape + mean)
-    return rng.negative_binomial(shape, np.broadcast_to(p, (months, n))).astype(float)
-
-
-@pytest.fixture(scope="module")
-def shipped_cusum() -> CusumSettings:
-    from etl.scoring.config import load_config
-    from etl.scoring.evidence import cusum_settings
-
-    return cusum_settings(load_config())
-
-
-@pytest.mark.parametrize("level", [6.0, 10.0])
-def test_a_step_drop_to_a_quarter_is_flagged_within_six_months(shipped_cusum: CusumSettings, level: float) -> None:
-    shape = 8.0
-    levels, h = calibrate(0.25, shape, shipped_cusum)
-    x = _simulate(level, shape, months=48, step=40, n=2000, seed=7)
-    stat, base = statistic(x, np.ones(48), 0.25, shape, shipped_cusum)
-    alarm = stat > threshold(levels, h, base)
-    assert alarm[40:46].any(axis=0).mean() >= 0.7
-    assert alarm[40:48].any(axis=0).mean() >= 0.85
-
-
-def test_in_control_authorities_rarely_alarm(shipped_cusum: CusumSettings) -> None:
-    shape = 8.0
-    levels, h = calibrate(0.25, shape, shipped_cusum)
-    x = _simulate(4.0, shape, months=60, step=None, n=4000, seed=11)
-    stat, base = statistic(x, np.ones(60), 0.25, shape, shipped_cusum)
-    alarm = stat > threshold(levels, h, base)
-    years = (60 - 36) / 12
-    alarm[:36] = False  # from month 36 every candidate change point has its full 24-month baseline
-    # target: false_alarms_per_year among `authorities` in-control authorities, per authority-year
-    # (1.0 / 150 = 0.0067 shipped); twice that allows for simulation noise
-    target = shipped_cusum.false_alarms_per_year / shipped_cusum.authorities
-    assert alarm.any(axis=0).mean() / years < 2 * target
-
-
-def test_a_single_noisy_month_does_not_flag(shipped_cusum: CusumSettings) -> None:
-    shape = 8.0
-    levels, h = calibrate(0.25, shape, shipped_cusum)
-    x = np.full((48, 1), 4.0)
-    x[44, 0] = 0.0  # one empty month in an authority that usually has 4
-    stat, base = statistic(x, np.ones(48), 0.25, shape, shipped_cusum)
-    assert not (stat > threshold(levels, h, base))[~np.isnan(stat)].any()
-
-
-def test_the_calibration_is_reproducible(shipped_cusum: CusumSettings) -> None:
-    assert np.array_equal(calibrate(0.25, 8.0, shipped_cusum)[1], calibrate(0.25, 8.0, shipped_cusum)[1])
 
 
 # ---- funnel limits: additive random effects (Spiegelhalter 2005) ----------------------------------

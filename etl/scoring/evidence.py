@@ -13,11 +13,11 @@ import numpy as np
 import pyarrow as pa
 
 from .config import ScoringConfig
-from .cusum import CusumSettings, calibrate, nb_shape, seasonal_factors, statistic, threshold
+from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, nb_shape, seasonal_factors, statistic
 from .proportion import judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2
 # Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
 
@@ -124,21 +124,25 @@ def cusum_settings(config: ScoringConfig) -> CusumSettings:
 
 
 @lru_cache(maxsize=32)
-def _simulated(ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
-    return calibrate(ratio, shape, settings)
+def _simulated(ratio: float, shape: float, settings: CusumSettings, length: int) -> tuple[np.ndarray, np.ndarray]:
+    return calibrate(ratio, shape, settings, length)
 
 
-def _calibration(con: duckdb.DuckDBPyConnection, ratio: float, shape: float, settings: CusumSettings) -> tuple[np.ndarray, np.ndarray]:
-    """The thresholds for (ratio, shape, settings): from cusum_threshold when a rescore has simulated them
-    before (they are deterministic), else simulated now and kept there."""
-    key = hashlib.sha256(repr((CALIBRATION_VERSION, ratio, shape, settings)).encode("utf-8")).hexdigest()[:16]
-    stored = con.execute("select level, h from cusum_threshold where calibration_key = $k order by level", {"k": key}).fetchall()
-    if stored:
-        return np.array([r[0] for r in stored]), np.array([r[1] for r in stored])
-    levels, h = _simulated(ratio, shape, settings)
-    con.executemany("insert into cusum_threshold (calibration_key, level, h) values (?, ?, ?)",
-                    [(key, float(level), float(value)) for level, value in zip(levels, h)])
-    return levels, h
+def _calibration(con: duckdb.DuckDBPyConnection, ratio: float, shape: float, settings: CusumSettings) -> Thresholds:
+    """The thresholds for (ratio, shape, settings) at each baseline length: from cusum_threshold when a
+    rescore has simulated them before (they are deterministic), else simulated now and kept there."""
+    lengths, rows = baseline_lengths(settings), []
+    for length in lengths:
+        key = hashlib.sha256(repr((CALIBRATION_VERSION, ratio, shape, settings, int(length))).encode("utf-8")).hexdigest()[:16]
+        stored = con.execute("select level, h from cusum_threshold where calibration_key = $k order by level", {"k": key}).fetchall()
+        if stored:
+            levels, h = np.array([r[0] for r in stored]), np.array([r[1] for r in stored])
+        else:
+            levels, h = _simulated(ratio, shape, settings, int(length))
+            con.executemany("insert into cusum_threshold (calibration_key, level, h) values (?, ?, ?)",
+                            [(key, float(level), float(value)) for level, value in zip(levels, h)])
+        rows.append(h)
+    return Thresholds(lengths, levels, np.array(rows))
 
 
 def rounded_shape(shape: float) -> float:
@@ -171,9 +175,8 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
         season = seasonal_factors(np.nan_to_num(national), month_of_year)
         shape = rounded_shape(nb_shape(x / season[:, None]))
         for direction, ratio in (("drop", settings.drop_ratio), ("rise", settings.rise_ratio)):
-            levels, h = _calibration(con, ratio, shape, settings)
-            stat, level, span = statistic(x, season, ratio, shape, settings, with_span=True)
-            limit = threshold(levels, h, np.nan_to_num(level, nan=levels[0]))
+            stat, level, span, limit = statistic(x, season, ratio, shape, settings, with_span=True,
+                                                 thresholds=_calibration(con, ratio, shape, settings))
             # flagged in months with a return: a month without one is coverage's business
             alarm = np.isfinite(stat) & (stat > limit) & np.isfinite(x)
             for t, a in zip(*np.nonzero(alarm)):
