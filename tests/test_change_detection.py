@@ -157,3 +157,16 @@ def test_a_single_noisy_month_does_not_flag(shipped_cusum, shipped_limits, level
 def test_the_calibration_is_reproducible(shipped_cusum: CusumSettings) -> None:
     quick = dataclasses.replace(shipped_cusum, simulations=2000)
     assert np.array_equal(calibrate(0.25, 8.0, quick, 12)[1], calibrate(0.25, 8.0, quick, 12)[1])
+
+
+def test_the_glr_compared_in_the_power_benchmark_matches_hand_values() -> None:
+    # benchmarks/change_detection_power.py: theta = min(1, seen / expected), G = seen ln theta - (theta - 1) expected.
+    # x = 4, 4, 4, 1, 0; baseline 3 months, window 2. Month 3: c = 3 (baseline 4): theta = 1/4,
+    # G = ln(1/4) + 3 = 1.6137. Month 4: c = 3 (expected 8, seen 1): ln(1/8) + 7 = 4.9206;
+    # c = 4 (baseline months 1-3, mean 3; seen 0): G = 3. The statistic is the larger.
+    from benchmarks.change_detection_power import _glr
+
+    settings = CusumSettings(window_months=2, baseline_months=3, min_baseline_returns=3, min_level=1.0)
+    g = _glr(np.array([[4.0], [4.0], [4.0], [1.0], [0.0]]), settings, from_month=3)
+    assert g[3, 0] == pytest.approx(math.log(0.25) + 3)
+    assert g[4, 0] == pytest.approx(math.log(1 / 8) + 7)
