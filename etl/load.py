@@ -716,6 +716,7 @@ def file_away(summary: RunSummary, archive: Path, quarantine: Path) -> None:
     """Move each processed file: loaded ones to archive/<period>/, rejected ones to quarantine/<period>/
     beside <file>.errors.txt. Never overwrites: a clash gets a numbered suffix. Nothing is deleted."""
     stored_issues: dict[int, list[Issue]] = {}
+    made: set[Path] = set()  # folders already created in this run (one mkdir per folder, not per file)
     for outcome in summary.files:
         if outcome.path is None or not outcome.path.exists():
             continue
@@ -723,7 +724,9 @@ def file_away(summary: RunSummary, archive: Path, quarantine: Path) -> None:
             outcome.status == "unchanged" and outcome.stored_status == "rejected"
         )
         folder = (quarantine if rejected else archive) / (format_period(outcome.period) if outcome.period else "no-period")
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder not in made:
+            folder.mkdir(parents=True, exist_ok=True)
+            made.add(folder)
         destination = _free_name(folder, outcome.path.name)
         if rejected:
             issues = outcome.issues or stored_issues.setdefault(
