@@ -133,10 +133,6 @@ def protect(cells: pl.DataFrame, relations: pl.DataFrame, blocks: pl.DataFrame |
     ).with_columns(pl.col("reason").is_not_null().alias("suppressed"))
 
 
-def _candidate_order(frame: pl.DataFrame) -> list[str]:
-    return ["_same", "_zero", "priority", "_size", "name"] if "_same" in frame.columns else ["_zero", "priority", "_size", "name"]
-
-
 def _apply_rule(cells: pl.DataFrame, relations: pl.DataFrame, unknown_names: set[str], max_rounds: int,
                 coalition: int = 1) -> set[str]:
     """Step 1 of `protect`: the unknown cells once no relation leaves one unknown (for anyone, or any

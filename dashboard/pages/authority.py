@@ -190,7 +190,7 @@ def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -
         lines.append(f"{row['label']}: {row['authority']:.1f}, {position}")
     summary = (f"{profile['name']} against England: " + "; ".join(lines) + ".") if lines else "No measures for this period."
     table = spine.select("label", "authority", "region", "neighbours", "england", "minimum", "q1", "median", "q3",
-                         "maximum", "authority_rank", "authorities")
+                         "maximum", "authority_rank", "authorities", "disclosure")
     return components.chart_card(
         "authority-spine", title=f"Every measure against England, {components.window_phrase(window, period)}",
         caption=("One row per measure. The grey bar spans England's lowest to highest authority and the blue band the "
@@ -340,6 +340,10 @@ def _trend(con, code: str, window: str, measure: str) -> html.Section:
     names = _names(profile)
     label, unit = common.measure_label(measure), common.unit(measure)
     wide = data.pivot(on="series", index="period", values="value", aggregate_function="first").sort("period")
+    if "disclosure" in data.columns:  # a month with any value withheld is marked, so its table row reads c
+        withheld = data.group_by("period").agg((pl.col("disclosure") == "c").any().alias("_c"))
+        wide = wide.join(withheld, on="period", how="left").with_columns(
+            pl.when(pl.col("_c")).then(pl.lit("c")).otherwise(pl.lit(None, dtype=pl.String)).alias("disclosure")).drop("_c")
     summary = "No trend data."
     if wide.height and "authority" in wide.columns:
         last = wide.drop_nulls("authority").tail(1)

@@ -66,7 +66,7 @@ def _intervals(con, period: date, window: str, measure: str) -> html.Section:
                  "The dashed line is England. A region whose bar does not cross the line differs from England by "
                  "more than chance alone would explain."),
         figure=figures.region_ci_figure(regions, england, label, unit),
-        table_frame=regions.select("region_name", "value", "lower", "upper", "basis"),
+        table_frame=regions.select("region_name", "value", "lower", "upper", "basis", "disclosure"),
         summary=summary, graph_id=ids.REGIONAL_CI,
         labels={"region_name": "Region", "value": label, "lower": "95% interval, lower", "upper": "95% interval, upper",
                 "basis": "Based on"},
@@ -107,7 +107,7 @@ def _funnel(con, period: date, rate: str, region: str, code: str = NO_AUTHORITY)
     table = points.with_columns(
         pl.col("flag").replace_strict({k: v[0] for k, v in FUNNEL_FLAGS.items()}, default=pl.col("flag")).alias("flag_text")
     ).select("name", "authority_code", "region_name", "observed", "population", "rate", "lower95", "upper95",
-             "lower998", "upper998", "flag_text")
+             "lower998", "upper998", "flag_text", "disclosure")
     return components.chart_card(
         "regional-funnel", title=f"{label}: funnel plot, the 12 months to {components.month_label(period)}",
         caption=("Each marker is an authority: its recording rate against its population of children. The solid line "
