@@ -288,6 +288,18 @@ def test_update_returns_draws_the_grid_and_chase_list_for_a_valid_month(returns_
     assert "Hartlepool" in text and "Chase list for September 2026" in text
 
 
+def test_cached_sections_follow_the_day_as_well_as_the_database(returns_page, monkeypatch):
+    # Cumbria sent no return for August 2026 (due 15 September): missing on 29 November, not yet due
+    # on 10 September. The same database gives both answers, on the two days.
+    grid, chase = map(_all_text, returns_page.update_returns("2026-08", "all"))
+    assert "In August 2026, of 3 returns owed: 2 accepted, 1 missing." in grid
+    assert "1 authorities to chase for August 2026: 1 missing." in chase
+    monkeypatch.setenv("OVERSIGHT_TODAY", "2026-09-10")
+    grid, chase = map(_all_text, returns_page.update_returns("2026-08", "all"))
+    assert "In August 2026, of 3 returns owed: 2 accepted, 1 not yet due." in grid
+    assert "Every return owed for August 2026 was received on time and loaded." in chase
+
+
 @pytest.mark.parametrize(
     "month,region,expected",
     [
