@@ -35,10 +35,14 @@ def axe_violations(page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[di
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot to test-artifacts/screenshots/<name>.png."""
+    """Save a full-page screenshot to test-artifacts/screenshots/<name>.png.
+
+    A full-page capture of a long page (the methodology is over 40,000 px tall at 390 px wide) can take
+    longer than the page's default action timeout on a busy machine; the picture is evidence, not a
+    timing check, so it gets its own generous limit."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, timeout=90_000)
     return path
 
 
