@@ -41,12 +41,11 @@ _PAYLOAD = "_oversight_download"  # the attribute holding a link's frame (not a 
 
 @dataclass(frozen=True)
 class Source:
-    """A section a page draws, the parameters it takes (by name) and whether it takes a connection first."""
+    """A section a page draws and the parameters it takes (by name)."""
 
     name: str
     section: Callable[..., object]
     params: tuple[str, ...]
-    needs_connection: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,13 +61,13 @@ class Payload:
 _sources: dict[str, Source] = {}
 
 
-def register(name: str, section: Callable[..., object], *params: str, needs_connection: bool = False) -> None:
+def register(name: str, section: Callable[..., object], *params: str) -> None:
     """Serve downloads of the chart or table `name` (its id prefix) drawn by `section(**params)`.
 
     `section` is the page's own function: it validates each parameter (raising InvalidInputError) and
     returns the components it draws, among them the download link(s) of `name`.
     """
-    _sources[name] = Source(name, section, tuple(params), needs_connection)
+    _sources[name] = Source(name, section, tuple(params))
 
 
 def registered() -> dict[str, Source]:
@@ -127,13 +126,7 @@ def serve(filename: str) -> flask.Response:
         return _refuse(400, f"A parameter is longer than {MAX_VALUE} characters: choose a value from the page.")
     values = {key: args.get(key) for key in source.params}
     try:
-        if source.needs_connection:
-            from dashboard import database
-
-            with database.connection() as con:
-                tree = source.section(con, **values)
-        else:
-            tree = source.section(**values)
+        tree = source.section(**values)
     except OversightError as error:
         text = str(error)
         return _refuse(400, (text[:1].upper() + text[1:])[:MAX_MESSAGE])

@@ -221,8 +221,8 @@ def _issues_section(con, period: date, region_code: str | None, rule_id: str | N
 
 
 # Each chart's "download this data" link asks the server for the section again (dashboard.downloads).
-downloads.register("returns-states", grid_section, "month", "region", needs_connection=True)
-downloads.register("returns-rules", issues_section, "month", "region", "rule", "severity", needs_connection=True)
+downloads.register("returns-states", grid_section, "month", "region")
+downloads.register("returns-rules", issues_section, "month", "region", "rule", "severity")
 
 
 def _rule_titles() -> dict[str, str]:
