@@ -19,6 +19,15 @@ from support.live_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server
 SERVER_START_TIMEOUT_S = 60.0
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests served from the full national demo are `slow` too (still run by `make test`): they
+    check pages at real scale (153 authorities on the map, the full tables at 390 px, axe-core on them),
+    which the small test database of the page and callback tests cannot show."""
+    for item in items:
+        if "server_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def server_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a real dashboard server over the full demo database."""
