@@ -2,7 +2,9 @@
 stated national false-alarm rate (simulated; seeded, so reproducible). Prints a markdown table.
 
     python -m benchmarks.change_detection_power [--rates 1 2 3] [--shape 10] [--authorities 4000]
-        [--baseline-months 24 --window-months 12]  (the method as it was) [--no-glr]
+        [--baseline-months 24 --window-months 12]  (the method as it was) [--no-glr] [--record]
+
+`--record` (as `make bench` runs it) also writes the table to benchmarks/results/change_detection.md.
 
 - method: the shipped negative-binomial CUSUM (etl/scoring/cusum.py) with the [sudden_change] settings of
   etl/scoring.toml: baseline estimated from the authority's own months, thresholds simulated for the
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +36,7 @@ from etl.scoring.cusum import CusumSettings, Thresholds, calibrate, llr, statist
 from etl.scoring.evidence import cusum_settings
 
 LEVELS = (2.0, 3.0, 4.0, 6.0, 10.0)
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _draw(rng: np.random.Generator, mean: np.ndarray, shape: float, n: int) -> np.ndarray:
@@ -100,7 +105,7 @@ def method(level: float, shape: float, ratio: float, settings: CusumSettings, n:
     return float(alarm[b + 12:b + 15].any(axis=0).mean()), float(alarm[b + 12:].any(axis=0).mean())
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", type=float, nargs="+", default=None,
                         help="national false alarms a year (default: the configured one)")
@@ -110,16 +115,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-months", type=int, default=None, help="override [sudden_change] baseline_months")
     parser.add_argument("--window-months", type=int, default=None, help="override [sudden_change] window_months")
     parser.add_argument("--no-glr", action="store_true", help="skip the GLR column")
+    parser.add_argument("--record", action="store_true", help="also write benchmarks/results/change_detection.md")
     args = parser.parse_args(argv)
     shipped = cusum_settings(load_config())
     overrides = {k: v for k, v in (("baseline_months", args.baseline_months), ("window_months", args.window_months)) if v}
     shipped = dataclasses.replace(shipped, **overrides)
     ratio = shipped.drop_ratio
     rates = args.rates or [shipped.false_alarms_per_year]
-    print(f"Drop to {ratio:g} of the usual level; negative binomial r = {args.shape:g}; baseline {shipped.baseline_months} "
-          f"months, window {shipped.window_months}; {args.authorities} simulated authorities per cell; seed {args.seed}.\n")
-    print("| false alarms a year (England) | usual a month | oracle within 3 / 6 | method (CUSUM) within 3 / 6 | GLR within 3 / 6 |")
-    print("|---|---|---|---|---|")
+    lines = [f"Drop to {ratio:g} of the usual level; negative binomial r = {args.shape:g}; baseline {shipped.baseline_months} "
+             f"months, window {shipped.window_months}; {args.authorities} simulated authorities per cell; seed {args.seed}.", "",
+             "| false alarms a year (England) | usual a month | oracle within 3 / 6 | method (CUSUM) within 3 / 6 | GLR within 3 / 6 |",
+             "|---|---|---|---|---|"]
+    print("\n".join(lines), flush=True)
+    rows = []
     for rate in rates:
         settings = dataclasses.replace(shipped, false_alarms_per_year=rate)
         alpha = rate / settings.authorities
@@ -128,8 +136,18 @@ def main(argv: list[str] | None = None) -> None:
             o = oracle(level, args.shape, ratio, alpha, args.authorities, rng)
             m = method(level, args.shape, ratio, settings, args.authorities, rng)
             g = (float("nan"), float("nan")) if args.no_glr else glr(level, args.shape, ratio, settings, args.authorities, rng)
-            print(f"| {rate:g} | {level:g} | {o[0]:.2f} / {o[1]:.2f} | {m[0]:.2f} / {m[1]:.2f} | {g[0]:.2f} / {g[1]:.2f} |", flush=True)
-
+            rows.append({"rate": rate, "level": level, "oracle": o, "method": m, "glr": g})
+            lines.append(f"| {rate:g} | {level:g} | {o[0]:.2f} / {o[1]:.2f} | {m[0]:.2f} / {m[1]:.2f} | {g[0]:.2f} / {g[1]:.2f} |")
+            print(lines[-1], flush=True)
+    if args.record:
+        RESULTS.mkdir(exist_ok=True)
+        header = ["# Change detection: power against a step drop", "",
+                  f"Recorded {datetime.now(timezone.utc).isoformat(timespec='seconds')} by `make bench` "
+                  "(`python -m benchmarks.change_detection_power --record`). The share of simulated step drops flagged "
+                  "within 3 / 6 months of the step, at each national false-alarm rate; the shipped rate is "
+                  f"{shipped.false_alarms_per_year:g} a year (etl/scoring.toml). Method and reading: docs/methodology.md.", ""]
+        (RESULTS / "change_detection.md").write_text("\n".join(header + lines) + "\n", encoding="utf-8")
+    return {"rows": rows}
 
 if __name__ == "__main__":
     main()
