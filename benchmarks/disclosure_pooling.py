@@ -32,7 +32,7 @@ import duckdb
 import polars as pl
 
 from dashboard import disclosure
-from dashboard.queries.common import frame
+from dashboard.queries.disclosure import pattern_inputs
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -67,10 +67,13 @@ def region_blocks(pattern: pl.DataFrame, relations: pl.DataFrame, membership: pl
 
 
 def exact_pairs(pattern: pl.DataFrame, blocks: pl.DataFrame, membership: pl.DataFrame,
-                budget_s: float) -> dict:
-    """Every same-region pair (until `budget_s` runs out): hidden counts of 1-4 the pair can solve."""
+                budget_s: float, only_region: str | None = None) -> dict:
+    """Every same-region pair (of `only_region`, or of every region, until `budget_s` runs out): hidden
+    counts of 1-4 the pair can solve."""
     small = set(pattern.filter(disclosure.small(pl.col("value")))["cell"].to_list())
     suppressed = pattern.filter(pl.col("suppressed")).select("cell", "owner")
+    if only_region is not None:
+        membership = membership.filter(pl.col("region_code") == only_region)
     regions = membership.group_by("region_code").agg(pl.col("authority_code").sort()).sort("region_code")
     by_area = {key[0]: part for key, part in blocks.partition_by(["area"], as_dict=True).items()}
     pairs = [(region, a, b) for region, codes in regions.iter_rows() for a, b in itertools.combinations(codes, 2)]
@@ -98,10 +101,9 @@ def exact_pairs(pattern: pl.DataFrame, blocks: pl.DataFrame, membership: pl.Data
 def measure(db: Path, budget_s: float) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        counts, membership = frame(con, "disclosure_counts"), frame(con, "disclosure_membership")
+        cells, relations, blocks, membership = pattern_inputs(con)
     finally:
         con.close()
-    cells, relations, blocks = disclosure.rate_cells(counts, membership)
     runs = {}
     for coalition in (1, 2):
         name = ("one viewer (GSS rule)" if coalition == 1 else f"any {coalition} councils pooling") + \

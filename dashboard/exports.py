@@ -25,7 +25,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from etl.cells import FORMULA_STARTS, neutralise  # noqa: F401  (the one neutraliser; re-exported)
+from etl.cells import neutralise
 
 SYNTHETIC_STAMP = "SYNTHETIC DEMONSTRATION DATA: not real returns; do not use for any decision"
 CSV_MIME = "text/csv"

@@ -294,11 +294,13 @@ def _validate(path: str) -> ValidationResult:
 
 
 def _start_pool(files_to_validate: int) -> multiprocessing.pool.Pool | None:
-    """Worker processes that validate while this process writes; forked before DuckDB is opened, so
-    no database handle or DuckDB thread is copied into them."""
+    """Worker processes that validate while this process writes. Started fresh ("spawn", about 0.2 s
+    of imports each), never forked: a fork copies whatever threads hold at that moment (polars' and
+    numpy's pools, a dashboard's warming threads, DuckDB's), and a caller that has any can deadlock in
+    the fork; a pytest session building a test database after serving pages did."""
     if files_to_validate < POOL_THRESHOLD or _workers() < 2:
         return None
-    return multiprocessing.get_context("fork").Pool(processes=_workers())
+    return multiprocessing.get_context("spawn").Pool(processes=_workers())
 
 
 def _workers() -> int:

@@ -4,14 +4,16 @@ for council viewers (who also know their own counts), independently of the rule 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
+from benchmarks.disclosure_pooling import exact_pairs, region_blocks
 from dashboard import disclosure
-from dashboard.queries.common import frame
+from dashboard.queries.disclosure import pattern_inputs
 from dashboard.viewer import Viewer
 
 
@@ -20,10 +22,9 @@ def table(demo_db: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(pattern, relations, membership) of the demo database."""
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        counts, membership = frame(con, "disclosure_counts"), frame(con, "disclosure_membership")
+        cells, relations, blocks, membership = pattern_inputs(con)
     finally:
         con.close()
-    cells, relations, blocks = disclosure.rate_cells(counts, membership)
     return disclosure.protect(cells, relations, blocks, coalition=disclosure.COALITION), relations, membership
 
 
@@ -118,8 +119,6 @@ def test_no_two_councils_can_subtract_their_pooled_counts_from_any_relation(tabl
 def test_no_two_councils_of_the_demo_councils_region_can_solve_a_hidden_count_exactly(table, demo_db):
     """Every pair of councils in the region of the demo council user, every period: the region's rolling
     12-month relations solved by linear algebra with both councils' own counts known."""
-    import itertools
-
     from etl.users import DEMO_USERS
 
     pattern, relations, membership = table
@@ -129,26 +128,10 @@ def test_no_two_councils_of_the_demo_councils_region_can_solve_a_hidden_count_ex
     finally:
         con.close()
     region = membership.filter(pl.col("authority_code") == own)["region_code"][0]
-    codes = membership.filter(pl.col("region_code") == region)["authority_code"].sort().to_list()
-    kind = pl.col("relation").str.split("|").list.get(0)
-    located = (
-        relations.filter(kind.is_in(["area", "category"]))
-        .join(pattern.select("cell", "level", "code", "period", "window"), on="cell")
-        .filter(pl.col("window") == "rolling12")
-        .join(membership.rename({"authority_code": "code"}), on="code", how="left")
-        .filter((pl.col("region_code") == region) | ((pl.col("level") == "region") & (pl.col("code") == region)))
-        .filter(~(kind == "area") | pl.col("relation").str.contains(region))
-    )
-    blocks = located.select("relation", "cell", "coefficient", pl.col("period").cast(pl.String).alias("_key"))
-    small = set(pattern.filter(disclosure.small(pl.col("value")))["cell"].to_list())
-    suppressed = pattern.filter(pl.col("suppressed")).select("cell", "owner")
-    leaks = []
-    for pair in itertools.combinations(codes, 2):
-        unknown = set(suppressed.filter(pl.col("owner").is_null() | ~pl.col("owner").is_in(pair))["cell"].to_list())
-        for block in blocks.partition_by("_key"):
-            cells = set(block["cell"].to_list())
-            if cells & unknown & small:
-                leaks += [(pair, cell) for cell in disclosure.determined(block.drop("_key").unique(), cells & unknown) & small]
+    codes = membership.filter(pl.col("region_code") == region)["authority_code"].to_list()
+    found = exact_pairs(pattern, region_blocks(pattern, relations, membership), membership, math.inf, only_region=region)
+    leaks = found["examples"]
+    assert found["pairs_checked"] == len(codes) * (len(codes) - 1) // 2 and found["recovered"] == 0
     assert len(codes) >= 3 and leaks == [], leaks[:10]
 
 

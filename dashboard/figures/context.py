@@ -12,7 +12,7 @@ import polars as pl
 
 from dashboard.figures.authority import SERIES_STYLE
 from dashboard.figures.common import GREY, base_layout, empty_figure
-from dashboard.figures.regional import FUNNEL_FLAGS, add_limit_curves
+from dashboard.figures.regional import FUNNEL_FLAGS, funnel_frame
 
 PRIORITY_RING = "#0B0C0C"
 
@@ -52,11 +52,7 @@ def referral_funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_ra
     """
     if points.is_empty():
         return empty_figure("No authorities with both returns and published referrals for this choice.")
-    figure = go.Figure()
-    curves = add_limit_curves(figure, points, limits)
-    if target_rate is not None:
-        figure.add_hline(y=target_rate, line={"color": GREY, "width": 2},
-                         annotation_text=f"England {target_rate:.2f}", annotation_position="top left")
+    figure, curves = funnel_frame(points, limits, target_rate, decimals=2)
     for flag, (text, colour, symbol) in FUNNEL_FLAGS.items():
         part = points.filter(pl.col("flag") == flag)
         if part.is_empty():

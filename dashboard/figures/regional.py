@@ -81,6 +81,18 @@ def funnel_y_range(rates: list[float | None], point_limits: list[float | None],
     return top, bool(curve) and max(curve) > top
 
 
+def funnel_frame(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float | None,
+                 decimals: int) -> tuple[go.Figure, pl.DataFrame]:
+    """A funnel plot's frame, shared by every funnel: the limit curves and England's line (when known);
+    returns the figure and the curves drawn."""
+    figure = go.Figure()
+    curves = add_limit_curves(figure, points, limits)
+    if target_rate is not None:
+        figure.add_hline(y=target_rate, line={"color": GREY, "width": 2},
+                         annotation_text=f"England {target_rate:.{decimals}f}", annotation_position="top left")
+    return figure, curves
+
+
 def add_limit_curves(figure: go.Figure, points: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
     """Draw the 95% and 99.8% limit curves on a funnel plot; return the curves drawn.
 
@@ -110,11 +122,7 @@ def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float
     """
     if points.is_empty():
         return empty_figure("No funnel plot data for this period.")
-    figure = go.Figure()
-    curves = add_limit_curves(figure, points, limits)
-    if target_rate is not None:
-        figure.add_hline(y=target_rate, line={"color": GREY, "width": 2},
-                         annotation_text=f"England {target_rate:.1f}", annotation_position="top left")
+    figure, curves = funnel_frame(points, limits, target_rate, decimals=1)
     for flag, (text, colour, symbol) in FUNNEL_FLAGS.items():
         part = points.filter(pl.col("flag") == flag)
         if part.is_empty():

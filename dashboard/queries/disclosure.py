@@ -32,10 +32,15 @@ def pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return build_pattern(con)
 
 
-def build_pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    counts = frame(con, "disclosure_counts")
+def pattern_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """What the suppression pattern is built from: (cells, relations, blocks, membership)."""
     membership = frame(con, "disclosure_membership")
-    cells, relations, blocks = disclosure.rate_cells(counts, membership)
+    cells, relations, blocks = disclosure.rate_cells(frame(con, "disclosure_counts"), membership)
+    return cells, relations, blocks, membership
+
+
+def build_pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    cells, relations, blocks, _ = pattern_inputs(con)
     return disclosure.protect(cells, relations, blocks, coalition=disclosure.COALITION)
 
 

@@ -22,6 +22,14 @@ CALIBRATION_VERSION = 2
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
 
 
+# The columns of scoring_sudden_change, in order, with their Arrow types.
+_SUDDEN_CHANGE_TYPES = {
+    "authority_code": pa.string(), "period": pa.date32(), "total": pa.float64(), "direction": pa.string(),
+    "statistic": pa.float64(), "threshold": pa.float64(), "level": pa.float64(), "months": pa.int64(),
+    "first_period": pa.date32(), "observed": pa.float64(), "expected": pa.float64(), "shape": pa.float64(),
+}
+
+
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, pa.Array]) -> None:
     con.register("scoring_evidence_arrow", pa.table(columns))
     try:
@@ -157,8 +165,7 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
     """scoring_sudden_change: the months where the drop or rise CUSUM is above its threshold."""
     settings = cusum_settings(config)
     rows = con.execute("select authority_code, period, total from scoring_monthly_total").fetchnumpy()
-    columns: dict[str, list] = {k: [] for k in ("authority_code", "period", "total", "direction", "statistic", "threshold",
-                                                 "level", "months", "first_period", "observed", "expected", "shape")}
+    columns: dict[str, list] = {name: [] for name in _SUDDEN_CHANGE_TYPES}
     if len(rows["authority_code"]):
         codes, code_index = np.unique(rows["authority_code"].astype(str), return_inverse=True)
         periods_raw = rows["period"].astype("datetime64[M]")
@@ -195,17 +202,5 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
                 columns["observed"].append(float(np.nansum(x[recent, a])))
                 columns["expected"].append(float((level[t, a] * season[recent])[present].sum()))
                 columns["shape"].append(shape if np.isfinite(shape) else None)
-    _temp_table(con, "scoring_sudden_change", {
-        "authority_code": pa.array(columns["authority_code"], type=pa.string()),
-        "period": pa.array(columns["period"], type=pa.date32()),
-        "total": pa.array(columns["total"], type=pa.float64()),
-        "direction": pa.array(columns["direction"], type=pa.string()),
-        "statistic": pa.array(columns["statistic"], type=pa.float64()),
-        "threshold": pa.array(columns["threshold"], type=pa.float64()),
-        "level": pa.array(columns["level"], type=pa.float64()),
-        "months": pa.array(columns["months"], type=pa.int64()),
-        "first_period": pa.array(columns["first_period"], type=pa.date32()),
-        "observed": pa.array(columns["observed"], type=pa.float64()),
-        "expected": pa.array(columns["expected"], type=pa.float64()),
-        "shape": pa.array(columns["shape"], type=pa.float64()),
-    })
+    _temp_table(con, "scoring_sudden_change",
+                {name: pa.array(columns[name], type=kind) for name, kind in _SUDDEN_CHANGE_TYPES.items()})
