@@ -7,10 +7,13 @@ Points (in the order a run reaches them): `copy` (live file copied, not yet rena
 `store` (after each file stored; the loader commits files in batches, so a kill here
 loses the files of the batch not yet committed), `rescore` (scores computed, not yet committed), `checkpoint`
 (before the final checkpoint), `swap` (before `<db>.next` replaces `<db>`), `archive` (after each
-inbox file is moved). `:N` fires on the Nth time the point is reached (default the first).
-Actions: `kill` (default: SIGKILL, what an OOM killer or `kill -9` does) or `enospc` (raise OSError
-ENOSPC, what a full disk does). Unset in production: the hook then costs one environment lookup.
-The tests in tests/test_write_session_*.py drive it; nothing else should set these variables.
+inbox file is moved). `:N` fires on the Nth time the point is reached (default the first); several
+points may be named, separated by commas (`store:3,rescore`).
+Actions: `kill` (default: SIGKILL, what an OOM killer or `kill -9` does), `enospc` (raise OSError
+ENOSPC, what a full disk does) or `stop` (SIGSTOP: the process holds still at that point until it is
+sent SIGCONT, so a test can look at a run in the middle without racing it). Unset in production: the
+hook then costs one environment lookup. The tests in tests/test_write_session_*.py and
+tests/test_admin_page.py drive it; nothing else should set these variables.
 """
 
 from __future__ import annotations
@@ -27,13 +30,13 @@ def fault_point(name: str) -> None:
     wanted = os.environ.get("OVERSIGHT_FAULT_AT", "")
     if not wanted:
         return
-    point, _, nth = wanted.partition(":")
-    if point != name:
+    nths = [nth for point, _, nth in (spec.partition(":") for spec in wanted.split(",")) if point == name]
+    if not nths:
         return
     _reached[name] = _reached.get(name, 0) + 1
-    if _reached[name] != (int(nth) if nth else 1):
+    if _reached[name] not in {int(nth) if nth else 1 for nth in nths}:
         return
     action = os.environ.get("OVERSIGHT_FAULT_ACTION", "kill")
     if action == "enospc":
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"(fault injected at {wanted})")
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)

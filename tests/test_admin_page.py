@@ -158,38 +158,45 @@ def _texts(tree: object) -> list[str]:
     return []
 
 
-def run_until(pid: int, progress_file: Path, wanted, timeout_s: float = 300) -> dict:
-    """Let the stopped refresh run in short bursts (SIGCONT ... SIGSTOP) until its progress is `wanted`;
-    it is left stopped, so what the page shows can be checked against a moment that holds still."""
-    deadline = time.monotonic() + timeout_s
+def wait_until_stopped(job) -> dict:
+    """Wait until the refresh has stopped itself at a fault point (OVERSIGHT_FAULT_ACTION=stop, etl/faults.py)
+    and return its last progress line; it holds still there, so what the page shows can be checked against a
+    moment that cannot move. A run that ends instead fails the test with its output."""
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        progress = read_progress(progress_file)
-        if progress is not None and wanted(progress):
-            return progress
-        os.kill(pid, signal.SIGCONT)
-        time.sleep(0.002 if progress is not None else 0.02)
-        os.kill(pid, signal.SIGSTOP)
-    raise AssertionError(f"the refresh never reached the wanted progress; last: {read_progress(progress_file)}")
+        try:
+            state = Path(f"/proc/{job.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            state = "gone"
+        if state == "T":
+            return read_progress(job.progress_path)
+        if state in ("gone", "Z", "X"):
+            raise AssertionError(f"the refresh ended before the stop point; its output:\n{job.output()}")
+        time.sleep(0.05)
+    raise AssertionError(f"the refresh never reached the stop point; its output:\n{job.output()}")
 
 
 FILES = 30  # under the loader's pool threshold: one process, so stopping it stops the run
 
 
-def test_an_administrator_follows_a_real_refresh_file_by_file(app, db, inbox):
+def test_an_administrator_follows_a_real_refresh_file_by_file(app, db, inbox, monkeypatch):
     codes = [f"E06{n:06d}" for n in range(1, FILES)]
     for n, code in enumerate(codes):
         write_return(inbox, f"r{n:02d}-{code}.csv", return_csv(code, "2026-10", 5 + n), datetime(2026, 11, 1, 9, n))
     bad = return_csv("E06000030", "2026-10", 5).replace("total,ALL,5", "total,ALL,-3")
     write_return(inbox, "r99-bad.csv", bad, datetime(2026, 11, 1, 10))
+    # The refresh stops itself while storing its third file, then once all files are read and scored.
+    monkeypatch.setenv("OVERSIGHT_FAULT_AT", "store:3,rescore")
+    monkeypatch.setenv("OVERSIGHT_FAULT_ACTION", "stop")
     admin = signed_in_client(app, "national_admin")
     started = _callback(app, admin, "admin-refresh-message.children",
                         [("admin-refresh-message", "children"), ("admin-refresh-poll", "disabled")],
                         ("admin-refresh-button", "n_clicks", 1))
     job = latest_job(store_path(db), db)
-    os.kill(job.pid, signal.SIGSTOP)  # our own child: hold it still from the start
     try:
         assert "Refresh started" in json.dumps(started) and job.running
-        middle = run_until(job.pid, job.progress_path, lambda p: 2 <= p["done"] < FILES - 1)
+        middle = wait_until_stopped(job)
+        assert 2 <= middle["done"] < FILES - 1, middle
         text, stops = poll(app, admin)
         assert not stops and "Refresh running" in text
         counts = middle["counts"]
@@ -198,12 +205,15 @@ def test_an_administrator_follows_a_real_refresh_file_by_file(app, db, inbox):
         assert (f"So far: {counts['accepted']} accepted, {counts['queried']} queried, {counts['rejected']} rejected, "
                 "0 unchanged.") in text
         assert sum(counts.values()) == middle["done"]
-        last = run_until(job.pid, job.progress_path, lambda p: p["done"] == FILES)
+        os.kill(job.pid, signal.SIGCONT)
+        last = wait_until_stopped(job)
+        assert last["done"] == FILES, last
         text, stops = poll(app, admin)
         assert not stops and f"All {FILES} files read ({last['counts']['accepted']} accepted," in text
         assert "Now rescoring" in text
     finally:
-        os.kill(job.pid, signal.SIGCONT)
+        if job.pid and Path(f"/proc/{job.pid}").exists():
+            os.kill(job.pid, signal.SIGCONT)
     deadline = time.monotonic() + 300
     while not stops and time.monotonic() < deadline:
         time.sleep(0.5)
