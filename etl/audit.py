@@ -19,19 +19,16 @@ from pathlib import Path
 from .cells import neutralise
 from .clock import utc_now
 from .errors import ConfigError, InvalidInputError
-from .service_store import connect, iso
+from .service_store import connect, iso, sql
 
 EVENTS = (
     "sign_in", "sign_in_failed", "sign_out", "session_expired", "view_other_authority", "download",
     "submission", "refresh_started", "admin_view", "user_change", "audit_pruned",
 )
-FIELDS = ("event_id", "at", "username", "role", "authority_code", "event", "target", "detail", "address")
 _MAX_TEXT = 500  # a crafted value is cut short, never stored (or echoed) whole
 RETENTION_VARIABLE = "OVERSIGHT_AUDIT_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 730  # two years: the MoJ's default for security logs (docs/security.md)
 MIN_RETENTION_DAYS = 183  # six months: the shortest any of the cited guidance accepts
-_INSERT = ("insert into audit_event (at, username, role, authority_code, event, target, detail, address)"
-           " values (?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass(frozen=True)
@@ -49,12 +46,13 @@ def record(store: Path | str, actor: Actor, event: str, target: str | None = Non
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
     with connect(store) as con:
-        con.execute(_INSERT, _row(actor, event, target, detail, at))
+        con.execute(sql("audit_insert"), _row(actor, event, target, detail, at))
 
 
-def _row(actor: Actor, event: str, target: str | None, detail: str | None, at: datetime | None) -> list:
-    return [iso(at or utc_now()), _cut(actor.username), actor.role, _cut(actor.authority_code), event,
-            _cut(target), _cut(detail), _cut(actor.address)]
+def _row(actor: Actor, event: str, target: str | None, detail: str | None, at: datetime | None) -> dict:
+    return {"at": iso(at or utc_now()), "username": _cut(actor.username), "role": actor.role,
+            "authority_code": _cut(actor.authority_code), "event": event, "target": _cut(target),
+            "detail": _cut(detail), "address": _cut(actor.address)}
 
 
 # ---- retention -------------------------------------------------------------------------------------------
@@ -107,13 +105,12 @@ def prune(store: Path | str, actor: Actor, *, retention: int, before: date | Non
         con.execute("pragma secure_delete = on")
         con.execute("begin immediate")
         try:
-            count, oldest, newest = con.execute(
-                "select count(*), min(at), max(at) from audit_event where at < ?", [iso(cutoff)]).fetchone()
+            count, oldest, newest = con.execute(sql("audit_prune_count"), {"cutoff": iso(cutoff)}).fetchone()
             if not dry_run:
-                con.execute("delete from audit_event where at < ?", [iso(cutoff)])
+                con.execute(sql("audit_prune_delete"), {"cutoff": iso(cutoff)})
                 detail = (f"deleted {count} events before {iso(cutoff)} (retention {retention} days)"
                           + (f"; they ran from {oldest} to {newest}" if count else ""))
-                con.execute(_INSERT, _row(actor, "audit_pruned", "audit_event", detail, now))
+                con.execute(sql("audit_insert"), _row(actor, "audit_pruned", "audit_event", detail, now))
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -125,28 +122,21 @@ def prune(store: Path | str, actor: Actor, *, retention: int, before: date | Non
 
 def events(store: Path | str, *, limit: int = 500, event: str | None = None, username: str | None = None) -> list[dict]:
     """The newest events first (filtered by event type and user when given)."""
-    clauses, params = [], []
-    if event:
-        clauses.append("event = ?")
-        params.append(event)
-    if username:
-        clauses.append("username = ?")
-        params.append(username)
-    where = f"where {' and '.join(clauses)}" if clauses else ""  # fixed clauses; values are bound
     with connect(store) as con:
-        rows = con.execute(
-            f"select {', '.join(FIELDS)} from audit_event {where} order by event_id desc limit ?", [*params, int(limit)]
-        ).fetchall()
+        rows = con.execute(sql("audit_events"), {"event": event or None, "username": username or None,
+                                                 "limit": int(limit)}).fetchall()
     return [dict(row) for row in rows]
 
 
 def export_csv(store: Path | str) -> bytes:
     """Every event, oldest first, as CSV (cells neutralised against formula injection)."""
     with connect(store) as con:
-        rows = con.execute(f"select {', '.join(FIELDS)} from audit_event order by event_id").fetchall()
+        cursor = con.execute(sql("audit_export"))
+        header = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIELDS)
+    writer.writerow(header)
     for row in rows:
         writer.writerow([_neutralise(value) for value in row])
     return out.getvalue().encode("utf-8")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .write_session import lock_path
 from .clock import utc_now
-from .service_store import connect, iso
+from .service_store import connect, iso, sql
 
 MAX_LOG_TAIL = 4000
 OUTCOMES = ("accepted", "queried", "rejected", "unchanged")
@@ -136,10 +136,8 @@ def start_refresh(db_path: Path | str, inbox: Path | str, store: Path | str, sta
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     with connect(store) as con:
-        job_id = con.execute(
-            "insert into refresh_job (started_at, started_by, pid, log_path) values (?, ?, ?, ?)",
-            [iso(started), started_by, process.pid, str(log)],
-        ).lastrowid
+        job_id = con.execute(sql("refresh_job_insert"), {"started_at": iso(started), "started_by": started_by,
+                                                          "pid": process.pid, "log_path": str(log)}).lastrowid
     # Reap the process and record how it ended (in this worker; see latest_job for a worker that died).
     reaper = threading.Thread(target=_wait, args=(process, store, job_id), daemon=True)
     _reapers[job_id] = reaper
@@ -149,7 +147,7 @@ def start_refresh(db_path: Path | str, inbox: Path | str, store: Path | str, sta
 
 def latest_job(store: Path | str, db_path: Path | str) -> RefreshJob | None:
     with connect(store) as con:
-        row = con.execute("select * from refresh_job order by job_id desc limit 1").fetchone()
+        row = con.execute(sql("refresh_job_latest")).fetchone()
     if row is None:
         return None
     job = RefreshJob(
@@ -176,7 +174,7 @@ def refresh_running(db_path: Path | str) -> bool:
 def _wait(process: subprocess.Popen, store: Path | str, job_id: int) -> None:
     code = process.wait()
     with connect(store) as con:
-        con.execute("update refresh_job set finished_at = ?, exit_code = ? where job_id = ?", [iso(utc_now()), code, job_id])
+        con.execute(sql("refresh_job_finish"), {"finished_at": iso(utc_now()), "exit_code": code, "job_id": job_id})
 
 
 def _alive(pid: int | None) -> bool:

@@ -15,6 +15,7 @@ report), `refresh_job` (refreshes started from the site). Times are naive UTC IS
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -23,54 +24,16 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import DatabaseError
+from .settings import SQL_DIR
 
 SCHEMA_VERSION = 1
-_SCHEMA = """
-create table if not exists audit_event (
-    event_id       integer primary key autoincrement,
-    at             text not null,
-    username       text,
-    role           text not null,
-    authority_code text,
-    event          text not null,   -- sign_in, sign_in_failed, sign_out, view_other_authority, download, submission, ...
-    target         text,            -- the authority, file or page concerned
-    detail         text,
-    address        text
-);
-create index if not exists audit_event_at on audit_event (at);
-create table if not exists signin_failure (
-    failure_id integer primary key autoincrement,
-    at         real not null,       -- unix time
-    username   text not null,
-    address    text not null
-);
-create index if not exists signin_failure_username on signin_failure (username, at);
-create index if not exists signin_failure_address on signin_failure (address, at);
-create table if not exists receipt (
-    receipt_id     text primary key,
-    received_at    text not null,   -- when the service received the upload: the return's receipt time
-    username       text not null,
-    authority_code text,            -- the submitting user's authority
-    period         text,
-    file_name      text not null,   -- the name the user uploaded
-    stored_name    text,            -- the name placed in the inbox (null when not placed)
-    sha256         text not null,
-    size_bytes     integer not null,
-    status         text not null,   -- accepted | queried | rejected (the validator's verdict)
-    issues_json    text not null
-);
-create index if not exists receipt_authority on receipt (authority_code, received_at);
-create table if not exists refresh_job (
-    job_id      integer primary key autoincrement,
-    started_at  text not null,
-    started_by  text not null,
-    pid         integer,
-    finished_at text,
-    exit_code   integer,
-    log_path    text not null
-);
-"""
+_SQL_DIR = SQL_DIR / "service"  # the store's statements, one per file (schema.sql: its tables)
 
+
+@functools.cache
+def sql(name: str) -> str:
+    """The text of the service store's statement `name` (etl/sql/service/<name>.sql)."""
+    return (_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 def store_path(db_path: Path | str) -> Path:
     """The service store of the database at `db_path` (OVERSIGHT_SERVICE_DB overrides)."""
@@ -97,7 +60,7 @@ def connect(path: Path | str) -> Iterator[sqlite3.Connection]:
         con.execute("pragma busy_timeout = 15000")
         if con.execute("pragma user_version").fetchone()[0] != SCHEMA_VERSION:
             con.execute("pragma journal_mode = wal")
-            con.executescript(_SCHEMA)
+            con.executescript(sql("schema"))
             con.execute(f"pragma user_version = {SCHEMA_VERSION}")
         con.execute("pragma synchronous = normal")
         con.row_factory = sqlite3.Row

@@ -26,7 +26,7 @@ from pathlib import Path
 from .periods import format_period
 from .returns import Issue, ValidationResult
 from .clock import utc_now
-from .service_store import connect, iso
+from .service_store import connect, iso, sql
 
 RECEIPTS_DIR = ".receipts"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -86,22 +86,19 @@ def submit_return(
         status, issues,
     )
     with connect(store) as con:
-        con.execute(
-            "insert into receipt (receipt_id, received_at, username, authority_code, period, file_name,"
-            " stored_name, sha256, size_bytes, status, issues_json) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [receipt_id, iso(received_at), username, authority_code, receipt.period, name, stored_name,
-             result.sha256, len(data), status, json.dumps([i.to_dict() for i in issues])],
-        )
+        con.execute(sql("receipt_insert"), {
+            "receipt_id": receipt_id, "received_at": iso(received_at), "username": username,
+            "authority_code": authority_code, "period": receipt.period, "file_name": name, "stored_name": stored_name,
+            "sha256": result.sha256, "size_bytes": len(data), "status": status,
+            "issues_json": json.dumps([i.to_dict() for i in issues]),
+        })
     return receipt, result
 
 
 def receipts_for(store: Path | str, authority_code: str, limit: int = 200) -> list[Receipt]:
     """The authority's web submissions, newest first."""
     with connect(store) as con:
-        rows = con.execute(
-            "select * from receipt where authority_code = ? order by received_at desc, rowid desc limit ?",
-            [authority_code, int(limit)],
-        ).fetchall()
+        rows = con.execute(sql("receipts_for"), {"authority_code": authority_code, "limit": int(limit)}).fetchall()
     return [
         Receipt(
             row["receipt_id"], datetime.fromisoformat(row["received_at"]), row["username"], row["authority_code"],

@@ -1,0 +1,1 @@
+delete from audit_event where at < :cutoff

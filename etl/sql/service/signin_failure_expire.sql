@@ -1,0 +1,1 @@
+delete from signin_failure where at < :before

@@ -1,0 +1,1 @@
+insert into signin_failure (at, username, address) values (:at, :username, :address)

@@ -1,0 +1,1 @@
+select count(*) from signin_failure where username = :username and at > :since

@@ -1,0 +1,1 @@
+select count(*) from signin_failure where address = :address and at > :since
