@@ -129,6 +129,9 @@ class Settings:
     mismatch_month_probability: float = 0.5
     false_declaration_share: float = 0.4  # of family-flag and coding-drift authorities still declaring 1
     size_bands: tuple = (2.0, 6.0)  # usual a month: small below the first, large at or above the second
+    # No problem is planted where under this many concerns a month are usual (the Isles of Scilly's 0.01
+    # a month would hold nothing to find).
+    min_usual_to_plant: float = 0.5
 
 
 @dataclass
@@ -221,7 +224,7 @@ def _build_authorities(rng: np.random.Generator, ref: Reference, s: Settings, pe
 
 def _choose_planted(rng: np.random.Generator, authorities: dict[str, Authority], s: Settings, periods: list[date]) -> dict[str, list[str]]:
     """Disjoint authorities for each problem type, valid over the whole window, mixing sizes."""
-    whole = [a for a in authorities.values() if len(a.months) == len(periods)]
+    whole = [a for a in authorities.values() if len(a.months) == len(periods) and a.usual >= s.min_usual_to_plant]
     used: set[str] = set()
     chosen: dict[str, list[str]] = {}
     # The constrained types pick first so the general ones cannot use up their candidates.
@@ -554,6 +557,10 @@ def _as_of(settings: Settings) -> str:
     return add_months(parse_period(settings.end), 2).isoformat()
 
 
+def _num(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def _diagnose(db: Path, results: dict, summary: dict, truth: Path) -> dict:
     """What the database says about every miss and every clean authority flagged: the flags it holds and,
     for a miss, the measure that should have shown the problem at the last period (value and limits)."""
@@ -579,9 +586,9 @@ def _diagnose(db: Path, results: dict, summary: dict, truth: Path) -> dict:
                                   "where authority_code = ? and measure = ? and months_reported = 12", [code, name]).fetchone()[0]
                 if got:
                     o, e, z, l998, tau2, f, months = got
-                    return (f"{name} at {str(last)[:7]}: observed {o:.0f} over {months} months against {e:.1f} expected at "
-                            f"England's rate (z {z:.2f}, 99.8% lower limit {l998:.2f} per 10k, tau2 {tau2}, {f}); "
-                            f"lowest rate / 99.8% lower limit over all full 12-month windows: {low:.2f}")
+                    return (f"{name} at {str(last)[:7]}: observed {_num(o, 0)} over {months} months against {_num(e)} expected at "
+                            f"England's rate (z {_num(z, 2)}, 99.8% lower limit {_num(l998, 2)} per 10k, tau2 {_num(tau2, 4)}, {f}); "
+                            f"lowest rate / 99.8% lower limit over all full 12-month windows: {_num(low, 2)}")
             if kind == "share":
                 got = con.execute(
                     "select a.value, a.numerator, a.denominator, a.lower95, a.upper95, e.value from measure_value as a "
@@ -590,9 +597,8 @@ def _diagnose(db: Path, results: dict, summary: dict, truth: Path) -> dict:
                     "and a.period = ? and a.\"window\" = 'rolling12'", [code, name, last]).fetchone()
                 if got:
                     v, num, den, lo, hi, eng = got
-                    fmt = lambda x: "-" if x is None else f"{x:.1f}"  # noqa: E731
-                    return (f"{name} rolling 12 months to {str(last)[:7]}: {fmt(v)}% ({fmt(num)} of {fmt(den)}; "
-                            f"95% {fmt(lo)}-{fmt(hi)}) against England {fmt(eng)}%")
+                    return (f"{name} rolling 12 months to {str(last)[:7]}: {_num(v)}% ({_num(num, 0)} of {_num(den, 0)}; "
+                            f"95% {_num(lo)}-{_num(hi)}) against England {_num(eng)}%")
             if problem == "step_drop":
                 series = con.execute(
                     "select strftime(s.period, '%Y-%m'), r.count from submission as s join return_count as r using (submission_id) "
@@ -695,12 +701,24 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--first-seed", type=int, default=DEFAULT_SEED, help=f"first seed (default {DEFAULT_SEED})")
     parser.add_argument("--dispersion", type=float, default=Settings.dispersion,
                         help=f"negative-binomial shape k (variance = mean + mean^2/k; default {Settings.dispersion})")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=JSON",
+                        help="override a generator setting for a sensitivity run, e.g. --set authority_effect_sd=0.1 "
+                             "--set 'family_flag=[0.08, 200]' (not with --record: the recorded run uses the defaults)")
     parser.add_argument("--record", action="store_true", help="write benchmarks/results/independent_eval.md/.json (tracked)")
     parser.add_argument("--out", type=Path, help=f"folder for the results when not recording (default {ARTIFACTS.relative_to(ROOT)})")
     parser.add_argument("--keep", type=Path, help="copy each seed's folder (inbox archive, ground truth, database) here")
     parser.add_argument("--generate-only", type=Path, metavar="DIR", help="only write one dataset (with --first-seed) to DIR")
     args = parser.parse_args(argv)
-    settings = Settings(dispersion=args.dispersion)
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        if name not in Settings.__dataclass_fields__:
+            parser.error(f"--set {name}: no such setting; the settings are {', '.join(Settings.__dataclass_fields__)}")
+        loaded = json.loads(value)
+        overrides[name] = tuple(loaded) if isinstance(loaded, list) else loaded
+    if overrides and args.record:
+        parser.error("--record writes the tracked results of the default settings: leave out --set")
+    settings = Settings(dispersion=args.dispersion, **overrides)
     if args.generate_only:
         made = generate(args.generate_only, args.first_seed, settings)
         print(json.dumps(made))
