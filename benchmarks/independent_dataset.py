@@ -672,7 +672,7 @@ def render_independent(report: dict) -> str:
     text = text.replace("each seed plants every type in 5 authorities: at least one small, one medium, one large",
                         "each seed plants every type in 4-5 authorities of mixed sizes; bands by usual concerns a month: "
                         f"small < {report['settings']['size_bands'][0]:g}, large >= {report['settings']['size_bands'][1]:g}; "
-                        "step drops only where the median is 4-14, so their bands are the two halves of that range", 1)
+                        "step drops only where the median is 4-14 a month, so medium or large", 1)
     lines = [text.rstrip(), "", "## Misses and false flags, from the database", ""]
     for run in report["runs"]:
         lines.append(f"### Seed {run['seed']} (generated in {run['generate_s']} s, loaded and scored in {run['refresh_s']} s)")
