@@ -46,6 +46,7 @@ test: $(STAMP) browser
 
 bench: $(STAMP) browser
 	$(PY) -m benchmarks.run_all
+	$(PY) -m benchmarks.independent_dataset --record
 
 docs: $(STAMP)
 	$(PY) -m etl.spec.render_docs
