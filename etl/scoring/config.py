@@ -97,6 +97,8 @@ def _check(raw: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: [timeliness] deadline_day must be between 1 and 28")
     if raw["funnel"].get("overdispersion", "additive") not in ("additive", "multiplicative", "none"):
         raise ConfigError(f"{source}: [funnel] overdispersion must be \"additive\", \"multiplicative\" or \"none\"")
+    if raw["nil_returns"].get("distribution", "negative_binomial") not in ("negative_binomial", "poisson"):
+        raise ConfigError(f"{source}: [nil_returns] distribution must be \"negative_binomial\" or \"poisson\"")
     if raw["practice"].get("overdispersion", "additive") not in ("additive", "none"):
         raise ConfigError(f"{source}: [practice] overdispersion must be \"additive\" or \"none\"")
     unknown_evidence = sorted(set(raw["practice"].get("evidence_weights", {})) - set(EVIDENCE_MEASURES))

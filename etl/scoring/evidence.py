@@ -162,10 +162,13 @@ def rounded_shape(shape: float) -> float:
 
 
 def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
-    """scoring_sudden_change: the months where the drop or rise CUSUM is above its threshold."""
+    """scoring_sudden_change: the months where the drop or rise CUSUM is above its threshold; and
+    scoring_count_shape: the national negative-binomial shape it used (null: Poisson), which the nil-run
+    model (61_nil_run.sql) reads."""
     settings = cusum_settings(config)
     rows = con.execute("select authority_code, period, total from scoring_monthly_total").fetchnumpy()
     columns: dict[str, list] = {name: [] for name in _SUDDEN_CHANGE_TYPES}
+    estimated_shape = float("inf")
     if len(rows["authority_code"]):
         codes, code_index = np.unique(rows["authority_code"].astype(str), return_inverse=True)
         periods_raw = rows["period"].astype("datetime64[M]")
@@ -180,7 +183,8 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
             national = np.nanmean(x, axis=1)
         month_of_year = (periods.astype(int) % 12) + 1
         season = seasonal_factors(np.nan_to_num(national), month_of_year)
-        shape = rounded_shape(nb_shape(x / season[:, None]))
+        estimated_shape = nb_shape(x / season[:, None])
+        shape = rounded_shape(estimated_shape)
         for direction, ratio in (("drop", settings.drop_ratio), ("rise", settings.rise_ratio)):
             stat, level, span, limit = statistic(x, season, ratio, shape, settings, with_span=True,
                                                  thresholds=_calibration(con, ratio, shape, settings))
@@ -204,3 +208,6 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
                 columns["shape"].append(shape if np.isfinite(shape) else None)
     _temp_table(con, "scoring_sudden_change",
                 {name: pa.array(columns[name], type=kind) for name, kind in _SUDDEN_CHANGE_TYPES.items()})
+    # the same national shape, unrounded (the grid only serves reusing calibrations), for the nil-run model
+    _temp_table(con, "scoring_count_shape",
+                {"shape": pa.array([estimated_shape if np.isfinite(estimated_shape) else None], type=pa.float64())})

@@ -40,6 +40,8 @@ def sql_parameters(config: ScoringConfig, today: date) -> dict[str, Any]:
         "long_evidence_months": int(raw["practice"]["long_evidence_months"]),
         "min_run": int(raw["nil_returns"]["min_run"]),
         "max_probability": float(raw["nil_returns"]["max_probability"]),
+        "min_other_returns": int(raw["nil_returns"].get("min_other_returns", 12)),
+        "distribution": str(raw["nil_returns"].get("distribution", "negative_binomial")),
         "neighbours": int(raw["neighbours"]["count"]),
     }
 

@@ -71,8 +71,13 @@ join scoring_return as r using (authority_code, period)
 where e.is_adverse
 union all
 select authority_code, period, 'nil_return_run', 'total', months,
-       format('{} consecutive nil returns from {} to {} where about {} concerns a month are usual',
-              months, strftime(first_period, '%Y-%m'), strftime(last_period, '%Y-%m'), printf('%.0f', typical_total))
+       format('{} consecutive nil returns from {} to {} where about {} concerns a month are usual (the mean of its {} '
+              'other returns); a run this long at that level has probability {} ({})',
+              months, strftime(first_period, '%Y-%m'), strftime(last_period, '%Y-%m'),
+              printf(case when typical_total < 1 then '%.2f' else '%.1f' end, typical_total), other_returns,
+              case when log_probability < ln(1e-300) then 'below 1e-300' else printf('%.1e', probability) end,
+              case when shape is null then 'Poisson: counts not overdispersed'
+                   else format('negative binomial, England''s shape {}', printf('%.1f', shape)) end)
 from scoring_nil_run
 union all
 select s.authority_code, s.period, 'rejected_return', null, null,
