@@ -163,8 +163,8 @@ def rounded_shape(shape: float) -> float:
 
 def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
     """scoring_sudden_change: the months where the drop or rise CUSUM is above its threshold; and
-    scoring_count_shape: the national negative-binomial shape it used (null: Poisson), which the nil-run
-    model (61_nil_run.sql) reads."""
+    scoring_count_shape: the national negative-binomial shape it estimated (before rounding down to the
+    calibration grid; null: Poisson), which the nil-run model (61_nil_run.sql) reads."""
     settings = cusum_settings(config)
     rows = con.execute("select authority_code, period, total from scoring_monthly_total").fetchnumpy()
     columns: dict[str, list] = {name: [] for name in _SUDDEN_CHANGE_TYPES}
