@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import duckdb
 
@@ -36,7 +37,8 @@ def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
         "reference": reference,
         "schema_version": schema_version,
         "config_version": config_version,
-        "models": _models_digest(tuple(model_paths())),
+        # the SQL models and the Python steps between them (etl/scoring/*.py: the CUSUM, the practice tests)
+        "models": _models_digest(tuple(model_paths()) + tuple(sorted((Path(__file__).parent / "scoring").glob("*.py")))),
         "as_of": today().isoformat(),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.stats import nbinom
 
-from etl.scoring.cusum import (CusumSettings, Thresholds, baseline_lengths, calibrate, llr, nb_shape,
+from etl.scoring.cusum import (CusumSettings, Thresholds, baseline_lengths, calibrate, llr, national_index, nb_shape,
                                simulate_thresholds, statistic)
 
 POISSON = float("inf")
@@ -75,6 +75,67 @@ def test_each_change_point_is_judged_against_its_own_threshold() -> None:
     assert (stat[4, 0], level[4, 0], span[4, 0], h[4, 0]) == pytest.approx((6.0, 4.0, 2, 0.0))
 
 
+def test_englands_index_follows_the_national_totals_and_a_missing_return_does_not_lower_a_month() -> None:
+    # levels 2 : 4 : 3 scaled by 2, 4, 1 over three months, the third authority's first return missing:
+    # the index is 2 : 4 : 1, normalised to mean 1 (6/7, 12/7, 3/7), not lowered in month 0 by the gap
+    x = np.array([[2.0, 4.0, np.nan], [4.0, 8.0, 6.0], [1.0, 2.0, 1.5]])
+    england, _ = national_index(x)
+    assert england == pytest.approx([6 / 7, 12 / 7, 3 / 7])
+
+
+def test_an_authority_is_judged_against_englands_index_without_itself() -> None:
+    # x = 4 4 4 / 4 4 0: the main-effects fit gives I = (1.2, 0.8) and levels (4, 4, 2), England's
+    # months 10 and 10 expected. Without C (which dropped to 0): (12 - 4) / (10 - 2) = 1 and
+    # (8 - 0) / (10 - 2) = 1, so C's drop is judged against a flat England; without A: 8/6 and 4/6.
+    x = np.array([[4.0, 4.0, 4.0], [4.0, 4.0, 0.0]])
+    england, leave_out = national_index(x)
+    assert england == pytest.approx([1.2, 0.8])
+    assert leave_out[:, 2] == pytest.approx([1.0, 1.0])
+    assert leave_out[:, 0] == pytest.approx([4 / 3, 2 / 3])
+
+
+def test_a_few_authorities_whose_recording_breaks_barely_move_englands_index() -> None:
+    # 20 authorities at 5 a month; one records nothing in months 10-13 and another drops to 1. The zeros'
+    # Anscombe residual is 1.5 (0 - 5^(2/3)) / 5^(1/6) = -3.36 (Poisson: no overdispersion here), beyond
+    # 2.58, so they get weight 1 / 3.36^2 = 0.089; the 1s (-2.21) stay in. England's months fall to
+    # (18 x 5 + 1) / (19 x 5 + 0.089 x 5) = 0.953 of the others (unweighted: 91 / 100 = 0.91)
+    x = np.full((24, 20), 5.0)
+    x[10:14, 0] = 0.0
+    x[10:14, 1] = 1.0
+    england, leave_out = national_index(x)
+    assert england[10:14] / england[0] == pytest.approx(np.full(4, 91 / (95 + 5 / 3.36 ** 2)), abs=0.002)
+    # without itself, the empty authority is judged against the other 19: 91 / 95 of the usual in months 10-13
+    assert leave_out[10:14, 0] / leave_out[0, 0] == pytest.approx(np.full(4, 91 / 95), abs=0.002)
+
+
+def test_the_expected_count_follows_englands_trend_as_well_as_its_season() -> None:
+    # England doubles from month 1: with the index (1, 2, 2) the baseline level is (4 + 8) / (1 + 2) = 4
+    # and month 2 expects m0 = 8, so an empty month adds 0 - (2 - 8) = 6.0 (Poisson); without the index
+    # the baseline is the plain mean 6 and the same month adds only 4.5
+    settings = CusumSettings(window_months=1, baseline_months=2, min_baseline_returns=2, min_level=1.0)
+    x = np.array([[4.0], [8.0], [0.0]])
+    stat, level = statistic(x, np.array([[1.0], [2.0], [2.0]]), 0.25, POISSON, settings)
+    assert (stat[2, 0], level[2, 0]) == pytest.approx((6.0, 4.0))
+    stat, level = statistic(x, np.ones(3), 0.25, POISSON, settings)
+    assert (stat[2, 0], level[2, 0]) == pytest.approx((4.5, 6.0))
+
+
+def test_older_change_points_are_judged_against_their_own_threshold_when_the_long_window_is_on() -> None:
+    # x = 4, 4, 0, 0 (Poisson); baseline 2 months; recent window 1 month, long window 2. At month 3:
+    #   c = 3 (recent): baseline months 1-2, mean 2: 0 - (0.5 - 2) = 1.5 against h = 5: margin -3.5
+    #   c = 2 (older): baseline months 0-1, mean 4: 3.0 + 3.0 = 6.0 against h_long = 5.5: margin 0.5
+    x = np.array([[4.0], [4.0], [0.0], [0.0]])
+    recent = Thresholds(np.array([2]), np.array([1.0, 60.0]), np.array([[5.0, 5.0]]))
+    older = Thresholds(np.array([2]), np.array([1.0, 60.0]), np.array([[5.5, 5.5]]))
+    on = CusumSettings(window_months=1, long_window_months=2, baseline_months=2, min_baseline_returns=2, min_level=1.0)
+    stat, level, span, h = statistic(x, np.ones(4), 0.25, POISSON, on, with_span=True, thresholds=recent, long_thresholds=older)
+    assert (stat[3, 0], level[3, 0], span[3, 0], h[3, 0]) == pytest.approx((6.0, 4.0, 2, 5.5))
+    # off: only c = 3, below its threshold
+    off = dataclasses.replace(on, long_window_months=0)
+    stat, level, span, h = statistic(x, np.ones(4), 0.25, POISSON, off, with_span=True, thresholds=recent)
+    assert (stat[3, 0], span[3, 0], h[3, 0]) == pytest.approx((1.5, 1, 5.0))
+
+
 def test_the_national_shape_is_infinite_for_poisson_counts_and_finite_for_overdispersed_ones() -> None:
     rng = np.random.default_rng(1)
     assert nb_shape(rng.poisson(6.0, size=(60, 200)).astype(float)) > 30
@@ -111,17 +172,19 @@ def shipped_cusum() -> CusumSettings:
 
 
 @pytest.fixture(scope="module")
-def shipped_limits(shipped_cusum: CusumSettings) -> Thresholds:
+def shipped_limits(shipped_cusum: CusumSettings) -> tuple[Thresholds, Thresholds | None]:
     return simulate_thresholds(0.25, SHAPE, shipped_cusum)
 
 
-def _alarms(x: np.ndarray, settings: CusumSettings, limits: Thresholds) -> np.ndarray:
-    stat, _, _, h = statistic(x, np.ones(x.shape[0]), 0.25, SHAPE, settings, with_span=True, thresholds=limits)
+def _alarms(x: np.ndarray, settings: CusumSettings, limits: tuple[Thresholds, Thresholds | None]) -> np.ndarray:
+    stat, _, _, h = statistic(x, np.ones(x.shape[0]), 0.25, SHAPE, settings, with_span=True,
+                              thresholds=limits[0], long_thresholds=limits[1])
     return np.nan_to_num(stat) > h
 
 
-def test_a_shorter_baseline_needs_more_evidence(shipped_limits: Thresholds) -> None:
-    shortest, longest = shipped_limits(np.array([3.0, 3.0]), np.array([shipped_limits.returns[0], shipped_limits.returns[-1]]))
+def test_a_shorter_baseline_needs_more_evidence(shipped_limits) -> None:
+    recent = shipped_limits[0]
+    shortest, longest = recent(np.array([3.0, 3.0]), np.array([recent.returns[0], recent.returns[-1]]))
     assert shortest > longest
 
 
@@ -170,3 +233,17 @@ def test_the_glr_compared_in_the_power_benchmark_matches_hand_values() -> None:
     g = _glr(np.array([[4.0], [4.0], [4.0], [1.0], [0.0]]), settings, from_month=3)
     assert g[3, 0] == pytest.approx(math.log(0.25) + 3)
     assert g[4, 0] == pytest.approx(math.log(1 / 8) + 7)
+
+
+def test_with_the_long_window_false_alarms_stay_calibrated_and_missed_drops_are_flagged_later(shipped_cusum) -> None:
+    # older change points (7-12 months back) share the false-alarm rate with the recent ones
+    settings = dataclasses.replace(shipped_cusum, long_window_months=12)
+    limits = simulate_thresholds(0.25, SHAPE, settings)
+    assert limits[1] is not None
+    clean = _alarms(_simulate(4.0, months=60, step=None, n=4000, seed=11), settings, limits)
+    target = settings.false_alarms_per_year / settings.authorities
+    assert clean.any(axis=0).mean() / ((60 - 12) / 12) < 2 * target
+    # a drop to a quarter at 3 a month: flagged within 12 months in about 89% of cases (57% within 6 months
+    # without the long window; benchmarks/change_detection_power.py --long-window-months 12)
+    alarm = _alarms(_simulate(3.0, months=60, step=48, n=2000, seed=7), settings, limits)
+    assert alarm[48:60].any(axis=0).mean() >= 0.8

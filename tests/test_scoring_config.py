@@ -66,6 +66,12 @@ def test_a_weight_for_an_unknown_dimension_is_refused() -> None:
         parse_config(text)
 
 
+def test_a_long_change_window_not_beyond_the_recent_one_is_refused() -> None:
+    text = SCORING_CONFIG.read_text(encoding="utf-8").replace("long_window_months = 0", "long_window_months = 6", 1)
+    with pytest.raises(ConfigError, match="long_window_months must be 0"):
+        parse_config(text)
+
+
 def test_rescoring_an_empty_database_writes_no_scores(tmp_path: Path) -> None:
     summary = rescore_database(tmp_path / "empty.duckdb")
     assert summary.scores == 0 and "No returns" in summary.describe()

@@ -99,6 +99,11 @@ def _check(raw: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: [funnel] overdispersion must be \"additive\", \"multiplicative\" or \"none\"")
     if raw["nil_returns"].get("distribution", "negative_binomial") not in ("negative_binomial", "poisson"):
         raise ConfigError(f"{source}: [nil_returns] distribution must be \"negative_binomial\" or \"poisson\"")
+    change = raw["sudden_change"]
+    if 0 < int(change.get("long_window_months", 0)) <= int(change["window_months"]):
+        raise ConfigError(f"{source}: [sudden_change] long_window_months must be 0 (off) or more than window_months")
+    if not 0 < float(change.get("long_window_share", 0.1)) < 1:
+        raise ConfigError(f"{source}: [sudden_change] long_window_share must be between 0 and 1 (the share of the false-alarm rate)")
     if raw["practice"].get("overdispersion", "additive") not in ("additive", "none"):
         raise ConfigError(f"{source}: [practice] overdispersion must be \"additive\" or \"none\"")
     unknown_evidence = sorted(set(raw["practice"].get("evidence_weights", {})) - set(EVIDENCE_MEASURES))

@@ -5,7 +5,6 @@ Each reads a staging table the models wrote and writes a temp table the later mo
 from __future__ import annotations
 
 import hashlib
-import warnings
 from functools import lru_cache
 
 import duckdb
@@ -13,11 +12,11 @@ import numpy as np
 import pyarrow as pa
 
 from .config import ScoringConfig
-from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, nb_shape, seasonal_factors, statistic
+from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, national_index, nb_shape, statistic
 from .proportion import judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
-CALIBRATION_VERSION = 2
+CALIBRATION_VERSION = 3
 # Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
 
@@ -126,31 +125,44 @@ def cusum_settings(config: ScoringConfig) -> CusumSettings:
         drop_ratio=float(raw["drop_ratio"]), rise_ratio=float(raw["rise_ratio"]),
         baseline_months=int(raw["baseline_months"]), min_baseline_returns=int(raw["min_baseline_returns"]),
         window_months=int(raw["window_months"]), min_level=float(raw["min_level"]),
+        long_window_months=int(raw.get("long_window_months", 0)), long_window_share=float(raw.get("long_window_share", 0.1)),
         false_alarms_per_year=float(raw["false_alarms_per_year"]), authorities=int(raw["authorities"]),
         simulations=int(raw["simulations"]), seed=int(raw["seed"]), min_threshold=float(raw["min_threshold"]),
     )
 
 
 @lru_cache(maxsize=32)
-def _simulated(ratio: float, shape: float, settings: CusumSettings, length: int) -> tuple[np.ndarray, np.ndarray]:
+def _simulated(ratio: float, shape: float, settings: CusumSettings, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return calibrate(ratio, shape, settings, length)
 
 
-def _calibration(con: duckdb.DuckDBPyConnection, ratio: float, shape: float, settings: CusumSettings) -> Thresholds:
-    """The thresholds for (ratio, shape, settings) at each baseline length: from cusum_threshold when a
-    rescore has simulated them before (they are deterministic), else simulated now and kept there."""
-    lengths, rows = baseline_lengths(settings), []
+def _calibration(con: duckdb.DuckDBPyConnection, ratio: float, shape: float,
+                 settings: CusumSettings) -> tuple[Thresholds, Thresholds | None]:
+    """The thresholds for (ratio, shape, settings) at each baseline length, for recent change points and
+    (None unless the long window is on) older ones: from cusum_threshold when a rescore has simulated
+    them before (they are deterministic), else simulated now and kept there."""
+    lengths, long = baseline_lengths(settings), settings.long_window_months > settings.window_months
+    tables: list[list[np.ndarray]] = [[], []]
+    levels = np.array([])
     for length in lengths:
-        key = hashlib.sha256(repr((CALIBRATION_VERSION, ratio, shape, settings, int(length))).encode("utf-8")).hexdigest()[:16]
-        stored = con.execute("select level, h from cusum_threshold where calibration_key = $k order by level", {"k": key}).fetchall()
-        if stored:
-            levels, h = np.array([r[0] for r in stored]), np.array([r[1] for r in stored])
+        keys = [hashlib.sha256(repr((CALIBRATION_VERSION, ratio, shape, settings, int(length)) + group).encode("utf-8")).hexdigest()[:16]
+                for group in ((), ("long",))[:1 + long]]
+        stored = [con.execute("select level, h from cusum_threshold where calibration_key = $k order by level", {"k": key}).fetchall()
+                  for key in keys]
+        if all(stored):
+            levels = np.array([r[0] for r in stored[0]])
+            found = [np.array([r[1] for r in rows]) for rows in stored]
         else:
-            levels, h = _simulated(ratio, shape, settings, int(length))
-            con.executemany("insert into cusum_threshold (calibration_key, level, h) values (?, ?, ?)",
-                            [(key, float(level), float(value)) for level, value in zip(levels, h)])
-        rows.append(h)
-    return Thresholds(lengths, levels, np.array(rows))
+            levels, h, h_long = _simulated(ratio, shape, settings, int(length))
+            found = [h, h_long][:1 + long]
+            for key, values in zip(keys, found):
+                con.execute("delete from cusum_threshold where calibration_key = $k", {"k": key})
+                con.executemany("insert into cusum_threshold (calibration_key, level, h) values (?, ?, ?)",
+                                [(key, float(level), float(value)) for level, value in zip(levels, values)])
+        for group, values in enumerate(found):
+            tables[group].append(values)
+    recent = Thresholds(lengths, levels, np.array(tables[0]))
+    return recent, (Thresholds(lengths, levels, np.array(tables[1])) if long else None)
 
 
 def rounded_shape(shape: float) -> float:
@@ -178,16 +190,14 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
             totals = np.where(np.ma.getmaskarray(rows["total"]), np.nan, np.ma.getdata(rows["total"]).astype(float))
         x = np.full((len(periods), len(codes)), np.nan)
         x[period_index, code_index] = totals
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a month nobody reported: nan, treated as 0 below
-            national = np.nanmean(x, axis=1)
-        month_of_year = (periods.astype(int) % 12) + 1
-        season = seasonal_factors(np.nan_to_num(national), month_of_year)
-        estimated_shape = nb_shape(x / season[:, None])
+        # England's monthly index (season and trend), each authority judged against the index without itself
+        england, index = national_index(x)
+        estimated_shape = nb_shape(x / england[:, None])
         shape = rounded_shape(estimated_shape)
         for direction, ratio in (("drop", settings.drop_ratio), ("rise", settings.rise_ratio)):
-            stat, level, span, limit = statistic(x, season, ratio, shape, settings, with_span=True,
-                                                 thresholds=_calibration(con, ratio, shape, settings))
+            recent, older = _calibration(con, ratio, shape, settings)
+            stat, level, span, limit = statistic(x, index, ratio, shape, settings, with_span=True,
+                                                 thresholds=recent, long_thresholds=older)
             # flagged in months with a return: a month without one is coverage's business
             alarm = np.isfinite(stat) & (stat > limit) & np.isfinite(x)
             for t, a in zip(*np.nonzero(alarm)):
@@ -204,7 +214,7 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
                 columns["months"].append(k)
                 columns["first_period"].append(periods[t - k + 1].astype("datetime64[D]").astype(object))
                 columns["observed"].append(float(np.nansum(x[recent, a])))
-                columns["expected"].append(float((level[t, a] * season[recent])[present].sum()))
+                columns["expected"].append(float((level[t, a] * index[recent, a])[present].sum()))
                 columns["shape"].append(shape if np.isfinite(shape) else None)
     _temp_table(con, "scoring_sudden_change",
                 {name: pa.array(columns[name], type=kind) for name, kind in _SUDDEN_CHANGE_TYPES.items()})
