@@ -82,16 +82,17 @@ def test_short_runs_and_quiet_authorities_are_not_flagged() -> None:
 
 
 def test_the_step_change_cusum_hands_its_national_shape_to_the_nil_run_model() -> None:
-    # 12 months (too few for seasonal factors: all 1) of 0, 6, 0, 6, ... in six authorities: mean 3, every
-    # successive difference 6, von Neumann variance 36 / 2 = 18, (18 - 3) / 3^2 = 5/3, so r = 0.6 (not rounded
-    # down to the CUSUM's calibration grid). A seventh authority with under 2 a month is left out of the median.
+    # 12 months of 0, 6, 0, 6, ... in three authorities and 6, 0, 6, 0, ... in three more, so England's monthly
+    # index is flat (3 a month every month): mean 3, every successive difference 6, von Neumann variance
+    # 36 / 2 = 18, (18 - 3) / 3^2 = 5/3, so r = 0.6 (not rounded down to the CUSUM's calibration grid). A
+    # seventh authority at 1 a month (under 2) is left out of the median.
     text = SCORING_CONFIG.read_text(encoding="utf-8")
     config = parse_config(text.replace("simulations = 20000", "simulations = 300"), "test")
     con = duckdb.connect()
     try:
         con.execute("create table cusum_threshold (calibration_key varchar, level double, h double)")
-        rows = [(f"E0600001{a}", add_months(START, i), float(6 * (i % 2))) for a in range(6) for i in range(12)]
-        rows += [("E06000020", add_months(START, i), float(i % 2)) for i in range(12)]
+        rows = [(f"E0600001{a}", add_months(START, i), float(6 * ((i + a) % 2))) for a in range(6) for i in range(12)]
+        rows += [("E06000020", add_months(START, i), 1.0) for i in range(12)]
         con.execute("create temp table scoring_monthly_total (authority_code varchar, period date, total double)")
         con.executemany("insert into scoring_monthly_total values (?, ?, ?)", rows)
         write_step_changes(con, config)
