@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from .config import ScoringConfig
 from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, nb_shape, seasonal_factors, statistic
-from .proportion import judge_groups, wilson_interval
+from .proportion import judge_absent_groups, judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
 CALIBRATION_VERSION = 2
@@ -54,17 +54,34 @@ def _judge(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse: np.ndarray
 def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
     """scoring_practice_evidence: each observed-practice measure per authority and month, its 12-month
     share with a Wilson interval, and its verdict against England over the evidence windows (the shorter
-    window's numbers unless only the longer one is beyond the limit)."""
+    window's numbers unless only the longer one is adverse). Adverse: beyond England's limit on the
+    adverse side, or, for the [practice] absent_measures, never used in the window with the posterior
+    probability that the practice is absent (zero-inflated beta-binomial) at least 1 - absent_lfdr
+    (columns absent, absent_probability)."""
     practice = config.raw["practice"]
     level = float(practice.get("level", 0.998))
     overdispersion = str(practice.get("overdispersion", "additive"))
     fdr = float(practice["false_discovery_rate"]) if practice.get("false_discovery_rate") else None
     short_months, long_months = int(practice["evidence_months"]), int(practice["long_evidence_months"])
     winsor = (float(config.raw["funnel"]["winsor_lower"]), float(config.raw["funnel"]["winsor_upper"]))
+    absent_measures = [str(m) for m in practice.get("absent_measures", [])]
+    absent_lfdr = float(practice.get("absent_lfdr", 0.2))
+    absent_min = int(practice.get("absent_min_authorities", 30))
+    absent_class_min = int(practice.get("absent_min_class_authorities", 10))
+    by_declaration = bool(practice.get("absent_by_declaration", False))
+    # declared: the declaration linked to the measure ([practice] contradicted_by), the latest declared up to
+    # the month, is 1 (the zero state's covariate when absent_by_declaration is set)
     rows = con.execute(
-        "select authority_code, period, measure, adverse, numerator12, denominator12, numerator_evidence, "
-        "denominator_evidence, numerator_long, denominator_long from scoring_practice_observed "
-        "order by measure, period, authority_code"
+        "with declaration as (select r.authority_code, r.period, c.category, c.count = 1 as yes "
+        "  from scoring_return as r join scoring_count as c on c.submission_id = r.submission_id and c.section = 'practice'), "
+        "link as (select contradicted_by as measure, min(category) as category from scoring_cfg_practice "
+        "  where contradicted_by is not null group by all) "
+        "select o.authority_code, o.period, o.measure, o.adverse, o.numerator12, o.denominator12, o.numerator_evidence, "
+        "o.denominator_evidence, o.numerator_long, o.denominator_long, coalesce(d.yes, false) as declared "
+        "from scoring_practice_observed as o left join link as l on l.measure = o.measure "
+        "asof left join declaration as d on d.authority_code = o.authority_code and d.category = l.category "
+        "and o.period >= d.period "
+        "order by o.measure, o.period, o.authority_code"
     ).fetchnumpy()
     size = len(rows["measure"])
     x12, n12 = rows["numerator12"].astype(float), rows["denominator12"].astype(float)
@@ -80,10 +97,25 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
             target12[begin:end] = x12[begin:end].sum() / total if total > 0 else np.nan
         t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr)
         t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr)
+        # practice absent: no use at all in the window, judged by a zero-inflated beta-binomial (proportion.py)
+        measures = np.asarray(rows["measure"], dtype=str)
+        eligible = np.isin(measures, absent_measures)
+        group = np.asarray(rows["declared"], dtype=np.int64) if by_declaration else None
+        # only complete windows: "never used over the M months" must be true of M months of returns (in the
+        # first months of the series a window holds a few concerns and the absent share is poorly identified)
+        months = np.asarray(rows["period"], dtype="datetime64[M]")
+        history = (months - months.min()).astype(np.int64) + 1
+        p_short, z_short = judge_absent_groups(xs, ns, starts, eligible & (history >= short_months), absent_lfdr,
+                                               absent_min, group, absent_class_min)
+        p_long, z_long = judge_absent_groups(xl, nl, starts, eligible & (history >= long_months), absent_lfdr,
+                                             absent_min, group, absent_class_min)
+        f_short = np.where(z_short & ~a_short, "absent", f_short).astype(object)
+        f_long = np.where(z_long & ~a_long, "absent", f_long).astype(object)
+        a_short, a_long = a_short | z_short, a_long | z_long
     else:
         empty = np.array([])
-        t_short = f_short = l_short = t_long = f_long = l_long = empty
-        a_short = a_long = np.array([], dtype=bool)
+        t_short = f_short = l_short = t_long = f_long = l_long = p_short = p_long = empty
+        a_short = a_long = z_short = z_long = np.array([], dtype=bool)
     use_long = a_long & ~a_short
     pick = lambda short, long: np.where(use_long, long, short)  # noqa: E731
     x_e, n_e = pick(xs, xl), pick(ns, nl)
@@ -105,6 +137,8 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "flag_evidence": pa.array(pick(f_short, f_long).astype(str) if size else [], type=pa.string()),
         "is_adverse": pa.array((a_short | a_long) if size else np.array([], dtype=bool)),
         "limit_evidence": _floats(pick(l_short, l_long)),
+        "absent": pa.array(pick(z_short, z_long) if size else np.array([], dtype=bool)),
+        "absent_probability": _floats(pick(p_short, p_long)),
     })
     sustain = int(practice.get("sustained_months", 0))
     if sustain > 0:
