@@ -136,13 +136,14 @@ def _evidence_database(absent_declares: int) -> duckdb.DuckDBPyConnection:
 def test_the_practice_evidence_marks_an_authority_that_never_uses_the_flag() -> None:
     con = _evidence_database(absent_declares=1)
     write_practice_evidence(con, load_config())
-    rows = con.execute("select authority_code, absent, absent_probability, is_adverse, flag_evidence "
+    rows = con.execute("select authority_code, absent, absent_probability, is_adverse, flag_evidence, evidence_months "
                        "from scoring_practice_evidence where period = date '2025-03-01' order by authority_code").fetchall()
     first = rows[0]
-    # absent, and sustained (also absent at 2024-12, three months earlier, the first complete 24-month window)
+    # absent, and sustained (also absent at 2024-12, three months earlier, the first month with 24 months of returns)
     assert first[0] == "AUTH00" and first[1] and first[3] and first[4] in ("absent", "low_998")
-    assert first[2] >= 0.8               # 0 of 240 concerns where users flag about 9%
+    assert first[2] >= 0.8               # 0 of 270 concerns where users flag about 9%
+    assert first[5] == 27                # judged on the long window: all 27 months of returns so far
     assert not any(r[1] for r in rows[1:])
-    # a window not yet complete (the first 23 months of a 24-month window) is not judged for absence
+    # fewer than 24 months of returns: not judged for absence
     early = con.execute("select bool_or(absent) from scoring_practice_evidence where period < date '2024-12-01'").fetchone()[0]
     assert not early

@@ -55,9 +55,9 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     """scoring_practice_evidence: each observed-practice measure per authority and month, its 12-month
     share with a Wilson interval, and its verdict against England over the evidence windows (the shorter
     window's numbers unless only the longer one is adverse). Adverse: beyond England's limit on the
-    adverse side, or, for the [practice] absent_measures, never used in the window with the posterior
-    probability that the practice is absent (zero-inflated beta-binomial) at least 1 - absent_lfdr
-    (columns absent, absent_probability)."""
+    adverse side, or, for the [practice] absent_measures, never used in the long window with the
+    posterior probability that the practice is absent (zero-inflated beta-binomial) at least
+    1 - absent_lfdr (columns absent, absent_probability; reported with the long window's numbers)."""
     practice = config.raw["practice"]
     level = float(practice.get("level", 0.998))
     overdispersion = str(practice.get("overdispersion", "additive"))
@@ -101,22 +101,24 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         measures = np.asarray(rows["measure"], dtype=str)
         eligible = np.isin(measures, absent_measures)
         group = np.asarray(rows["declared"], dtype=np.int64) if by_declaration else None
-        # only complete windows: "never used over the M months" must be true of M months of returns (in the
-        # first months of the series a window holds a few concerns and the absent share is poorly identified)
+        # judged on the long window only: "never used" is a statement about the authority's record, so an
+        # authority that used the practice within it is a user (a recent stop after use is a change, which the
+        # share test over the shorter window judges); and only from `short_months` months of history on, so
+        # the absent share is never fitted to the first months' handful of concerns
         months = np.asarray(rows["period"], dtype="datetime64[M]")
         history = (months - months.min()).astype(np.int64) + 1
-        p_short, z_short = judge_absent_groups(xs, ns, starts, eligible & (history >= short_months), absent_lfdr,
-                                               absent_min, group, absent_class_min)
-        p_long, z_long = judge_absent_groups(xl, nl, starts, eligible & (history >= long_months), absent_lfdr,
+        p_long, z_long = judge_absent_groups(xl, nl, starts, eligible & (history >= short_months), absent_lfdr,
                                              absent_min, group, absent_class_min)
-        f_short = np.where(z_short & ~a_short, "absent", f_short).astype(object)
         f_long = np.where(z_long & ~a_long, "absent", f_long).astype(object)
-        a_short, a_long = a_short | z_short, a_long | z_long
+        a_long = a_long | z_long
+        p_short, z_short = np.full(size, np.nan), np.zeros(size, dtype=bool)
+        long_span = np.minimum(history, long_months)
     else:
         empty = np.array([])
         t_short = f_short = l_short = t_long = f_long = l_long = p_short = p_long = empty
         a_short = a_long = z_short = z_long = np.array([], dtype=bool)
-    use_long = a_long & ~a_short
+        long_span = np.array([], dtype=np.int64)
+    use_long = (a_long & ~a_short) | z_long   # an absent practice is reported with the long window it was judged on
     pick = lambda short, long: np.where(use_long, long, short)  # noqa: E731
     x_e, n_e = pick(xs, xl), pick(ns, nl)
     lower12, upper12 = wilson_interval(x12, n12) if size else (np.array([]), np.array([]))
@@ -131,7 +133,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "numerator12": pa.array(x12.astype(np.int64)), "denominator12": pa.array(n12.astype(np.int64)),
         "share12": _floats(share12), "lower95_12": _floats(lower12), "upper95_12": _floats(upper12),
         "target12": _floats(target12),
-        "evidence_months": pa.array(np.where(use_long, long_months, short_months).astype(np.int64)),
+        "evidence_months": pa.array(np.where(use_long, np.where(z_long, long_span, long_months), short_months).astype(np.int64)),
         "numerator_evidence": pa.array(x_e.astype(np.int64)), "denominator_evidence": pa.array(n_e.astype(np.int64)),
         "share_evidence": _floats(share_e), "target_evidence": _floats(pick(t_short, t_long)),
         "flag_evidence": pa.array(pick(f_short, f_long).astype(str) if size else [], type=pa.string()),
