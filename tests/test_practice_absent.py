@@ -147,3 +147,19 @@ def test_the_practice_evidence_marks_an_authority_that_never_uses_the_flag() -> 
     # fewer than 24 months of returns: not judged for absence
     early = con.execute("select bool_or(absent) from scoring_practice_evidence where period < date '2024-12-01'").fetchone()[0]
     assert not early
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('absent_measures = ["share_other_mixed"]', "adverse-low"),
+    ("absent_lfdr = 1.5", "absent_lfdr"),
+    ("absent_min_authorities = 2", "absent_min_authorities"),
+])
+def test_a_bad_absent_setting_is_refused_with_the_setting_named(line: str, message: str) -> None:
+    from etl.errors import ConfigError
+    from etl.scoring.config import SCORING_CONFIG, parse_config
+
+    key = line.split(" =")[0]
+    text = "\n".join(line if row.startswith(key + " =") else row
+                     for row in SCORING_CONFIG.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(ConfigError, match=message):
+        parse_config(text, "scoring.toml")
