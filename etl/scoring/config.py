@@ -111,6 +111,16 @@ def _check(raw: dict[str, Any], source: str) -> None:
     if unknown_evidence or linked - set(EVIDENCE_MEASURES):
         raise ConfigError(f"{source}: [practice] names unknown evidence measure(s) {sorted(set(unknown_evidence) | (linked - set(EVIDENCE_MEASURES)))}; "
                           f"allowed: {', '.join(EVIDENCE_MEASURES)}")
+    absent = raw["practice"].get("absent_measures", [])
+    low_side = ("share_family_member_known", "share_shared_with_ct_police", "share_previous_records_received",
+                "share_transfers_in_recorded", "share_transfers_out_recorded")
+    if not isinstance(absent, list) or set(map(str, absent)) - set(low_side):
+        raise ConfigError(f"{source}: [practice] absent_measures must be a list of adverse-low measures "
+                          f"({', '.join(low_side)}); got {absent!r}")
+    if not 0 < float(raw["practice"].get("absent_lfdr", 0.2)) < 1:
+        raise ConfigError(f"{source}: [practice] absent_lfdr must be between 0 and 1 (a local false discovery rate)")
+    if int(raw["practice"].get("absent_min_authorities", 30)) < 3:
+        raise ConfigError(f"{source}: [practice] absent_min_authorities must be at least 3 (three parameters are fitted)")
     for rule in raw["validity"].get("rules", []):
         if rule.get("scope") not in ("file", "row"):
             raise ConfigError(f"{source}: validity rule {rule.get('rule_id')} needs scope \"file\" or \"row\"")

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .config import ScoringConfig
 from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, national_index, nb_shape, statistic
-from .proportion import judge_groups, wilson_interval
+from .proportion import judge_absent_groups, judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
 CALIBRATION_VERSION = 3
@@ -53,17 +53,34 @@ def _judge(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse: np.ndarray
 def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
     """scoring_practice_evidence: each observed-practice measure per authority and month, its 12-month
     share with a Wilson interval, and its verdict against England over the evidence windows (the shorter
-    window's numbers unless only the longer one is beyond the limit)."""
+    window's numbers unless only the longer one is adverse). Adverse: beyond England's limit on the
+    adverse side, or, for the [practice] absent_measures, never used in the long window with the
+    posterior probability that the practice is absent (zero-inflated beta-binomial) at least
+    1 - absent_lfdr (columns absent, absent_probability; reported with the long window's numbers)."""
     practice = config.raw["practice"]
     level = float(practice.get("level", 0.998))
     overdispersion = str(practice.get("overdispersion", "additive"))
     fdr = float(practice["false_discovery_rate"]) if practice.get("false_discovery_rate") else None
     short_months, long_months = int(practice["evidence_months"]), int(practice["long_evidence_months"])
     winsor = (float(config.raw["funnel"]["winsor_lower"]), float(config.raw["funnel"]["winsor_upper"]))
+    absent_measures = [str(m) for m in practice.get("absent_measures", [])]
+    absent_lfdr = float(practice.get("absent_lfdr", 0.2))
+    absent_min = int(practice.get("absent_min_authorities", 30))
+    absent_class_min = int(practice.get("absent_min_class_authorities", 10))
+    by_declaration = bool(practice.get("absent_by_declaration", False))
+    # declared: the declaration linked to the measure ([practice] contradicted_by), the latest declared up to
+    # the month, is 1 (the zero state's covariate when absent_by_declaration is set)
     rows = con.execute(
-        "select authority_code, period, measure, adverse, numerator12, denominator12, numerator_evidence, "
-        "denominator_evidence, numerator_long, denominator_long from scoring_practice_observed "
-        "order by measure, period, authority_code"
+        "with declaration as (select r.authority_code, r.period, c.category, c.count = 1 as yes "
+        "  from scoring_return as r join scoring_count as c on c.submission_id = r.submission_id and c.section = 'practice'), "
+        "link as (select contradicted_by as measure, min(category) as category from scoring_cfg_practice "
+        "  where contradicted_by is not null group by all) "
+        "select o.authority_code, o.period, o.measure, o.adverse, o.numerator12, o.denominator12, o.numerator_evidence, "
+        "o.denominator_evidence, o.numerator_long, o.denominator_long, coalesce(d.yes, false) as declared "
+        "from scoring_practice_observed as o left join link as l on l.measure = o.measure "
+        "asof left join declaration as d on d.authority_code = o.authority_code and d.category = l.category "
+        "and o.period >= d.period "
+        "order by o.measure, o.period, o.authority_code"
     ).fetchnumpy()
     size = len(rows["measure"])
     x12, n12 = rows["numerator12"].astype(float), rows["denominator12"].astype(float)
@@ -79,11 +96,28 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
             target12[begin:end] = x12[begin:end].sum() / total if total > 0 else np.nan
         t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr)
         t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr)
+        # practice absent: no use at all in the window, judged by a zero-inflated beta-binomial (proportion.py)
+        measures = np.asarray(rows["measure"], dtype=str)
+        eligible = np.isin(measures, absent_measures)
+        group = np.asarray(rows["declared"], dtype=np.int64) if by_declaration else None
+        # judged on the long window only: "never used" is a statement about the authority's record, so an
+        # authority that used the practice within it is a user (a recent stop after use is a change, which the
+        # share test over the shorter window judges); and only from `short_months` months of history on, so
+        # the absent share is never fitted to the first months' handful of concerns
+        months = np.asarray(rows["period"], dtype="datetime64[M]")
+        history = (months - months.min()).astype(np.int64) + 1
+        p_long, z_long = judge_absent_groups(xl, nl, starts, eligible & (history >= short_months), absent_lfdr,
+                                             absent_min, group, absent_class_min)
+        f_long = np.where(z_long & ~a_long, "absent", f_long).astype(object)
+        a_long = a_long | z_long
+        p_short, z_short = np.full(size, np.nan), np.zeros(size, dtype=bool)
+        long_span = np.minimum(history, long_months)
     else:
         empty = np.array([])
-        t_short = f_short = l_short = t_long = f_long = l_long = empty
-        a_short = a_long = np.array([], dtype=bool)
-    use_long = a_long & ~a_short
+        t_short = f_short = l_short = t_long = f_long = l_long = p_short = p_long = empty
+        a_short = a_long = z_short = z_long = np.array([], dtype=bool)
+        long_span = np.array([], dtype=np.int64)
+    use_long = (a_long & ~a_short) | z_long   # an absent practice is reported with the long window it was judged on
     pick = lambda short, long: np.where(use_long, long, short)  # noqa: E731
     x_e, n_e = pick(xs, xl), pick(ns, nl)
     lower12, upper12 = wilson_interval(x12, n12) if size else (np.array([]), np.array([]))
@@ -98,12 +132,14 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "numerator12": pa.array(x12.astype(np.int64)), "denominator12": pa.array(n12.astype(np.int64)),
         "share12": _floats(share12), "lower95_12": _floats(lower12), "upper95_12": _floats(upper12),
         "target12": _floats(target12),
-        "evidence_months": pa.array(np.where(use_long, long_months, short_months).astype(np.int64)),
+        "evidence_months": pa.array(np.where(use_long, np.where(z_long, long_span, long_months), short_months).astype(np.int64)),
         "numerator_evidence": pa.array(x_e.astype(np.int64)), "denominator_evidence": pa.array(n_e.astype(np.int64)),
         "share_evidence": _floats(share_e), "target_evidence": _floats(pick(t_short, t_long)),
         "flag_evidence": pa.array(pick(f_short, f_long).astype(str) if size else [], type=pa.string()),
         "is_adverse": pa.array((a_short | a_long) if size else np.array([], dtype=bool)),
         "limit_evidence": _floats(pick(l_short, l_long)),
+        "absent": pa.array(pick(z_short, z_long) if size else np.array([], dtype=bool)),
+        "absent_probability": _floats(pick(p_short, p_long)),
     })
     sustain = int(practice.get("sustained_months", 0))
     if sustain > 0:

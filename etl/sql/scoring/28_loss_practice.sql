@@ -3,9 +3,15 @@
 create or replace temp table scoring_loss_practice as
 with lost as (
     select *,
+           case when absent then
+           format('never used in {} {} over the {} months to {}, against England''s {}%; posterior probability the practice is absent {}%',
+                  denominator_evidence, case when contradicted_by = 'share_previous_records_received' or item = 'share_previous_records_received'
+                                             then 'families moved in' else 'concerns' end,
+                  evidence_months, strftime(period, '%Y-%m'), printf('%.1f', 100 * target_evidence), printf('%.0f', 100 * absent_probability))
+           else
            format('{} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%)',
                   numerator_evidence, denominator_evidence, printf('%.1f', 100 * share_evidence), evidence_months,
-                  strftime(period, '%Y-%m'), printf('%.1f', 100 * target_evidence), printf('%.1f', 100 * limit_evidence)) as evidence_text
+                  strftime(period, '%Y-%m'), printf('%.1f', 100 * target_evidence), printf('%.1f', 100 * limit_evidence)) end as evidence_text
     from scoring_practice
     where not earned and share > 0
 )
@@ -20,6 +26,7 @@ select
             format('{} is declared 1 (yes) but the returns contradict it: {} is {}', item, contradicted_by, evidence_text)
         when kind = 'declaration' and declared is null then format('{} was not declared in the return for {}', item, strftime(period, '%Y-%m'))
         when kind = 'declaration' then format('{} was declared 0 (no) in the return for {}', item, strftime(period, '%Y-%m'))
+        when absent then format('{} suggests the practice is absent: {}', item, evidence_text)
         else format('{} is significantly {}: {}', item, case when adverse = 'low' then 'low' else 'high' end, evidence_text)
     end as what,
     case when kind = 'declaration' and coalesce(declared, 0) = 1 then 'the returns bear the declaration out'

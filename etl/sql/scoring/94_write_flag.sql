@@ -38,6 +38,15 @@ select authority_code, period, 'sudden_change', direction, total,
 from scoring_sudden_change
 union all
 select p.authority_code, p.period, 'practice_contradiction', p.item, 100.0 * p.share_evidence,
+       case when p.absent then
+       format('Declares {} = 1, but the returns never show {}: never used in {} concerns over the {} months to {}, against England''s {}%; posterior probability the practice is absent {}% (zero-inflated beta-binomial)',
+              p.item,
+              case p.contradicted_by when 'share_family_member_known' then 'FAMILY_MEMBER_KNOWN_TO_PREVENT'
+                                     when 'share_other_mixed' then 'concern types OTHER or MIXED_UNCLEAR_UNSTABLE'
+                                     else p.contradicted_by end,
+              p.denominator_evidence, evidence_months, strftime(p.period, '%Y-%m'),
+              printf('%.1f', 100 * p.target_evidence), printf('%.0f', 100 * p.absent_probability))
+       else
        format('Declares {} = 1, but the returns show {} in {} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%)',
               p.item,
               case p.contradicted_by when 'share_family_member_known' then 'FAMILY_MEMBER_KNOWN_TO_PREVENT'
@@ -45,6 +54,7 @@ select p.authority_code, p.period, 'practice_contradiction', p.item, 100.0 * p.s
                                      else p.contradicted_by end,
               p.numerator_evidence, p.denominator_evidence, printf('%.1f', 100 * p.share_evidence), evidence_months,
               strftime(p.period, '%Y-%m'), printf('%.1f', 100 * p.target_evidence), printf('%.1f', 100 * p.limit_evidence))
+       end
 from scoring_practice as p
 where p.kind = 'declaration' and coalesce(p.declared, 0) = 1 and p.is_adverse
 union all
@@ -53,6 +63,18 @@ select e.authority_code, e.period,
             when e.measure = 'share_transfers_out_recorded' then 'transfers_sending_not_recorded'
             when e.adverse = 'low' then 'practice_low' else 'practice_high' end,
        e.measure, 100.0 * e.share_evidence,
+       case when e.absent then
+       format('{}: never used in {} {} over the {} months to {}, against England''s {}%; posterior probability the practice is absent {}% (zero-inflated beta-binomial)',
+              case e.measure
+                  when 'share_family_member_known' then 'FAMILY_MEMBER_KNOWN_TO_PREVENT'
+                  when 'share_shared_with_ct_police' then 'SHARED_WITH_CT_POLICE'
+                  when 'share_previous_records_received' then 'PREVIOUS_AUTHORITY_RECORDS_RECEIVED'
+                  else e.measure end,
+              e.denominator_evidence,
+              case when e.measure = 'share_previous_records_received' then 'families moved in' else 'concerns' end,
+              evidence_months, strftime(e.period, '%Y-%m'), printf('%.1f', 100 * e.target_evidence),
+              printf('%.0f', 100 * e.absent_probability))
+       else
        format('{}: {} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%): {}',
               case e.measure
                   when 'share_transfers_in_recorded' then 'Records sent to the authority that its returns show as received'
@@ -66,6 +88,7 @@ select e.authority_code, e.period,
               e.numerator_evidence, e.denominator_evidence, printf('%.1f', 100 * e.share_evidence), evidence_months,
               strftime(e.period, '%Y-%m'), printf('%.1f', 100 * e.target_evidence), printf('%.1f', 100 * e.limit_evidence),
               case when e.adverse = 'low' then 'significantly low' else 'significantly high' end)
+       end
 from scoring_practice_evidence as e
 join scoring_return as r using (authority_code, period)
 where e.is_adverse
