@@ -46,7 +46,6 @@ test: $(STAMP) browser
 
 bench: $(STAMP) browser
 	$(PY) -m benchmarks.run_all
-	$(PY) -m benchmarks.independent_dataset --record
 
 docs: $(STAMP)
 	$(PY) -m etl.spec.render_docs
