@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from dashboard import database
-from support.live_server import free_port, start_server, wait_until_serving
+from support.live_server import free_port, start_server
 from etl.load import refresh
 from test_load_files import return_csv, write_return
 from write_session_helpers import opens_but_unreadable
@@ -152,7 +152,7 @@ def test_a_running_server_shows_service_unavailable_on_a_damaged_file_and_recove
     live = tmp_path / "live.duckdb"
     shutil.copyfile(good_db, live)
     url = server(live)
-    wait_until_serving(url + "/", subprocess.Popen(["true"]), 60)  # the good file is served
+    assert _wait_for_status(url + "/", 200, 60)[0] == 200  # the good file is served
     assert _get(url + "/sign-in")[0] == 200  # served (pages need sign-in; the sign-in page does not)
 
     os.replace(damaged("truncated", good_db, tmp_path / "bad.next"), live)
