@@ -27,7 +27,7 @@ SYNTHETIC_KEY = "contains_synthetic_data"
 
 def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
     """The digest the scores must have been computed from to be current for this database now."""
-    from .scoring.models import model_paths
+    from .scoring.models import MODELS_DIR
 
     submissions, reference, schema_version = con.execute(
         (SQL_DIR / "scored_state_inputs.sql").read_text(encoding="utf-8")
@@ -37,8 +37,9 @@ def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
         "reference": reference,
         "schema_version": schema_version,
         "config_version": config_version,
-        # the SQL models and the Python steps between them (etl/scoring/*.py: the CUSUM, the practice tests)
-        "models": _models_digest(tuple(model_paths()) + tuple(sorted((Path(__file__).parent / "scoring").glob("*.py")))),
+        # the SQL models and the queries the Python steps between them read (etl/sql/scoring/*.sql), and those
+        # steps (etl/scoring/*.py: the CUSUM, the practice tests)
+        "models": _models_digest(tuple(sorted(MODELS_DIR.glob("*.sql"))) + tuple(sorted((Path(__file__).parent / "scoring").glob("*.py")))),
         "as_of": today().isoformat(),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()

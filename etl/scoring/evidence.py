@@ -11,12 +11,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..settings import SQL_DIR
 from .config import ScoringConfig
 from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, national_index, nb_shape, statistic
 from .proportion import judge_absent_groups, judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
 CALIBRATION_VERSION = 3
+_PRACTICE_INPUT = SQL_DIR / "scoring" / "practice_evidence_input.sql"  # what write_practice_evidence judges
 # Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
 
@@ -70,18 +72,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     by_declaration = bool(practice.get("absent_by_declaration", False))
     # declared: the declaration linked to the measure ([practice] contradicted_by), the latest declared up to
     # the month, is 1 (the zero state's covariate when absent_by_declaration is set)
-    rows = con.execute(
-        "with declaration as (select r.authority_code, r.period, c.category, c.count = 1 as yes "
-        "  from scoring_return as r join scoring_count as c on c.submission_id = r.submission_id and c.section = 'practice'), "
-        "link as (select contradicted_by as measure, min(category) as category from scoring_cfg_practice "
-        "  where contradicted_by is not null group by all) "
-        "select o.authority_code, o.period, o.measure, o.adverse, o.numerator12, o.denominator12, o.numerator_evidence, "
-        "o.denominator_evidence, o.numerator_long, o.denominator_long, coalesce(d.yes, false) as declared "
-        "from scoring_practice_observed as o left join link as l on l.measure = o.measure "
-        "asof left join declaration as d on d.authority_code = o.authority_code and d.category = l.category "
-        "and o.period >= d.period "
-        "order by o.measure, o.period, o.authority_code"
-    ).fetchnumpy()
+    rows = con.execute(_PRACTICE_INPUT.read_text(encoding="utf-8")).fetchnumpy()
     size = len(rows["measure"])
     x12, n12 = rows["numerator12"].astype(float), rows["denominator12"].astype(float)
     xs, ns = rows["numerator_evidence"].astype(float), rows["denominator_evidence"].astype(float)
