@@ -399,15 +399,19 @@ def main(argv: list[str] | None = None) -> dict:
         "verdict": verdict(pooled, pooled_summary),
         "runs": runs,
     }
-    out = RESULTS if args.record else (args.out or ARTIFACTS)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "ground_truth.md").write_text(render(report), encoding="utf-8")
-    (out / "ground_truth.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    for name, r in pooled.items():
-        print(f"{name:24s} recall {r['recall']}  found {r['found']}/{r['planted']}  clean flagged {r['flagged_clean']}  bands {r['by_size_band']}")
-    s = pooled_summary
-    print(f"overall recall {s['overall_recall']}, precision {s['precision']}; verdict {report['verdict']}; written to {out}")
+    write_report(report, RESULTS if args.record else (args.out or ARTIFACTS), "ground_truth", render(report))
     return report
+
+
+def write_report(report: dict, out: Path, stem: str, markdown: str) -> None:
+    """Write `<stem>.md` and `<stem>.json` to `out` and print the pooled results, one line per type."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    for name, r in report["pooled"].items():
+        print(f"{name:24s} recall {r['recall']}  found {r['found']}/{r['planted']}  clean flagged {r['flagged_clean']}  bands {r['by_size_band']}")
+    s = report["pooled_summary"]
+    print(f"overall recall {s['overall_recall']}, precision {s['precision']}; verdict {report['verdict']}; written to {out}")
 
 
 if __name__ == "__main__":

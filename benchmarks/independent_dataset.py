@@ -43,13 +43,14 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from benchmarks.ground_truth_eval import DETECTORS, evaluate_run, pool, render, verdict, TARGETS
+from benchmarks.ground_truth_eval import DETECTORS, RESULTS, TARGETS, evaluate_run, pool, render, verdict, write_report
+from etl.context.store import PRIORITY_AREAS_FILE
 from etl.periods import add_months, format_period, month_range, parse_period
 from etl.reference import Reference, load_reference
+from etl.settings import REFERENCE_DIR, fixed_today
 from etl.spec import load_standard
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 ARTIFACTS = ROOT / "test-artifacts" / "independent"
 DEFAULT_SEED = 7_310_001
 
@@ -173,7 +174,8 @@ def _band(usual: float, bands: tuple) -> str:
 
 
 def _build_authorities(rng: np.random.Generator, ref: Reference, s: Settings, periods: list[date], cats: dict) -> dict[str, Authority]:
-    priority = {row["gss_code"] for row in csv.DictReader((ROOT / "data" / "reference" / "prevent_priority_areas.csv").open(encoding="utf-8"))}
+    with (REFERENCE_DIR / PRIORITY_AREAS_FILE).open(encoding="utf-8", newline="") as handle:
+        priority = {row["gss_code"] for row in csv.DictReader(handle)}
     step_from, step_factor = parse_period(s.national_step[0]), s.national_step[1]
     edu_mean, other_mean = np.mean(s.education_season), np.mean(s.other_season)
     out: dict[str, Authority] = {}
@@ -634,18 +636,17 @@ def run_seed(seed: int, settings: Settings, keep: Path | None = None) -> dict:
     from etl.load import refresh
 
     work = Path(tempfile.mkdtemp(prefix=f"oversight-indep-{seed}-"))
-    previous = os.environ.get("OVERSIGHT_TODAY")
-    os.environ["OVERSIGHT_TODAY"] = _as_of(settings)
     try:
-        started = time.perf_counter()
-        made = generate(work, seed, settings)
-        generated = time.perf_counter() - started
-        db = work / "oversight.duckdb"
-        started = time.perf_counter()
-        loaded = refresh(work / "inbox", db)
-        refreshed = time.perf_counter() - started
-        results, summary = evaluate_run(db, work / "ground_truth.csv")
-        diagnosis = _diagnose(db, results, summary, work / "ground_truth.csv")
+        with fixed_today(_as_of(settings)):
+            started = time.perf_counter()
+            made = generate(work, seed, settings)
+            generated = time.perf_counter() - started
+            db = work / "oversight.duckdb"
+            started = time.perf_counter()
+            loaded = refresh(work / "inbox", db)
+            refreshed = time.perf_counter() - started
+            results, summary = evaluate_run(db, work / "ground_truth.csv")
+            diagnosis = _diagnose(db, results, summary, work / "ground_truth.csv")
         run = {"seed": seed, "refresh_s": round(refreshed, 1), "generate_s": round(generated, 1), "generated": made,
                "files_rejected": loaded.count("rejected"), "files_queried": loaded.count("queried"),
                "results": results, "summary": summary, "diagnosis": diagnosis}
@@ -655,10 +656,6 @@ def run_seed(seed: int, settings: Settings, keep: Path | None = None) -> dict:
             shutil.copytree(work, target)
         return run
     finally:
-        if previous is None:
-            os.environ.pop("OVERSIGHT_TODAY", None)
-        else:
-            os.environ["OVERSIGHT_TODAY"] = previous
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -744,14 +741,7 @@ def main(argv: list[str] | None = None) -> dict:
         "verdict": verdict(pooled, pooled_summary),
         "runs": runs,
     }
-    out = RESULTS if args.record else (args.out or ARTIFACTS)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "independent_eval.md").write_text(render_independent(report), encoding="utf-8")
-    (out / "independent_eval.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    for name, r in pooled.items():
-        print(f"{name:24s} recall {r['recall']}  found {r['found']}/{r['planted']}  clean flagged {r['flagged_clean']}  bands {r['by_size_band']}")
-    s = pooled_summary
-    print(f"overall recall {s['overall_recall']}, precision {s['precision']}; verdict {report['verdict']}; written to {out}")
+    write_report(report, RESULTS if args.record else (args.out or ARTIFACTS), "independent_eval", render_independent(report))
     return report
 
 

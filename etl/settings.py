@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 from .errors import ConfigError
 
@@ -37,6 +39,21 @@ def today() -> date:
         return date.fromisoformat(raw)
     except ValueError as exc:
         raise ConfigError(f"OVERSIGHT_TODAY={raw!r} is not a date in the form YYYY-MM-DD") from exc
+
+
+@contextmanager
+def fixed_today(day: date | str) -> Iterator[None]:
+    """Within the block, today() is `day` (OVERSIGHT_TODAY, so processes started in it agree); the
+    variable is put back as it was, set or unset, afterwards."""
+    previous = os.environ.get("OVERSIGHT_TODAY")
+    os.environ["OVERSIGHT_TODAY"] = day if isinstance(day, str) else day.isoformat()
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("OVERSIGHT_TODAY", None)
+        else:
+            os.environ["OVERSIGHT_TODAY"] = previous
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dashboard import state
 from dashboard.figures import returns as figures
 from dashboard.queries import common, returns as queries
 from etl.errors import InvalidInputError
+from etl.settings import fixed_today
 
 
 @pytest.fixture(scope="module")
@@ -250,19 +251,14 @@ def test_issue_counts_figure_says_so_when_there_are_no_issues():
 @pytest.fixture(scope="module")
 def returns_page(tmp_path_factory: pytest.TempPathFactory):
     """The Returns page module of an app serving the tiny database (today fixed to AS_OF)."""
-    import os
-
     from dashboard import database
     from dashboard.server import create_app
 
     path = build_returns_db(tmp_path_factory.mktemp("returns-app") / "returns.duckdb")
-    previous = os.environ.get("OVERSIGHT_TODAY")
-    os.environ["OVERSIGHT_TODAY"] = AS_OF.isoformat()
-    create_app(path)
-    yield page_module("/returns")
-    database.reset()
-    if previous is not None:
-        os.environ["OVERSIGHT_TODAY"] = previous
+    with fixed_today(AS_OF):
+        create_app(path)
+        yield page_module("/returns")
+        database.reset()
 
 
 def page_module(path: str):
