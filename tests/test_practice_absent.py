@@ -122,8 +122,9 @@ def _evidence_database(absent_declares: int) -> duckdb.DuckDBPyConnection:
             counts.append((f"{code}-{m}", "practice", "SYSTEM_FLAGS_FAMILY_MEMBERS", absent_declares if a == 0 else 1))
     con.execute("create temp table scoring_practice_observed (authority_code varchar, period date, measure varchar, "
                 "adverse varchar, numerator12 bigint, denominator12 bigint, numerator_evidence bigint, "
-                "denominator_evidence bigint, numerator_long bigint, denominator_long bigint)")
-    con.executemany("insert into scoring_practice_observed values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "denominator_evidence bigint, numerator_long bigint, denominator_long bigint, fold12 double, "
+                "fold_evidence double, fold_long double, folded12 varchar, folded_evidence varchar, folded_long varchar)")
+    con.executemany("insert into scoring_practice_observed values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null, null, null, null, null)", rows)
     con.execute("create temp table scoring_return (submission_id varchar, authority_code varchar, period date)")
     con.executemany("insert into scoring_return values (?, ?, ?)", returns)
     con.execute("create temp table scoring_count (submission_id varchar, section varchar, category varchar, count bigint)")

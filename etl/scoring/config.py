@@ -119,6 +119,10 @@ def _check(raw: dict[str, Any], source: str) -> None:
                           f"({', '.join(low_side)}); got {absent!r}")
     if not 0 < float(raw["practice"].get("absent_lfdr", 0.2)) < 1:
         raise ConfigError(f"{source}: [practice] absent_lfdr must be between 0 and 1 (a local false discovery rate)")
+    splits = raw["practice"].get("mixed_splits", [])
+    if not isinstance(splits, list) or not all(isinstance(c, str) and c for c in splits):
+        raise ConfigError(f"{source}: [practice] mixed_splits must be a list of concern-type codes (the split categories "
+                          f"of MIXED_UNCLEAR_UNSTABLE, e.g. [\"CONFLICTED\", \"INCEL\"]); got {splits!r}")
     if int(raw["practice"].get("absent_min_authorities", 30)) < 3:
         raise ConfigError(f"{source}: [practice] absent_min_authorities must be at least 3 (three parameters are fitted)")
     for rule in raw["validity"].get("rules", []):

@@ -45,9 +45,12 @@ def _floats(values: np.ndarray) -> pa.Array:
 
 
 def _judge(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse: np.ndarray, level: float,
-           winsor: tuple[float, float], overdispersion: str, fdr: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(target, flag, is_adverse, limit) per row, judging each (measure, period) group against England."""
-    target, _, is_adverse, limit = judge_groups(x, n, starts, adverse == "low", level, winsor, overdispersion, fdr=fdr)
+           winsor: tuple[float, float], overdispersion: str, fdr: float | None,
+           offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(target, flag, is_adverse, limit) per row, judging each (measure, period) group against England
+    (each row's target England's pooled share plus its `offset`: harmonised categories)."""
+    target, _, is_adverse, limit = judge_groups(x, n, starts, adverse == "low", level, winsor, overdispersion, fdr=fdr,
+                                                offset=offset)
     flag = np.where(is_adverse, np.where(adverse == "low", "low_998", "high_998"), np.where(n > 0, "in_control", "none"))
     return target, flag.astype(object), is_adverse, limit
 
@@ -58,7 +61,12 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     window's numbers unless only the longer one is adverse). Adverse: beyond England's limit on the
     adverse side, or, for the [practice] absent_measures, never used in the long window with the
     posterior probability that the practice is absent (zero-inflated beta-binomial) at least
-    1 - absent_lfdr (columns absent, absent_probability; reported with the long window's numbers)."""
+    1 - absent_lfdr (columns absent, absent_probability; reported with the long window's numbers).
+
+    Harmonised categories ([practice] mixed_splits): share_other_mixed's target for an authority is England's
+    share of OTHER + MIXED_UNCLEAR_UNSTABLE plus England's share of the split categories the authority did
+    not use at all in the window (26_stg_practice_observed.sql computes that addition, fold*, and names the
+    categories, folded*; column `folded` here, for the window reported; null when none)."""
     practice = config.raw["practice"]
     level = float(practice.get("level", 0.998))
     overdispersion = str(practice.get("overdispersion", "additive"))
@@ -78,15 +86,18 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     xs, ns = rows["numerator_evidence"].astype(float), rows["denominator_evidence"].astype(float)
     xl, nl = rows["numerator_long"].astype(float), rows["denominator_long"].astype(float)
     adverse = np.asarray(rows["adverse"], dtype=object)
+    # harmonised categories: England's share of the split categories each authority did not use (0 elsewhere)
+    fold12, fold_s, fold_l = (np.asarray(rows[c], dtype=float) for c in ("fold12", "fold_evidence", "fold_long"))
+    folded_s, folded_l = (np.asarray(rows[c], dtype=object) for c in ("folded_evidence", "folded_long"))
     target12 = np.full(size, np.nan)
     if size:
         keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
         starts = np.sort(np.unique(keys, return_index=True)[1])
         for begin, end in zip(starts, list(starts[1:]) + [size]):
             total = n12[begin:end].sum()
-            target12[begin:end] = x12[begin:end].sum() / total if total > 0 else np.nan
-        t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr)
-        t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr)
+            target12[begin:end] = x12[begin:end].sum() / total + fold12[begin:end] if total > 0 else np.nan
+        t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr, fold_s)
+        t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr, fold_l)
         # practice absent: no use at all in the window, judged by a zero-inflated beta-binomial (proportion.py)
         measures = np.asarray(rows["measure"], dtype=str)
         eligible = np.isin(measures, absent_measures)
@@ -131,6 +142,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "limit_evidence": _floats(pick(l_short, l_long)),
         "absent": pa.array(pick(z_short, z_long) if size else np.array([], dtype=bool)),
         "absent_probability": _floats(pick(p_short, p_long)),
+        "folded": pa.array([f or None for f in pick(folded_s, folded_l)] if size else [], type=pa.string()),
     })
     sustain = int(practice.get("sustained_months", 0))
     if sustain > 0:

@@ -56,6 +56,7 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
     evidence = raw["practice"].get("evidence_weights", {})
     contradicted = raw["practice"].get("contradicted_by", {})
     consistency = raw["internal_consistency"]["sections"]
+    splits = [str(c) for c in raw["practice"].get("mixed_splits", [])]
     tables = {
         "scoring_cfg_weight": (
             "select unnest($a) as dimension, unnest($b) as weight",
@@ -84,6 +85,10 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
             "select unnest($a) as category, unnest($b) as weight, unnest($c) as contradicted_by",
             {"a": list(practice), "b": [float(w) for w in practice.values()],
              "c": [contradicted.get(c) for c in practice]},
+        ),
+        "scoring_cfg_mixed_split": (
+            "select cast(unnest($a) as varchar) as category, cast(unnest($b) as integer) as position",
+            {"a": splits, "b": list(range(1, len(splits) + 1))},
         ),
         "scoring_cfg_practice_evidence": (
             "select unnest($a) as measure, unnest($b) as weight",

@@ -121,9 +121,16 @@ def share_limit(n: np.ndarray, p0: float, tau2: float, tail: float) -> np.ndarra
 
 def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: np.ndarray, level: float,
                  winsor: tuple[float, float] = (0.10, 0.90), overdispersion: str = "additive",
-                 screen_z: float = 1.5, fdr: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 screen_z: float = 1.5, fdr: float | None = None,
+                 offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """share_verdicts for many groups at once (rows sorted by group; `starts` the first row of each), on
     the adverse side only: (target, tau2, adverse beyond the `level` limit, that limit as a share).
+
+    offset: per row, a share added to England's pooled share p0 to give that row's target, t = p0 + offset
+    (harmonised categories: England's share of the categories the authority records inside the measure's
+    own, see write_practice_evidence). z-scores, weights and limits then use each row's t; with no offset
+    (or zeros) every row's target is p0, as before. tau2 is estimated from z = (x/n - t) / sqrt(t (1 - t) / n)
+    with w = n / (t (1 - t)), Spiegelhalter (2005)'s z-scores against each unit's own expected value.
 
     Exact tails are computed where the normal z (with tau2) is beyond screen_z on the adverse side (as
     share_verdicts does); the beta-binomial tails by a vectorised sum of the log-gamma pmf.
@@ -140,16 +147,20 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
     size = len(x)
     bounds = np.append(starts, size)
     target, tau2 = np.zeros(size), np.zeros(size)
+    extra = np.zeros(size) if offset is None else np.nan_to_num(np.asarray(offset, dtype=float))
     for begin, end in zip(bounds[:-1], bounds[1:]):
         xs, ns = x[begin:end], n[begin:end]
         used = ns > 0
         total = ns[used].sum()
         p0 = xs[used].sum() / total if total > 0 else 0.0
-        target[begin:end] = p0
-        if 0.0 < p0 < 1.0 and overdispersion != "none":
-            variance = p0 * (1 - p0)
-            z = (xs[used] / ns[used] - p0) / np.sqrt(variance / ns[used])
-            phi, t2 = additive_tau2(z, ns[used] / variance, winsor)
+        rows = np.minimum(p0 + extra[begin:end], 1.0) if 0.0 < p0 else np.zeros(end - begin)
+        target[begin:end] = rows
+        inside = used & (rows > 0) & (rows < 1)
+        if 0.0 < p0 < 1.0 and overdispersion != "none" and inside.any():
+            t = rows[inside]
+            variance = t * (1 - t)
+            z = (xs[inside] / ns[inside] - t) / np.sqrt(variance / ns[inside])
+            phi, t2 = additive_tau2(z, ns[inside] / variance, winsor)
             tau2[begin:end] = t2 if phi > 1.0 else 0.0
     ok = (n > 0) & (target > 0) & (target < 1)
     variance = np.where(ok, target * (1 - target), 1.0)

@@ -9,9 +9,13 @@ with lost as (
                                              then 'families moved in' else 'concerns' end,
                   evidence_months, strftime(period, '%Y-%m'), printf('%.1f', 100 * target_evidence), printf('%.0f', 100 * absent_probability))
            else
-           format('{} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%)',
+           format('{} of {} ({}%) over the {} months to {}, against England''s {}%{} (99.8% limit {}%){}',
                   numerator_evidence, denominator_evidence, printf('%.1f', 100 * share_evidence), evidence_months,
-                  strftime(period, '%Y-%m'), printf('%.1f', 100 * target_evidence), printf('%.1f', 100 * limit_evidence)) end as evidence_text
+                  strftime(period, '%Y-%m'), printf('%.1f', 100 * target_evidence),
+                  case when folded is not null then ' for the same categories' else '' end,
+                  printf('%.1f', 100 * limit_evidence),
+                  -- harmonised categories (26_stg_practice_observed.sql): say which split categories were folded
+                  case when folded is not null then format('; this authority records {} concerns in the older combined category MIXED_UNCLEAR_UNSTABLE, which the standard allows, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(folded, ', ([^,]+)$', ' and \1')) else '' end) end as evidence_text
     from scoring_practice
     where not earned and share > 0
 )

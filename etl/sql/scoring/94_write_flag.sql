@@ -47,13 +47,17 @@ select p.authority_code, p.period, 'practice_contradiction', p.item, 100.0 * p.s
               p.denominator_evidence, evidence_months, strftime(p.period, '%Y-%m'),
               printf('%.1f', 100 * p.target_evidence), printf('%.0f', 100 * p.absent_probability))
        else
-       format('Declares {} = 1, but the returns show {} in {} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%)',
+       format('Declares {} = 1, but the returns show {} in {} of {} ({}%) over the {} months to {}, against England''s {}%{} (99.8% limit {}%){}',
               p.item,
               case p.contradicted_by when 'share_family_member_known' then 'FAMILY_MEMBER_KNOWN_TO_PREVENT'
                                      when 'share_other_mixed' then 'concern types OTHER or MIXED_UNCLEAR_UNSTABLE'
                                      else p.contradicted_by end,
               p.numerator_evidence, p.denominator_evidence, printf('%.1f', 100 * p.share_evidence), evidence_months,
-              strftime(p.period, '%Y-%m'), printf('%.1f', 100 * p.target_evidence), printf('%.1f', 100 * p.limit_evidence))
+              strftime(p.period, '%Y-%m'), printf('%.1f', 100 * p.target_evidence),
+              case when p.folded is not null then ' for the same categories' else '' end,
+              printf('%.1f', 100 * p.limit_evidence),
+              -- harmonised categories (26_stg_practice_observed.sql): say which split categories were folded
+              case when p.folded is not null then format('; this authority records {} concerns in the older combined category MIXED_UNCLEAR_UNSTABLE, which the standard allows, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(p.folded, ', ([^,]+)$', ' and \1')) else '' end)
        end
 from scoring_practice as p
 where p.kind = 'declaration' and coalesce(p.declared, 0) = 1 and p.is_adverse
@@ -75,7 +79,7 @@ select e.authority_code, e.period,
               evidence_months, strftime(e.period, '%Y-%m'), printf('%.1f', 100 * e.target_evidence),
               printf('%.0f', 100 * e.absent_probability))
        else
-       format('{}: {} of {} ({}%) over the {} months to {}, against England''s {}% (99.8% limit {}%): {}',
+       format('{}: {} of {} ({}%) over the {} months to {}, against England''s {}%{} (99.8% limit {}%): {}{}',
               case e.measure
                   when 'share_transfers_in_recorded' then 'Records sent to the authority that its returns show as received'
                   when 'share_transfers_out_recorded' then 'Records other authorities received from it that its returns show as sent'
@@ -86,8 +90,11 @@ select e.authority_code, e.period,
                   when 'share_previous_records_received' then 'Families moved in whose previous authority''s records were received'
                   else e.measure end,
               e.numerator_evidence, e.denominator_evidence, printf('%.1f', 100 * e.share_evidence), evidence_months,
-              strftime(e.period, '%Y-%m'), printf('%.1f', 100 * e.target_evidence), printf('%.1f', 100 * e.limit_evidence),
-              case when e.adverse = 'low' then 'significantly low' else 'significantly high' end)
+              strftime(e.period, '%Y-%m'), printf('%.1f', 100 * e.target_evidence),
+              case when e.folded is not null then ' for the same categories' else '' end,
+              printf('%.1f', 100 * e.limit_evidence),
+              case when e.adverse = 'low' then 'significantly low' else 'significantly high' end,
+              case when e.folded is not null then format('; this authority records {} concerns in the older combined category MIXED_UNCLEAR_UNSTABLE, which the standard allows, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(e.folded, ', ([^,]+)$', ' and \1')) else '' end)
        end
 from scoring_practice_evidence as e
 join scoring_return as r using (authority_code, period)

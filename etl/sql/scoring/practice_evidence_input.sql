@@ -1,7 +1,8 @@
 -- The rows etl/scoring/evidence.py write_practice_evidence judges (not a numbered model: it is read by
 -- that function): each observed-practice measure per authority and month from scoring_practice_observed,
 -- with `declared`, whether the declaration linked to the measure ([practice] contradicted_by) was 1 in the
--- latest return up to the month (the zero state's covariate of the practice-absent model).
+-- latest return up to the month (the zero state's covariate of the practice-absent model), and for
+-- share_other_mixed the harmonised-category columns (fold*, folded*: 26_stg_practice_observed.sql).
 with declaration as (
     select r.authority_code, r.period, c.category, c.count = 1 as yes
     from scoring_return as r
@@ -14,7 +15,10 @@ link as (
     group by all
 )
 select o.authority_code, o.period, o.measure, o.adverse, o.numerator12, o.denominator12, o.numerator_evidence,
-       o.denominator_evidence, o.numerator_long, o.denominator_long, coalesce(d.yes, false) as declared
+       o.denominator_evidence, o.numerator_long, o.denominator_long, coalesce(d.yes, false) as declared,
+       coalesce(o.fold12, 0) as fold12, coalesce(o.fold_evidence, 0) as fold_evidence, coalesce(o.fold_long, 0) as fold_long,
+       coalesce(o.folded12, '') as folded12, coalesce(o.folded_evidence, '') as folded_evidence,
+       coalesce(o.folded_long, '') as folded_long
 from scoring_practice_observed as o
 left join link as l on l.measure = o.measure
 asof left join declaration as d on d.authority_code = o.authority_code and d.category = l.category and o.period >= d.period
