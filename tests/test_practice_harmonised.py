@@ -118,3 +118,24 @@ def test_coding_drift_still_shows_with_both_numbers_and_the_categories_compared(
 def test_an_authority_using_every_split_category_is_compared_as_before(db: Path) -> None:
     assert _coding_flags(db, "E06000003") == []
     assert not query(db, "select detail from flag where detail like '%same categories%' and authority_code <> 'E06000002'")
+
+
+def test_the_winsorised_mean_square_keeps_0_6787_of_a_normal_variance() -> None:
+    # a = -1.28155, b = 1.28155, pdf(b) = 0.175498: 0.8 - 2 x 1.28155 x 0.175498 + 0.2 x 1.642373 = 0.678655
+    from etl.scoring.proportion import winsor_consistency
+
+    assert winsor_consistency((0.10, 0.90)) == pytest.approx(0.678655, abs=1e-5)
+    assert winsor_consistency((0.0, 1.0)) == 1.0
+
+
+def test_the_consistent_option_divides_the_winsorised_phi_by_that_share() -> None:
+    # z = -2, -1, 0, 1, 2 Winsorised at the 10th/90th percentiles (-1.6, 1.6): mean square (2 x 2.56 + 2) / 5 = 1.424;
+    # consistent: 1.424 / 0.678655 = 2.098; equal weights 10: tau2 = (5 x 2.098 - 4) / (50 - 10) = 0.16227
+    from etl.scoring.proportion import additive_tau2
+
+    z, w = np.array([-2.0, -1.0, 0.0, 1.0, 2.0]), np.full(5, 10.0)
+    phi, tau2 = additive_tau2(z, w, (0.10, 0.90))
+    assert phi == pytest.approx(1.424) and tau2 == pytest.approx((5 * 1.424 - 4) / 40)
+    phi_c, tau2_c = additive_tau2(z, w, (0.10, 0.90), consistent=True)
+    assert phi_c == pytest.approx(1.424 / 0.678655, rel=1e-5)
+    assert tau2_c == pytest.approx(0.16227, abs=1e-4)

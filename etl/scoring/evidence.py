@@ -46,11 +46,11 @@ def _floats(values: np.ndarray) -> pa.Array:
 
 def _judge(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse: np.ndarray, level: float,
            winsor: tuple[float, float], overdispersion: str, fdr: float | None,
-           offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+           offset: np.ndarray | None = None, consistent: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(target, flag, is_adverse, limit) per row, judging each (measure, period) group against England
     (each row's target England's pooled share plus its `offset`: harmonised categories)."""
     target, _, is_adverse, limit = judge_groups(x, n, starts, adverse == "low", level, winsor, overdispersion, fdr=fdr,
-                                                offset=offset)
+                                                offset=offset, consistent=consistent)
     flag = np.where(is_adverse, np.where(adverse == "low", "low_998", "high_998"), np.where(n > 0, "in_control", "none"))
     return target, flag.astype(object), is_adverse, limit
 
@@ -73,6 +73,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     fdr = float(practice["false_discovery_rate"]) if practice.get("false_discovery_rate") else None
     short_months, long_months = int(practice["evidence_months"]), int(practice["long_evidence_months"])
     winsor = (float(config.raw["funnel"]["winsor_lower"]), float(config.raw["funnel"]["winsor_upper"]))
+    consistent = bool(practice.get("winsor_consistent", False))
     absent_measures = [str(m) for m in practice.get("absent_measures", [])]
     absent_lfdr = float(practice.get("absent_lfdr", 0.2))
     absent_min = int(practice.get("absent_min_authorities", 30))
@@ -96,8 +97,10 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         for begin, end in zip(starts, list(starts[1:]) + [size]):
             total = n12[begin:end].sum()
             target12[begin:end] = x12[begin:end].sum() / total + fold12[begin:end] if total > 0 else np.nan
-        t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr, fold_s)
-        t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr, fold_l)
+        t_short, f_short, a_short, l_short = _judge(xs, ns, starts, adverse, level, winsor, overdispersion, fdr, fold_s,
+                                                    consistent)
+        t_long, f_long, a_long, l_long = _judge(xl, nl, starts, adverse, level, winsor, overdispersion, fdr, fold_l,
+                                                consistent)
         # practice absent: no use at all in the window, judged by a zero-inflated beta-binomial (proportion.py)
         measures = np.asarray(rows["measure"], dtype=str)
         eligible = np.isin(measures, absent_measures)

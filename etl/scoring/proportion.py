@@ -45,13 +45,29 @@ def wilson_interval(x: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[
     return np.where(n > 0, lower, np.nan), np.where(n > 0, upper, np.nan)
 
 
-def additive_tau2(z: np.ndarray, weights: np.ndarray, winsor: tuple[float, float]) -> tuple[float, float]:
-    """(phi, tau2): Winsorised phi and the DerSimonian-Laird between-unit variance on the measure's scale."""
+def winsor_consistency(winsor: tuple[float, float]) -> float:
+    """E[clip(Z, q_l, q_u)^2] for Z ~ N(0, 1) clipped at its own winsor[0] and winsor[1] quantiles: the share
+    of phi a Winsorised mean square keeps when the z-scores are N(0, phi) with no outliers (0.6787 at 10% and
+    90%). With a = q_l, b = q_u: (u - l) - (b pdf(b) - a pdf(a)) + l a^2 + (1 - u) b^2."""
+    lower, upper = float(winsor[0]), float(winsor[1])
+    if lower <= 0.0 and upper >= 1.0:
+        return 1.0
+    a, b = norm.ppf(max(lower, 1e-12)), norm.ppf(min(upper, 1 - 1e-12))
+    return float((upper - lower) - (b * norm.pdf(b) - a * norm.pdf(a)) + lower * a * a + (1 - upper) * b * b)
+
+
+def additive_tau2(z: np.ndarray, weights: np.ndarray, winsor: tuple[float, float],
+                  consistent: bool = False) -> tuple[float, float]:
+    """(phi, tau2): Winsorised phi and the DerSimonian-Laird between-unit variance on the measure's scale.
+    consistent: divide the Winsorised mean square by winsor_consistency(winsor), so that phi is unbiased when
+    the z-scores are N(0, phi) (a Fisher-consistent robust scale, Dixon 1960; Huber and Ronchetti 2009)."""
     k = len(z)
     if k < 3:
         return 1.0, 0.0
     low, high = np.quantile(z, winsor)
     phi = float(np.mean(np.clip(z, low, high) ** 2))
+    if consistent:
+        phi /= winsor_consistency(winsor)
     denominator = weights.sum() - (weights ** 2).sum() / weights.sum()
     if denominator <= 0:
         return phi, 0.0
@@ -122,7 +138,8 @@ def share_limit(n: np.ndarray, p0: float, tau2: float, tail: float) -> np.ndarra
 def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: np.ndarray, level: float,
                  winsor: tuple[float, float] = (0.10, 0.90), overdispersion: str = "additive",
                  screen_z: float = 1.5, fdr: float | None = None,
-                 offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 offset: np.ndarray | None = None,
+                 consistent: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """share_verdicts for many groups at once (rows sorted by group; `starts` the first row of each), on
     the adverse side only: (target, tau2, adverse beyond the `level` limit, that limit as a share).
 
@@ -131,6 +148,8 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
     own, see write_practice_evidence). z-scores, weights and limits then use each row's t; with no offset
     (or zeros) every row's target is p0, as before. tau2 is estimated from z = (x/n - t) / sqrt(t (1 - t) / n)
     with w = n / (t (1 - t)), Spiegelhalter (2005)'s z-scores against each unit's own expected value.
+
+    consistent: the Winsorised phi divided by its expectation under N(0, 1) z-scores (additive_tau2).
 
     Exact tails are computed where the normal z (with tau2) is beyond screen_z on the adverse side (as
     share_verdicts does); the beta-binomial tails by a vectorised sum of the log-gamma pmf.
@@ -160,7 +179,7 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
             t = rows[inside]
             variance = t * (1 - t)
             z = (xs[inside] / ns[inside] - t) / np.sqrt(variance / ns[inside])
-            phi, t2 = additive_tau2(z, ns[inside] / variance, winsor)
+            phi, t2 = additive_tau2(z, ns[inside] / variance, winsor, consistent)
             tau2[begin:end] = t2 if phi > 1.0 else 0.0
     ok = (n > 0) & (target > 0) & (target < 1)
     variance = np.where(ok, target * (1 - target), 1.0)
