@@ -104,8 +104,8 @@ def test_coding_drift_still_shows_with_both_numbers_and_the_categories_compared(
     assert set(flags) == {"practice_contradiction", "practice_high"}
     for detail in flags.values():
         assert "100 of 160 (62.5%) over the 24 months to 2026-09, against England's 30.4% for the same categories" in detail
-        assert ("this authority records CONFLICTED and INCEL concerns in the older combined category "
-                "MIXED_UNCLEAR_UNSTABLE, which the standard allows") in detail
+        assert ("its returns show no CONFLICTED and INCEL concerns in the window, which the standard allows to be "
+                "recorded in the older combined category MIXED_UNCLEAR_UNSTABLE") in detail
     assert flags["practice_contradiction"].startswith("Declares USES_NATIONAL_CATEGORIES = 1")
     # where people look: `oversight explain` (and the authority page, which reads the same queries)
     explanation = explain_score(db, "E06000002", "2026-09")

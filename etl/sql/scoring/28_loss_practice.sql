@@ -15,7 +15,7 @@ with lost as (
                   case when folded is not null then ' for the same categories' else '' end,
                   printf('%.1f', 100 * limit_evidence),
                   -- harmonised categories (26_stg_practice_observed.sql): say which split categories were folded
-                  case when folded is not null then format('; this authority records {} concerns in the older combined category MIXED_UNCLEAR_UNSTABLE, which the standard allows, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(folded, ', ([^,]+)$', ' and \1')) else '' end) end as evidence_text
+                  case when folded is not null then format('; its returns show no {} concerns in the window, which the standard allows to be recorded in the older combined category MIXED_UNCLEAR_UNSTABLE, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(folded, ', ([^,]+)$', ' and \1')) else '' end) end as evidence_text
     from scoring_practice
     where not earned and share > 0
 )

@@ -57,7 +57,7 @@ select p.authority_code, p.period, 'practice_contradiction', p.item, 100.0 * p.s
               case when p.folded is not null then ' for the same categories' else '' end,
               printf('%.1f', 100 * p.limit_evidence),
               -- harmonised categories (26_stg_practice_observed.sql): say which split categories were folded
-              case when p.folded is not null then format('; this authority records {} concerns in the older combined category MIXED_UNCLEAR_UNSTABLE, which the standard allows, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(p.folded, ', ([^,]+)$', ' and \1')) else '' end)
+              case when p.folded is not null then format('; its returns show no {} concerns in the window, which the standard allows to be recorded in the older combined category MIXED_UNCLEAR_UNSTABLE, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(p.folded, ', ([^,]+)$', ' and \1')) else '' end)
        end
 from scoring_practice as p
 where p.kind = 'declaration' and coalesce(p.declared, 0) = 1 and p.is_adverse
@@ -94,7 +94,7 @@ select e.authority_code, e.period,
               case when e.folded is not null then ' for the same categories' else '' end,
               printf('%.1f', 100 * e.limit_evidence),
               case when e.adverse = 'low' then 'significantly low' else 'significantly high' end,
-              case when e.folded is not null then format('; this authority records {} concerns in the older combined category MIXED_UNCLEAR_UNSTABLE, which the standard allows, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(e.folded, ', ([^,]+)$', ' and \1')) else '' end)
+              case when e.folded is not null then format('; its returns show no {} concerns in the window, which the standard allows to be recorded in the older combined category MIXED_UNCLEAR_UNSTABLE, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(e.folded, ', ([^,]+)$', ' and \1')) else '' end)
        end
 from scoring_practice_evidence as e
 join scoring_return as r using (authority_code, period)
