@@ -18,9 +18,10 @@ Two kinds of bound per comparator:
   z(0.999) = 3.09 clean sd (0.1% of clean authorities one-sided, the funnel's 99.8% two-sided limit), or at
   the threshold that flags exactly k = 1, 2, 3 clean authorities a seed (between the k-th and (k+1)-th
   lowest clean score);
-- one year of counts: the same test at 3.09 on log(C / E) with the clean spread sigma plus the count noise
-  of twelve negative-binomial months (variance of log C about 1/E + 1/(12 k), shape k = the generator's
-  dispersion), the expected recall of each under-recorder summed (an oracle funnel that knows sigma).
+- counts over 12, 24 and 65 months (a funnel window, the sustained two years, the whole series): the same
+  test at 3.09 on log(C / E) with the clean spread sigma plus the count noise of m negative-binomial
+  months (variance of log C about 1/E + 1/(m k), shape k = the generator's dispersion), the expected
+  recall of each under-recorder summed (an oracle funnel that knows sigma and the true means).
 
 Also the expected recall over the generator's distribution (log level normal with the clean sd, f uniform
 on its planted range), so the bound does not rest on only 13 drawn under-recorders.
@@ -106,7 +107,7 @@ def recall_over_generator(sigma: float, fraction_range: tuple[float, float], z: 
 
 def count_noise_recall(log_recorded: float, mean: float, sigma: float, expected_recorded: float, expected_true: float,
                        shape: float, months: int = 12, z: float = Z_ONE_SIDED) -> float:
-    """Oracle funnel on one year of counts: flag when (log(C/E) - mean) / sqrt(sigma^2 + v(E)) < -z, with
+    """Oracle funnel on `months` months of counts: flag when (log(C/E) - mean) / sqrt(sigma^2 + v(E)) < -z, with
     v(E) = 1/E + 1/(months shape) the variance of the log of a year of negative-binomial months at the
     expected count E the method sees (the authority's true-level count); C has mean expected_recorded.
     P(flag) = Phi((mean - z s - log_recorded) / sqrt(v(expected_recorded)))."""

@@ -52,7 +52,13 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     config.write_text(re.sub(r'(?m)^comparator = .*$', 'comparator = "england"', SCORING_CONFIG.read_text(encoding="utf-8")),
                       encoding="utf-8")
     rescore_database(england, config)
-    return {"england": england, "adjusted": adjusted}
+    pooled = folder / "pooled.duckdb"
+    pooled.write_bytes(adjusted.read_bytes())
+    config = folder / "pooled.toml"
+    config.write_text(re.sub(r'(?m)^flag_window_months = .*$', 'flag_window_months = 24', SCORING_CONFIG.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    rescore_database(pooled, config)
+    return {"england": england, "adjusted": adjusted, "pooled": pooled}
 
 
 def test_only_the_total_rate_raises_the_significantly_low_flag(databases) -> None:
@@ -90,3 +96,32 @@ def test_the_risk_adjusted_flag_gives_the_expected_rate_england_and_the_limit(da
     assert rate < limit < expected
     assert england < expected
 
+
+
+def test_a_longer_flag_window_judges_one_pooled_window_without_the_two_year_rule(databases) -> None:
+    # flag_window_months = 24: the first full 24-month window is the one to 2025-10 (later windows span
+    # owed months without returns, whose exposure is left out); Sunderland's pooled rate is again 0.7 x its
+    # region's 144 per 10,000.
+    flagged = low_flags(databases["pooled"])
+    assert {code for code, _ in flagged} == {LOW}
+    first = query(databases["pooled"], "select detail from flag where flag_type = 'significantly_low' and "
+                                       "measure = 'rate_total_per_10k' order by period limit 1")[0][0]
+    assert first.startswith("Significantly low: possible under-recording. Rate over the 24 months to 2025-10 ")
+    assert "the year before" not in first
+    match = re.search(r"months to 2025-10 ([\d.]+) per 10,000 children against ([\d.]+) expected", first)
+    assert match, first
+    assert float(match.group(1)) == pytest.approx(0.7 * 144, abs=1.0)
+    assert float(match.group(2)) == pytest.approx(144, abs=1.0)
+
+
+def test_the_risk_model_knows_the_priority_areas_without_a_context_import(databases) -> None:
+    import duckdb
+
+    from etl.scoring import _risk_covariates
+
+    assert query(databases["adjusted"], "select count(*) from ref_prevent_priority_area") == [(0,)]
+    with duckdb.connect(str(databases["adjusted"]), read_only=True) as con:
+        covariates = _risk_covariates(con)
+    assert covariates["E08000021"] == ("E12000001", True)   # Newcastle upon Tyne, a priority area
+    assert covariates["E08000024"] == ("E12000001", False)  # Sunderland
+    assert sum(priority for _, priority in covariates.values()) == 29

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..clock import utc_now
+from ..settings import SQL_DIR
 from ..settings import today as settings_today
 from .config import ScoringConfig, load_config
 from .explain import Explanation, explain_score
@@ -24,6 +25,8 @@ from .models import load_config_tables, model_paths, run_model, sql_parameters
 from .summary import ScoreSummary
 
 __all__ = ["Explanation", "ScoreSummary", "explain_score", "rescore", "rescore_database"]
+
+_FLAG_WINDOW = SQL_DIR / "scoring" / "funnel_flag_window.sql"  # what the flag judges when its window is not 12 months
 
 MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation",
          "return_owed")
@@ -92,6 +95,7 @@ def _funnel_settings(config: ScoringConfig) -> FunnelSettings:
         comparator=str(funnel.get("comparator", "england")),
         risk_min_others=int(funnel.get("risk_min_others", 3)),
         flag_measures=tuple(str(m) for m in funnel.get("flag_measures", FunnelSettings.flag_measures)),
+        flag_window_months=int(funnel.get("flag_window_months", 12)),
     )
 
 
@@ -129,35 +133,61 @@ def _write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None
             "flag": result["flag"],
             "months_reported": rows["months_reported"][group],
         })
-        basis_parts.append(_basis(rows, group, result, covariates, settings))
+        if settings.flag_window_months == 12 or str(rows["measure"][begin]) not in settings.flag_measures:
+            basis_parts.append(_basis(rows, group, result, covariates, settings))
         curve = limit_curve(rows["exposure"][group], result["target_rate"], result["phi"], settings, points_per_curve,
                             result["tau2"])
         m = len(curve["population"])
         curve_parts.append({"measure": np.repeat(rows["measure"][begin], m), "period": np.repeat(rows["period"][begin], m), **curve})
+    if settings.flag_window_months != 12:
+        basis_parts += _long_window_basis(con, covariates, settings)
     insert_arrow(con, "funnel_point", point_parts)
     insert_arrow(con, "funnel_limit", curve_parts)
-    insert_arrow(con, "scoring_funnel_basis", basis_parts)
+    if basis_parts:
+        insert_arrow(con, "scoring_funnel_basis", basis_parts)
+
+
+def _long_window_basis(con: duckdb.DuckDBPyConnection, covariates: dict[str, tuple[str, bool]],
+                       settings: FunnelSettings) -> list[dict[str, np.ndarray]]:
+    """The flag measures judged over one pooled window of flag_window_months (funnel_flag_window.sql):
+    England's funnel of that window, then the risk-adjusted comparison as for 12 months."""
+    rows = con.execute(_FLAG_WINDOW.read_text(encoding="utf-8"),
+                       {"measures": list(settings.flag_measures), "months": settings.flag_window_months}).fetchnumpy()
+    if len(rows["measure"]) == 0:
+        return []
+    keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
+    _, starts = np.unique(keys, return_index=True)
+    bounds = list(np.sort(starts)) + [len(keys)]
+    parts = []
+    for begin, end in zip(bounds[:-1], bounds[1:]):
+        group = slice(begin, end)
+        england = funnel_group(rows["observed"][group], rows["exposure"][group], settings)
+        parts.append(_basis(rows, group, england, covariates, settings, settings.flag_window_months))
+    return parts
 
 
 def _create_basis(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create or replace temp table scoring_funnel_basis (measure varchar, period date, authority_code varchar, "
-        "comparator varchar, primary_measure boolean, expected_rate double, lower95 double, upper95 double, "
-        "lower998 double, upper998 double, z double, tau2 double, flag varchar)"
+        "window_months integer, comparator varchar, primary_measure boolean, rate double, england_rate double, "
+        "expected_rate double, lower95 double, upper95 double, lower998 double, upper998 double, z double, "
+        "tau2 double, flag varchar)"
     )
 
 
 def _risk_covariates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, bool]]:
-    """Each authority's region and whether it is a Prevent priority area (the risk model's covariates)."""
-    rows = con.execute(
-        "select a.gss_code, a.region_code, exists (select 1 from ref_prevent_priority_area as p where p.gss_code = a.gss_code) "
-        "from ref_authority as a"
-    ).fetchall()
-    return {code: (str(region), bool(priority)) for code, region, priority in rows}
+    """Each authority's region (ref_authority) and whether it is a Prevent priority area: the project's
+    reference list (data/reference/prevent_priority_areas.csv, the source of ref_prevent_priority_area,
+    which only the context import fills), so the scoring does not depend on whether context was imported."""
+    from ..context.store import read_priority_areas
+
+    priority = {row["gss_code"] for row in read_priority_areas()}
+    rows = con.execute("select gss_code, region_code from ref_authority").fetchall()
+    return {code: (str(region), code in priority) for code, region in rows}
 
 
 def _basis(rows: dict[str, np.ndarray], group: slice, england: dict, covariates: dict[str, tuple[str, bool]],
-           settings: FunnelSettings) -> dict[str, np.ndarray]:
+           settings: FunnelSettings, window_months: int = 12) -> dict[str, np.ndarray]:
     """The comparison each point's flag rests on: England's funnel, or (comparator = risk_adjusted) the
     leave-one-out risk-adjusted expectation with its own Winsorised DerSimonian-Laird tau2; units the model
     cannot adjust keep England's."""
@@ -166,13 +196,14 @@ def _basis(rows: dict[str, np.ndarray], group: slice, england: dict, covariates:
     measure = str(rows["measure"][group.start])
     out = {
         "measure": rows["measure"][group], "period": rows["period"][group], "authority_code": codes,
-        "comparator": np.full(n, "england", dtype=object), "primary_measure": np.full(n, measure in settings.flag_measures),
-        "expected_rate": np.full(n, england["target_rate"]), "lower95": england["lower95"], "upper95": england["upper95"],
+        "window_months": np.full(n, window_months), "comparator": np.full(n, "england", dtype=object),
+        "primary_measure": np.full(n, measure in settings.flag_measures), "rate": england["rate"],
+        "england_rate": np.full(n, england["target_rate"]), "expected_rate": np.full(n, england["target_rate"]), "lower95": england["lower95"], "upper95": england["upper95"],
         "lower998": england["lower998"], "upper998": england["upper998"], "z": england["z"],
         "tau2": np.full(n, england["tau2"]), "flag": england["flag"],
     }
     if settings.comparator != "risk_adjusted" or measure not in settings.flag_measures:
-        return out
+        return out  # England's funnel of the window
     observed, exposure = rows["observed"][group], rows["exposure"][group]
     region = np.array([covariates.get(str(c), ("", False))[0] for c in codes])
     priority = np.array([covariates.get(str(c), ("", False))[1] for c in codes])

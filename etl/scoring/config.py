@@ -105,6 +105,8 @@ def _check(raw: dict[str, Any], source: str) -> None:
                           f"rate_under18_per_10k; got {flag_measures!r}")
     if int(raw["funnel"].get("risk_min_others", 3)) < 1:
         raise ConfigError(f"{source}: [funnel] risk_min_others must be at least 1")
+    if int(raw["funnel"].get("flag_window_months", 12)) < 12:
+        raise ConfigError(f"{source}: [funnel] flag_window_months must be 12 (the rolling-12 funnel) or more")
     if raw["nil_returns"].get("distribution", "negative_binomial") not in ("negative_binomial", "poisson"):
         raise ConfigError(f"{source}: [nil_returns] distribution must be \"negative_binomial\" or \"poisson\"")
     change = raw["sudden_change"]

@@ -23,6 +23,9 @@ class FunnelSettings:
     risk_min_others: int = 3
     # The measures that may raise significantly_low/high; the others show warnings only.
     flag_measures: tuple[str, ...] = ("rate_total_per_10k", "rate_under18_per_10k")
+    # The window of the flag measures' test: 12 (the rolling-12 funnel, sustained over two disjoint years) or
+    # longer (one pooled window, e.g. 36 months as for small-count indicators on Fingertips).
+    flag_window_months: int = 12
 
 
 def exact_poisson_limits(expected: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
