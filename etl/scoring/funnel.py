@@ -202,13 +202,15 @@ def risk_adjusted_expected(observed: np.ndarray, exposure: np.ndarray, design: n
         full = poisson_main_effects(observed, exposure, x, iterations=iterations, tolerance=tolerance)
     except np.linalg.LinAlgError:
         return expected, np.zeros(n, dtype=bool)
+    k = x.shape[1]
+    outer = (x[:, :, None] * x[:, None, :]).reshape(n, k * k)  # each row's x_r x_r', flattened
     betas = np.tile(full, (n, 1))                      # one row of coefficients per left-out unit
     keep = 1.0 - np.eye(n)                             # keep[r, i] = 0 where r is the unit left out of fit i
     for _ in range(iterations):
         mu = exposure[:, None] * np.exp(x @ betas.T)   # mu[r, i]: row r under fit i
         weight = mu * keep
         gradient = x.T @ ((observed[:, None] - mu) * keep)            # p x n
-        hessian = np.einsum("ri,rp,rq->ipq", weight, x, x)              # n x p x p
+        hessian = (weight.T @ outer).reshape(n, k, k)                   # n x p x p: sum_r w[r, i] x_r x_r'
         hessian[~others_ok] = np.eye(x.shape[1])                        # not used; keeps the solve defined
         try:
             step = np.linalg.solve(hessian, gradient.T[:, :, None])[:, :, 0]
