@@ -9,8 +9,11 @@ from etl.scoring.funnel import (
     FunnelSettings,
     additive_limits,
     exact_poisson_limits,
+    funnel_against,
     funnel_group,
+    main_effects_design,
     overdispersed_limits,
+    risk_adjusted_expected,
     winsorised_phi,
 )
 
@@ -76,3 +79,46 @@ def test_rates_are_per_ten_thousand_of_exposure() -> None:
     result = funnel_group(np.array([30.0, 10.0]), np.array([20_000.0, 20_000.0]), FunnelSettings())
     assert list(result["rate"]) == pytest.approx([15.0, 5.0])
     assert result["target_rate"] == pytest.approx(10.0)
+
+
+def test_risk_adjusted_expectation_with_region_only_is_the_other_authorities_pooled_rate() -> None:
+    # Region a: counts 10, 20, 30 on exposures 1000, 2000, 3000; region b: 5, 5, 40 on 1000, 1000, 2000.
+    # Left out in turn: a1 1000 x 50/5000 = 10, a2 2000 x 40/4000 = 20, a3 3000 x 30/3000 = 30;
+    # b1 1000 x 45/3000 = 15, b2 15, b3 2000 x 10/2000 = 10.
+    observed = np.array([10.0, 20, 30, 5, 5, 40])
+    exposure = np.array([1000.0, 2000, 3000, 1000, 1000, 2000])
+    design = main_effects_design(np.array(["a", "a", "a", "b", "b", "b"]), np.zeros(6, dtype=bool))
+    expected, adjusted = risk_adjusted_expected(observed, exposure, design, min_others=2)
+    assert adjusted.all()
+    assert expected == pytest.approx([10, 20, 30, 15, 15, 10])
+
+
+def test_risk_adjusted_expectation_recovers_an_exact_region_and_priority_structure() -> None:
+    # Rates per exposure: region a 0.01, region b 0.02, priority areas x 1.5; counts exactly on the model, so
+    # each authority's expectation from the others' fit is its own count: 10, 15, 20 and 30.
+    region = np.array(["a"] * 4 + ["b"] * 4)
+    priority = np.array([False, False, True, True] * 2)
+    observed = np.array([10.0, 10, 15, 15, 20, 20, 30, 30])
+    exposure = np.full(8, 1000.0)
+    expected, adjusted = risk_adjusted_expected(observed, exposure, main_effects_design(region, priority))
+    assert adjusted.all()
+    assert expected == pytest.approx(observed, rel=1e-9)
+
+
+def test_an_authority_whose_region_has_too_few_others_keeps_no_risk_adjusted_expectation() -> None:
+    region = np.array(["a", "a", "a", "a", "b", "b"])
+    observed = np.array([10.0, 12, 9, 11, 20, 22])
+    exposure = np.full(6, 1000.0)
+    expected, adjusted = risk_adjusted_expected(observed, exposure, main_effects_design(region, np.zeros(6, bool)))
+    assert adjusted.tolist() == [True, True, True, True, False, False]  # b: one other, fewer than 3
+    assert expected[0] == pytest.approx(1000 * 32 / 3000)
+    assert np.isnan(expected[4:]).all()
+
+
+def test_the_funnel_against_englands_expectation_is_the_england_funnel() -> None:
+    observed = np.array([30.0, 10, 22, 18, 25, 14])
+    exposure = np.array([20_000.0, 20_000, 15_000, 15_000, 30_000, 10_000])
+    england = funnel_group(observed, exposure, FunnelSettings())
+    against = funnel_against(observed, exposure, england["expected"], FunnelSettings())
+    for key in ("lower998", "upper998", "z", "tau2"):
+        assert np.asarray(against[key]) == pytest.approx(np.asarray(england[key]))

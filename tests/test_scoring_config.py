@@ -72,6 +72,14 @@ def test_a_long_change_window_not_beyond_the_recent_one_is_refused() -> None:
         parse_config(text)
 
 
+def test_an_unknown_funnel_comparator_or_flag_measure_is_refused() -> None:
+    shipped = SCORING_CONFIG.read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="comparator must be"):
+        parse_config(shipped.replace('comparator = "risk_adjusted"', 'comparator = "neighbours"', 1))
+    with pytest.raises(ConfigError, match="flag_measures must be"):
+        parse_config(shipped.replace('flag_measures = ["rate_total_per_10k"]', 'flag_measures = ["rate_total"]', 1))
+
+
 def test_rescoring_an_empty_database_writes_no_scores(tmp_path: Path) -> None:
     summary = rescore_database(tmp_path / "empty.duckdb")
     assert summary.scores == 0 and "No returns" in summary.describe()

@@ -97,6 +97,16 @@ def _check(raw: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: [timeliness] deadline_day must be between 1 and 28")
     if raw["funnel"].get("overdispersion", "additive") not in ("additive", "multiplicative", "none"):
         raise ConfigError(f"{source}: [funnel] overdispersion must be \"additive\", \"multiplicative\" or \"none\"")
+    if raw["funnel"].get("comparator", "england") not in ("england", "risk_adjusted"):
+        raise ConfigError(f"{source}: [funnel] comparator must be \"england\" or \"risk_adjusted\"")
+    flag_measures = raw["funnel"].get("flag_measures", ["rate_total_per_10k", "rate_under18_per_10k"])
+    if not isinstance(flag_measures, list) or set(map(str, flag_measures)) - {"rate_total_per_10k", "rate_under18_per_10k"}:
+        raise ConfigError(f"{source}: [funnel] flag_measures must be a list of rate_total_per_10k and/or "
+                          f"rate_under18_per_10k; got {flag_measures!r}")
+    if int(raw["funnel"].get("risk_min_others", 3)) < 1:
+        raise ConfigError(f"{source}: [funnel] risk_min_others must be at least 1")
+    if int(raw["funnel"].get("flag_window_months", 12)) < 12:
+        raise ConfigError(f"{source}: [funnel] flag_window_months must be 12 (the rolling-12 funnel) or more")
     if raw["nil_returns"].get("distribution", "negative_binomial") not in ("negative_binomial", "poisson"):
         raise ConfigError(f"{source}: [nil_returns] distribution must be \"negative_binomial\" or \"poisson\"")
     change = raw["sudden_change"]

@@ -1,34 +1,62 @@
 -- Mart: flags from the funnel (funnel_point, already written), step changes (CUSUM), observed practice and
 -- its contradictions with the declarations, transfers not recorded, nil-return runs, rejected and resubmitted returns.
 insert into flag (authority_code, period, flag_type, measure, value, detail)
-with funnel as (
-    -- significantly low/high needs sustained evidence: beyond the 99.8% limit over the 12 months to p
-    -- and beyond the 95% limit on the same side over the 12 months to p - 12 (two disjoint years).
-    -- Beyond 99.8% in one year only is a warning: drift and chance excursions of clean authorities
-    -- across some 60 overlapping windows would otherwise be flagged as under-recording.
-    select p.authority_code, p.period, p.measure, p.rate, p.target_rate, p.flag, p.lower95, p.upper95, p.lower998, p.upper998,
-           case when p.flag = 'low_998' and q.flag in ('low_95', 'low_998') then 'significantly_low'
-                when p.flag = 'high_998' and q.flag in ('high_95', 'high_998') then 'significantly_high'
-                when p.flag in ('low_998', 'low_95') then 'warning_low'
-                else 'warning_high' end as flag_type,
+with basis as (
+    -- What each point's flag compares with (written by the funnel step): England's funnel, or the
+    -- risk-adjusted expectation for the authority's region and Prevent priority-area status; over the
+    -- rolling 12 months, or one pooled window of [funnel] flag_window_months for the flag measures.
+    select * from scoring_funnel_basis
+),
+funnel as (
+    -- Over 12 months, significantly low/high needs sustained evidence: beyond the 99.8% limit over the 12
+    -- months to p and beyond the 95% limit on the same side over the 12 months to p - 12 (two disjoint
+    -- years). Beyond 99.8% in one year only is a warning: drift and chance excursions of clean
+    -- authorities across some 60 overlapping windows would otherwise be flagged as under-recording. A
+    -- longer pooled window already spans the years: beyond its 99.8% limit is enough. Only the measures
+    -- in [funnel] flag_measures raise the significant flags; the others show warnings.
+    select p.authority_code, p.period, p.measure, p.rate, p.flag, p.lower95, p.upper95, p.lower998, p.upper998,
+           p.window_months, p.primary_measure,
+           case when p.comparator = 'risk_adjusted'
+                then format('{} expected for its region and Prevent priority-area status (England {})',
+                            printf('%.1f', p.expected_rate), printf('%.1f', p.england_rate))
+                else format('England {}', printf('%.1f', p.england_rate)) end as against,
+           case when p.window_months > 12 then p.flag in ('low_998', 'high_998')
+                else (p.flag = 'low_998' and q.flag in ('low_95', 'low_998')) or (p.flag = 'high_998' and q.flag in ('high_95', 'high_998'))
+           end as sustained,
            q.rate as rate_before, q.lower95 as lower95_before, q.upper95 as upper95_before
-    from funnel_point as p
-    left join funnel_point as q
-      on q.authority_code = p.authority_code and q.measure = p.measure and q.period = p.period - interval 12 month
+    from basis as p
+    left join basis as q
+      on q.authority_code = p.authority_code and q.measure = p.measure and q.window_months = p.window_months
+     and q.period = p.period - interval 12 month and p.window_months = 12
     where p.flag <> 'in_control'
+),
+typed as (
+    select *,
+           case when primary_measure and sustained and flag = 'low_998' then 'significantly_low'
+                when primary_measure and sustained and flag = 'high_998' then 'significantly_high'
+                when flag in ('low_998', 'low_95') then 'warning_low'
+                else 'warning_high' end as flag_type,
+           case when window_months = 12 then 'Rolling 12-month rate' else format('Rate over the {} months to {}', window_months, strftime(period, '%Y-%m')) end as what,
+           case when window_months = 12 then format('; the year before, {} against a 95% limit of {}', printf('%.1f', rate_before),
+                                                    printf('%.1f', lower95_before)) else '' end as before_low,
+           case when window_months = 12 then format('; the year before, {} against a 95% limit of {}', printf('%.1f', rate_before),
+                                                    printf('%.1f', upper95_before)) else '' end as before_high
+    from funnel
 )
 select authority_code, period, flag_type, measure, rate,
        case
-           when flag_type = 'significantly_low' then format('Significantly low: possible under-recording. Rolling 12-month rate {} per 10,000 children against England {}, below the 99.8% limit {}; the year before, {} against a 95% limit of {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', lower998), printf('%.1f', rate_before), printf('%.1f', lower95_before))
-           when flag_type = 'significantly_high' then format('Significantly high: rolling 12-month rate {} per 10,000 children against England {}, above the 99.8% limit {}; the year before, {} against a 95% limit of {}', printf('%.1f', rate), printf('%.1f', target_rate), printf('%.1f', upper998), printf('%.1f', rate_before), printf('%.1f', upper95_before))
-           when flag in ('low_998', 'low_95') then format('Low (warning): rolling 12-month rate {} per 10,000 children against England {}, below the {} limit {}{}', printf('%.1f', rate), printf('%.1f', target_rate),
+           when flag_type = 'significantly_low' then format('Significantly low: possible under-recording. {} {} per 10,000 children against {}, below the 99.8% limit {}{}', what, printf('%.1f', rate), against, printf('%.1f', lower998), before_low)
+           when flag_type = 'significantly_high' then format('Significantly high: {} {} per 10,000 children against {}, above the 99.8% limit {}{}', lower(what[1]) || what[2:], printf('%.1f', rate), against, printf('%.1f', upper998), before_high)
+           when flag in ('low_998', 'low_95') then format('Low (warning): {} {} per 10,000 children against {}, below the {} limit {}{}', lower(what[1]) || what[2:], printf('%.1f', rate), against,
                 case when flag = 'low_998' then '99.8%' else '95%' end, printf('%.1f', case when flag = 'low_998' then lower998 else lower95 end),
-                case when flag = 'low_998' then ', not yet sustained over two years' else '' end)
-           else format('High (warning): rolling 12-month rate {} per 10,000 children against England {}, above the {} limit {}{}', printf('%.1f', rate), printf('%.1f', target_rate),
+                case when flag = 'low_998' and sustained then ', sustained over two years on a measure that does not raise the significantly low flag'
+                     when flag = 'low_998' then ', not yet sustained over two years' else '' end)
+           else format('High (warning): {} {} per 10,000 children against {}, above the {} limit {}{}', lower(what[1]) || what[2:], printf('%.1f', rate), against,
                 case when flag = 'high_998' then '99.8%' else '95%' end, printf('%.1f', case when flag = 'high_998' then upper998 else upper95 end),
-                case when flag = 'high_998' then ', not yet sustained over two years' else '' end)
+                case when flag = 'high_998' and sustained then ', sustained over two years on a measure that does not raise the significantly high flag'
+                     when flag = 'high_998' then ', not yet sustained over two years' else '' end)
        end
-from funnel
+from typed
 union all
 select authority_code, period, 'sudden_change', direction, total,
        format('A sudden {}: {} concerns in the {} month(s) {} to {} against about {} expected from the authority''s usual {} a month (negative-binomial CUSUM {} above its threshold {}); {}',
