@@ -113,7 +113,10 @@ def _funnel(con, period: date, rate: str, region: str, code: str = NO_AUTHORITY)
         caption=("Each marker is an authority: its recording rate against its population of children. The solid line "
                  "is England's rate; the dashed and dotted curves are the 95% and 99.8% control limits, which narrow "
                  "as population grows. Authorities outside the 99.8% limits (diamonds) differ from England by more than "
-                 f"chance; below them may mean under-recording. Authorities in {region_name} are drawn solid, others faded."),
+                 f"chance; below them may mean under-recording. Authorities in {region_name} are drawn solid, others faded. "
+                 "The significantly low or high flags on the authority page compare an authority with authorities of "
+                 "the same region and Prevent priority-area status, so they can differ from this chart; each flag's "
+                 "text gives both rates (see Methodology)."),
         figure=figures.funnel_figure(points, limits, target_rate, label, highlight_region=region_name,
                                      highlight_code=None if code == NO_AUTHORITY else code),
         table_frame=table, summary=summary, graph_id=ids.REGIONAL_FUNNEL,
