@@ -44,10 +44,10 @@ import duckdb
 import numpy as np
 
 from benchmarks.ground_truth_eval import DETECTORS, RESULTS, TARGETS, evaluate_run, pool, render, verdict, write_report
-from etl.context.store import PRIORITY_AREAS_FILE
+from etl.context.store import read_priority_areas
 from etl.periods import add_months, format_period, month_range, parse_period
 from etl.reference import Reference, load_reference
-from etl.settings import REFERENCE_DIR, fixed_today
+from etl.settings import fixed_today
 from etl.spec import load_standard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,8 +178,7 @@ def _band(usual: float, bands: tuple) -> str:
 
 
 def _build_authorities(rng: np.random.Generator, ref: Reference, s: Settings, periods: list[date], cats: dict) -> dict[str, Authority]:
-    with (REFERENCE_DIR / PRIORITY_AREAS_FILE).open(encoding="utf-8", newline="") as handle:
-        priority = {row["gss_code"] for row in csv.DictReader(handle)}
+    priority = {row["gss_code"] for row in read_priority_areas()}
     step_from, step_factor = parse_period(s.national_step[0]), s.national_step[1]
     edu_mean, other_mean = np.mean(s.education_season), np.mean(s.other_season)
     out: dict[str, Authority] = {}

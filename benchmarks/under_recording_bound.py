@@ -42,8 +42,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import norm
 
-from etl.context.store import PRIORITY_AREAS_FILE
-from etl.settings import REFERENCE_DIR
+from etl.context.store import read_priority_areas
+
 
 Z_ONE_SIDED = float(norm.ppf(0.999))  # 3.09: 0.1% one-sided, the 99.8% two-sided funnel limit
 CLEAN_FLAGS = (1, 2, 3)
@@ -125,8 +125,7 @@ def read_folder(folder: Path) -> list[AuthorityRow]:
     from etl.reference import load_reference
 
     ref = load_reference()
-    with (REFERENCE_DIR / PRIORITY_AREAS_FILE).open(encoding="utf-8", newline="") as handle:
-        priority = {row["gss_code"] for row in csv.DictReader(handle)}
+    priority = {row["gss_code"] for row in read_priority_areas()}
     with (folder / "ground_truth.csv").open(encoding="utf-8", newline="") as handle:
         fractions = {row["authority_code"]: int(_FRACTION.search(row["detail"]).group(1)) / 100
                      for row in csv.DictReader(handle) if row["problem_type"] == "under_recording"}

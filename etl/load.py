@@ -42,7 +42,7 @@ from .faults import fault_point
 from .periods import format_period
 from .returns import Issue, ValidationResult
 from .scored_state import ensure_scored, sync_synthetic_marker
-from .settings import SQL_DIR
+from .settings import sql_text
 from .submissions import receipt_time
 from .write_session import lock_path, next_path, write_lock, write_session
 
@@ -793,6 +793,6 @@ def _write_errors(path: Path, outcome: FileOutcome, issues: list[Issue], summary
 
 
 def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"{name}.sql")
 
 

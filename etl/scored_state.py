@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from .settings import REFERENCE_DIR, SQL_DIR, today
+from .settings import REFERENCE_DIR, sql_text, today
 from .faults import fault_point
 
 SCORED_STATE_KEY = "scored_state"
@@ -31,7 +31,7 @@ def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
     from .scoring.models import MODELS_DIR
 
     submissions, reference, schema_version = con.execute(
-        (SQL_DIR / "scored_state_inputs.sql").read_text(encoding="utf-8")
+        sql_text("scored_state_inputs.sql")
     ).fetchone()
     inputs = {
         "submissions": submissions,

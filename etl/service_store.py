@@ -15,7 +15,6 @@ report), `refresh_job` (refreshes started from the site). Times are naive UTC IS
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -24,16 +23,14 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import DatabaseError
-from .settings import SQL_DIR
+from .settings import sql_text
 
 SCHEMA_VERSION = 1
-_SQL_DIR = SQL_DIR / "service"  # the store's statements, one per file (schema.sql: its tables)
 
 
-@functools.cache
 def sql(name: str) -> str:
     """The text of the service store's statement `name` (etl/sql/service/<name>.sql)."""
-    return (_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"service/{name}.sql")
 
 def store_path(db_path: Path | str) -> Path:
     """The service store of the database at `db_path` (OVERSIGHT_SERVICE_DB overrides)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,14 @@ REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 DEFAULT_DB = PROJECT_ROOT / "data" / "oversight.duckdb"
 DEFAULT_INBOX = PROJECT_ROOT / "data" / "inbox"
 SCORING_CONFIG = PACKAGE_DIR / "scoring.toml"
+
+
+@functools.cache
+def sql_text(relative: str) -> str:
+    """The text of etl/sql/<relative> (e.g. "service/audit_insert.sql"), read once per process: the one
+    reader of the ETL's SQL files (the scoring models are read by etl/scoring/models.py, whose digest
+    watches them for changes)."""
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
 
 
 def _env_int(name: str, default: int) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .db import connect
 from .periods import format_period
-from .settings import SQL_DIR
+from .settings import sql_text
 
 RECENT_RUNS = 5
 
@@ -136,4 +136,4 @@ def _jsonable(run: dict) -> dict:
 
 
 def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"{name}.sql")

@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from .clock import utc_now
 from .errors import InvalidInputError, NotFoundError
 from .scored_state import SYNTHETIC_KEY
-from .settings import SQL_DIR
+from .settings import sql_text
 
 ROLES = ("national", "council")
 MIN_PASSWORD_LENGTH = 12  # NCSC: length, not composition rules
@@ -254,6 +254,6 @@ def _check_role(con, role: str, authority_code: str | None, is_admin: bool) -> t
 
 
 def _sql(name: str) -> str:
-    return (SQL_DIR / "users" / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"users/{name}.sql")
 
 

@@ -11,7 +11,6 @@ import csv
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -22,7 +21,7 @@ from ..clock import utc_now
 from ..db import connect, sync_reference
 from ..errors import ContextFileError, DatabaseError, OversightError
 from ..reference import Reference, load_reference
-from ..settings import REFERENCE_DIR, SQL_DIR
+from ..settings import REFERENCE_DIR, sql_text
 from .geography import MappedValues, map_geography
 from .tidy import TidyFile, read_tidy
 
@@ -30,9 +29,8 @@ PRIORITY_AREAS_FILE = "prevent_priority_areas.csv"
 _YEARS_IN_NAME = re.compile(r"([-_ ]?(19|20)\d{2}(\d{2})?)+$")
 
 
-@lru_cache(maxsize=None)
 def _sql(name: str) -> str:
-    return (SQL_DIR / "context" / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"context/{name}.sql")
 
 
 def default_publication(path: Path) -> str:

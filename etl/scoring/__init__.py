@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..clock import utc_now
-from ..settings import SQL_DIR
+from ..settings import sql_text
 from ..settings import today as settings_today
 from .config import ScoringConfig, load_config
 from .explain import Explanation, explain_score
@@ -26,7 +26,7 @@ from .summary import ScoreSummary
 
 __all__ = ["Explanation", "ScoreSummary", "explain_score", "rescore", "rescore_database"]
 
-_FLAG_WINDOW = SQL_DIR / "scoring" / "funnel_flag_window.sql"  # what the flag judges when its window is not 12 months
+_FLAG_WINDOW = "scoring/funnel_flag_window.sql"  # what the flag judges when its window is not 12 months
 
 MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation",
          "return_owed")
@@ -151,7 +151,7 @@ def _long_window_basis(con: duckdb.DuckDBPyConnection, covariates: dict[str, tup
                        settings: FunnelSettings) -> list[dict[str, np.ndarray]]:
     """The flag measures judged over one pooled window of flag_window_months (funnel_flag_window.sql):
     England's funnel of that window, then the risk-adjusted comparison as for 12 months."""
-    rows = con.execute(_FLAG_WINDOW.read_text(encoding="utf-8"),
+    rows = con.execute(sql_text(_FLAG_WINDOW),
                        {"measures": list(settings.flag_measures), "months": settings.flag_window_months}).fetchnumpy()
     if len(rows["measure"]) == 0:
         return []

@@ -11,14 +11,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..settings import SQL_DIR
+from ..settings import sql_text
 from .config import ScoringConfig
 from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, national_index, nb_shape, statistic
 from .proportion import judge_absent_groups, judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
 CALIBRATION_VERSION = 3
-_PRACTICE_INPUT = SQL_DIR / "scoring" / "practice_evidence_input.sql"  # what write_practice_evidence judges
+_PRACTICE_INPUT = "scoring/practice_evidence_input.sql"  # what write_practice_evidence judges
 # Shapes are rounded down to this grid (more dispersion = wider thresholds) so calibrations are reused.
 SHAPE_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 50.0, 70.0, 100.0)
 
@@ -44,6 +44,22 @@ def _floats(values: np.ndarray) -> pa.Array:
     return pa.array(np.where(np.isfinite(values), values, np.nan), from_pandas=True)
 
 
+# Appended to the flag and lost-points texts of share_other_mixed (94_write_flag.sql, 28_loss_practice.sql)
+# where the comparison folded split categories into MIXED_UNCLEAR_UNSTABLE.
+_FOLDED_NOTE = ("; its returns show no {} concerns in the window, which the standard allows to be recorded in the older "
+                "combined category MIXED_UNCLEAR_UNSTABLE, so England's share counts them with OTHER and "
+                "MIXED_UNCLEAR_UNSTABLE")
+
+
+def _folded_note(codes: str | None) -> str | None:
+    """The note for the split categories folded in a window ("CONFLICTED, INCEL" -> "... no CONFLICTED and
+    INCEL concerns ..."), None when none was folded."""
+    if not codes:
+        return None
+    *first, last = codes.split(", ")
+    return _FOLDED_NOTE.format(f"{', '.join(first)} and {last}" if first else last)
+
+
 def _judge(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse: np.ndarray, level: float,
            winsor: tuple[float, float], overdispersion: str, fdr: float | None,
            offset: np.ndarray | None = None, consistent: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -65,8 +81,9 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
 
     Harmonised categories ([practice] mixed_splits): share_other_mixed's target for an authority is England's
     share of OTHER + MIXED_UNCLEAR_UNSTABLE plus England's share of the split categories the authority did
-    not use at all in the window (26_stg_practice_observed.sql computes that addition, fold*, and names the
-    categories, folded*; column `folded` here, for the window reported; null when none)."""
+    not use at all in the window (26_stg_practice_observed.sql computes that addition, fold*;
+    and names the categories, folded*; column `folded_note` here is the sentence the texts append, for the
+    window reported; null when none)."""
     practice = config.raw["practice"]
     level = float(practice.get("level", 0.998))
     overdispersion = str(practice.get("overdispersion", "additive"))
@@ -81,7 +98,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     by_declaration = bool(practice.get("absent_by_declaration", False))
     # declared: the declaration linked to the measure ([practice] contradicted_by), the latest declared up to
     # the month, is 1 (the zero state's covariate when absent_by_declaration is set)
-    rows = con.execute(_PRACTICE_INPUT.read_text(encoding="utf-8")).fetchnumpy()
+    rows = con.execute(sql_text(_PRACTICE_INPUT)).fetchnumpy()
     size = len(rows["measure"])
     x12, n12 = rows["numerator12"].astype(float), rows["denominator12"].astype(float)
     xs, ns = rows["numerator_evidence"].astype(float), rows["denominator_evidence"].astype(float)
@@ -89,7 +106,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     adverse = np.asarray(rows["adverse"], dtype=object)
     # harmonised categories: England's share of the split categories each authority did not use (0 elsewhere)
     fold12, fold_s, fold_l = (np.asarray(rows[c], dtype=float) for c in ("fold12", "fold_evidence", "fold_long"))
-    folded_s, folded_l = (np.asarray(rows[c], dtype=object) for c in ("folded_evidence", "folded_long"))
+    note_s, note_l = (np.array([_folded_note(codes) for codes in np.ma.asarray(rows[c]).tolist()], dtype=object) for c in ("folded_evidence", "folded_long"))
     target12 = np.full(size, np.nan)
     if size:
         keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
@@ -115,12 +132,11 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
                                              absent_min, group, absent_class_min)
         f_long = np.where(z_long & ~a_long, "absent", f_long).astype(object)
         a_long = a_long | z_long
-        p_short, z_short = np.full(size, np.nan), np.zeros(size, dtype=bool)
         long_span = np.minimum(history, long_months)
     else:
         empty = np.array([])
-        t_short = f_short = l_short = t_long = f_long = l_long = p_short = p_long = empty
-        a_short = a_long = z_short = z_long = np.array([], dtype=bool)
+        t_short = f_short = l_short = t_long = f_long = l_long = p_long = empty
+        a_short = a_long = z_long = np.array([], dtype=bool)
         long_span = np.array([], dtype=np.int64)
     use_long = (a_long & ~a_short) | z_long   # an absent practice is reported with the long window it was judged on
     pick = lambda short, long: np.where(use_long, long, short)  # noqa: E731
@@ -143,9 +159,9 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "flag_evidence": pa.array(pick(f_short, f_long).astype(str) if size else [], type=pa.string()),
         "is_adverse": pa.array((a_short | a_long) if size else np.array([], dtype=bool)),
         "limit_evidence": _floats(pick(l_short, l_long)),
-        "absent": pa.array(pick(z_short, z_long) if size else np.array([], dtype=bool)),
-        "absent_probability": _floats(pick(p_short, p_long)),
-        "folded": pa.array([f or None for f in pick(folded_s, folded_l)] if size else [], type=pa.string()),
+        "absent": pa.array(z_long),  # judged on the long window only, so always reported with it (use_long)
+        "absent_probability": _floats(np.where(use_long, p_long, np.nan)),
+        "folded_note": pa.array(pick(note_s, note_l) if size else [], type=pa.string()),
     })
     sustain = int(practice.get("sustained_months", 0))
     if sustain > 0:
@@ -237,9 +253,9 @@ def write_step_changes(con: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
         estimated_shape = nb_shape(x / england[:, None])
         shape = rounded_shape(estimated_shape)
         for direction, ratio in (("drop", settings.drop_ratio), ("rise", settings.rise_ratio)):
-            recent, older = _calibration(con, ratio, shape, settings)
+            recent_h, older_h = _calibration(con, ratio, shape, settings)
             stat, level, span, limit = statistic(x, index, ratio, shape, settings, with_span=True,
-                                                 thresholds=recent, long_thresholds=older)
+                                                 thresholds=recent_h, long_thresholds=older_h)
             # flagged in months with a return: a month without one is coverage's business
             alarm = np.isfinite(stat) & (stat > limit) & np.isfinite(x)
             for t, a in zip(*np.nonzero(alarm)):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from rich.text import Text
 from ..db import connect
 from ..errors import InvalidInputError, NotFoundError
 from ..periods import format_period, parse_period
-from ..settings import SQL_DIR
+from ..settings import sql_text
 from .config import DIMENSIONS
 
 WINDOWS = ("month", "rolling12")
@@ -135,12 +134,11 @@ class Explanation:
         return Group(*parts)
 
 
-@lru_cache(maxsize=None)
 def explain_sql(name: str) -> str:
     """The text of etl/sql/explain_<name>.sql (scores, components, flags): the one source of these
     queries for `oversight explain` and the dashboard's authority page. Parameters: $code, $period
     and (scores, components) $window."""
-    return (SQL_DIR / f"explain_{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"explain_{name}.sql")
 
 
 def _component(dimension, rule_id, points_lost, composite_points, detail, fix, submission_id, file_name,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln
 from scipy.stats import betabinom, binom, norm
 
@@ -355,8 +356,6 @@ def fit_zibb(x: np.ndarray, n: np.ndarray, min_units: int = 30, start: ZeroInfla
     absent; zeros mostly users' low tail) and `start` when given (the previous period's fit: the windows
     overlap); the likelihood can have more than one local maximum (a large absent share with homogeneous
     users, or a small one with dispersed users), so the cold starts are always tried."""
-    from scipy.optimize import minimize
-
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     used = n > 0
     x, n = np.minimum(x[used], n[used]), n[used]

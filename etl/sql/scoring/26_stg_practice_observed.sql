@@ -14,7 +14,7 @@
 -- the split categories of MIXED_UNCLEAR_UNSTABLE (scoring_cfg_mixed_split: [practice] mixed_splits) the authority did
 -- not use at all are taken as folded into MIXED_UNCLEAR_UNSTABLE, and England's share of them is added to
 -- its target: fold12 / fold_evidence / fold_long = sum over those categories of England's pooled share
--- (sum of their counts / sum of totals over all authorities, same window), folded12 / folded_evidence /
+-- (sum of their counts / sum of totals over all authorities, same window), folded_evidence /
 -- folded_long = their codes, comma-separated (null when none is folded; null for the other measures).
 create or replace temp table scoring_practice_observed as
 with counts as (
@@ -106,7 +106,6 @@ fold as (
            coalesce(sum(g.england12) filter (where w.count12 = 0 and w.total12 > 0), 0) as fold12,
            coalesce(sum(g.england_evidence) filter (where w.count_evidence = 0 and w.total_evidence > 0), 0) as fold_evidence,
            coalesce(sum(g.england_long) filter (where w.count_long = 0 and w.total_long > 0), 0) as fold_long,
-           nullif(string_agg(w.category, ', ' order by w.position) filter (where w.count12 = 0 and w.total12 > 0), '') as folded12,
            nullif(string_agg(w.category, ', ' order by w.position) filter (where w.count_evidence = 0 and w.total_evidence > 0), '') as folded_evidence,
            nullif(string_agg(w.category, ', ' order by w.position) filter (where w.count_long = 0 and w.total_long > 0), '') as folded_long
     from split_window as w
@@ -133,6 +132,6 @@ select w.*,
        case when w.measure = 'share_other_mixed' then coalesce(f.fold12, 0) end as fold12,
        case when w.measure = 'share_other_mixed' then coalesce(f.fold_evidence, 0) end as fold_evidence,
        case when w.measure = 'share_other_mixed' then coalesce(f.fold_long, 0) end as fold_long,
-       f.folded12, f.folded_evidence, f.folded_long
+       f.folded_evidence, f.folded_long
 from windowed as w
 left join fold as f using (authority_code, period, measure)

@@ -24,7 +24,7 @@ declared as (
 select
     d.*,
     e.numerator_evidence, e.denominator_evidence, e.share_evidence, e.target_evidence, e.limit_evidence, e.adverse,
-    e.evidence_months, coalesce(e.absent, false) as absent, e.absent_probability, e.folded,
+    e.evidence_months, coalesce(e.absent, false) as absent, e.absent_probability, e.folded_note,
     coalesce(e.is_adverse, false) as is_adverse,
     case when d.kind = 'declaration' then coalesce(d.declared, 0) = 1 and not coalesce(e.is_adverse, false)
          else not coalesce(e.is_adverse, false) end as earned

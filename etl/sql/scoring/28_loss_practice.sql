@@ -12,10 +12,10 @@ with lost as (
            format('{} of {} ({}%) over the {} months to {}, against England''s {}%{} (99.8% limit {}%){}',
                   numerator_evidence, denominator_evidence, printf('%.1f', 100 * share_evidence), evidence_months,
                   strftime(period, '%Y-%m'), printf('%.1f', 100 * target_evidence),
-                  case when folded is not null then ' for the same categories' else '' end,
+                  case when folded_note is not null then ' for the same categories' else '' end,
                   printf('%.1f', 100 * limit_evidence),
-                  -- harmonised categories (26_stg_practice_observed.sql): say which split categories were folded
-                  case when folded is not null then format('; its returns show no {} concerns in the window, which the standard allows to be recorded in the older combined category MIXED_UNCLEAR_UNSTABLE, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(folded, ', ([^,]+)$', ' and \1')) else '' end) end as evidence_text
+                  -- harmonised categories (practice_evidence_input.sql): which split categories were folded
+                  coalesce(folded_note, '')) end as evidence_text
     from scoring_practice
     where not earned and share > 0
 )

@@ -82,10 +82,10 @@ select p.authority_code, p.period, 'practice_contradiction', p.item, 100.0 * p.s
                                      else p.contradicted_by end,
               p.numerator_evidence, p.denominator_evidence, printf('%.1f', 100 * p.share_evidence), evidence_months,
               strftime(p.period, '%Y-%m'), printf('%.1f', 100 * p.target_evidence),
-              case when p.folded is not null then ' for the same categories' else '' end,
+              case when p.folded_note is not null then ' for the same categories' else '' end,
               printf('%.1f', 100 * p.limit_evidence),
-              -- harmonised categories (26_stg_practice_observed.sql): say which split categories were folded
-              case when p.folded is not null then format('; its returns show no {} concerns in the window, which the standard allows to be recorded in the older combined category MIXED_UNCLEAR_UNSTABLE, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(p.folded, ', ([^,]+)$', ' and \1')) else '' end)
+              -- harmonised categories (practice_evidence_input.sql): which split categories were folded
+              coalesce(p.folded_note, ''))
        end
 from scoring_practice as p
 where p.kind = 'declaration' and coalesce(p.declared, 0) = 1 and p.is_adverse
@@ -119,10 +119,10 @@ select e.authority_code, e.period,
                   else e.measure end,
               e.numerator_evidence, e.denominator_evidence, printf('%.1f', 100 * e.share_evidence), evidence_months,
               strftime(e.period, '%Y-%m'), printf('%.1f', 100 * e.target_evidence),
-              case when e.folded is not null then ' for the same categories' else '' end,
+              case when e.folded_note is not null then ' for the same categories' else '' end,
               printf('%.1f', 100 * e.limit_evidence),
               case when e.adverse = 'low' then 'significantly low' else 'significantly high' end,
-              case when e.folded is not null then format('; its returns show no {} concerns in the window, which the standard allows to be recorded in the older combined category MIXED_UNCLEAR_UNSTABLE, so England''s share counts them with OTHER and MIXED_UNCLEAR_UNSTABLE', regexp_replace(e.folded, ', ([^,]+)$', ' and \1')) else '' end)
+              coalesce(e.folded_note, ''))
        end
 from scoring_practice_evidence as e
 join scoring_return as r using (authority_code, period)

@@ -17,8 +17,7 @@ link as (
 select o.authority_code, o.period, o.measure, o.adverse, o.numerator12, o.denominator12, o.numerator_evidence,
        o.denominator_evidence, o.numerator_long, o.denominator_long, coalesce(d.yes, false) as declared,
        coalesce(o.fold12, 0) as fold12, coalesce(o.fold_evidence, 0) as fold_evidence, coalesce(o.fold_long, 0) as fold_long,
-       coalesce(o.folded12, '') as folded12, coalesce(o.folded_evidence, '') as folded_evidence,
-       coalesce(o.folded_long, '') as folded_long
+       o.folded_evidence, o.folded_long
 from scoring_practice_observed as o
 left join link as l on l.measure = o.measure
 asof left join declaration as d on d.authority_code = o.authority_code and d.category = l.category and o.period >= d.period
