@@ -44,9 +44,8 @@ import duckdb
 import numpy as np
 
 from benchmarks.ground_truth_eval import DETECTORS, RESULTS, TARGETS, evaluate_run, pool, render, verdict, write_report
-from etl.context.store import read_priority_areas
 from etl.periods import add_months, format_period, month_range, parse_period
-from etl.reference import Reference, load_reference
+from etl.reference import Reference, load_reference, read_priority_areas
 from etl.settings import fixed_today
 from etl.spec import load_standard
 

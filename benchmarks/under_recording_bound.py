@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import norm
 
-from etl.context.store import read_priority_areas
+from etl.reference import read_priority_areas
 
 
 Z_ONE_SIDED = float(norm.ppf(0.999))  # 3.09: 0.1% one-sided, the 99.8% two-sided funnel limit

@@ -102,7 +102,8 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
 
 
 def sync_reference(con: duckdb.DuckDBPyConnection, reference: Reference | None = None) -> None:
-    """Replace the ref_* tables with the built reference data, in one transaction."""
+    """Replace the ref_* tables (regions, authorities, populations, statistical neighbours, Prevent
+    priority areas) with the built reference data, in one transaction."""
     reference = reference or load_reference()
     regions = sorted(reference.regions.items())
     authorities = [
@@ -114,12 +115,14 @@ def sync_reference(con: duckdb.DuckDBPyConnection, reference: Reference | None =
     ]
     con.execute("begin transaction")
     try:
-        for table in ("ref_region", "ref_authority", "ref_population", "ref_statistical_neighbour"):
+        for table in ("ref_region", "ref_authority", "ref_population", "ref_statistical_neighbour",
+                      "ref_prevent_priority_area"):
             con.execute(f"delete from {table}")  # fixed allow-list of table names, not user input
         _insert_columns(con, "ref_region", regions)
         _insert_columns(con, "ref_authority", authorities)
         _insert_columns(con, "ref_population", reference.population_rows())
         _insert_columns(con, "ref_statistical_neighbour", reference.neighbour_rows())
+        _insert_columns(con, "ref_prevent_priority_area", reference.priority_area_rows())
         con.execute("commit")
     except duckdb.Error as exc:
         rollback_quietly(con)

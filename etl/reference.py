@@ -7,6 +7,8 @@ Files (all UTF-8 CSV, committed with attribution in data/reference/ATTRIBUTION.m
 - population_0_17.csv: gss_code, year, population (ONS mid-year estimate of children aged 0-17).
 - statistical_neighbours.csv: gss_code, rank, neighbour_gss_code, closeness.
 - regions.csv: region_code, region_name.
+- prevent_priority_areas.csv: gss_code, financial_year, name, source_url (the Home Office's Prevent
+  priority areas; optional: a reference folder without it has none).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from pathlib import Path
 from .errors import ReferenceDataError
 from .periods import format_period, parse_period
 from .settings import REFERENCE_DIR
+
+PRIORITY_AREAS_FILE = "prevent_priority_areas.csv"
+PRIORITY_AREA_COLUMNS = ("gss_code", "financial_year", "name", "source_url")
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,23 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def read_priority_areas(directory: Path | None = None) -> list[dict[str, str]]:
+    """The Prevent priority areas table of a reference folder (built by scripts/build_reference.py);
+    [] if the folder has none."""
+    path = Path(directory or REFERENCE_DIR) / PRIORITY_AREAS_FILE
+    if not path.is_file():
+        return []
+    rows = _read_csv(path)
+    missing = set(PRIORITY_AREA_COLUMNS) - set(rows[0]) if rows else set()
+    if missing:
+        raise ReferenceDataError(
+            f"{path} lacks columns {', '.join(sorted(missing))}: rebuild it with `python scripts/build_reference.py`"
+        )
+    return rows
+
+
 class Reference:
-    """Authorities with their validity, populations and statistical neighbours."""
+    """Authorities with their validity, populations, statistical neighbours and Prevent priority areas."""
 
     def __init__(
         self,
@@ -69,11 +89,13 @@ class Reference:
         population: dict[tuple[str, int], int],
         neighbours: dict[str, list[tuple[int, str, str]]],
         regions: dict[str, str],
+        priority_areas: list[dict[str, str]] | None = None,
     ) -> None:
         self.authorities = authorities
         self._population = population
         self._neighbours = neighbours
         self.regions = regions
+        self.priority_areas = priority_areas or []
         self._aliases = {alias: a.gss_code for a in authorities.values() for alias in a.alias_codes}
 
     @classmethod
@@ -103,7 +125,7 @@ class Reference:
                 (int(row["rank"]), row["neighbour_gss_code"], row["closeness"])
             )
         regions = {row["region_code"]: row["region_name"] for row in _read_csv(directory / "regions.csv")}
-        return cls(authorities, population, neighbours, regions)
+        return cls(authorities, population, neighbours, regions, read_priority_areas(directory))
 
     def authority(self, code: str) -> Authority | None:
         return self.authorities.get(code)
@@ -140,6 +162,9 @@ class Reference:
 
     def neighbour_rows(self) -> list[tuple[str, int, str, str]]:
         return [(code, rank, gss, closeness) for code, rows in sorted(self._neighbours.items()) for rank, gss, closeness in sorted(rows)]
+
+    def priority_area_rows(self) -> list[tuple[str, str, str, str]]:
+        return sorted(tuple(row[key] for key in PRIORITY_AREA_COLUMNS) for row in self.priority_areas)
 
 
 @lru_cache(maxsize=4)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from .settings import REFERENCE_DIR, sql_text, today
+from .settings import sql_text, today
 from .faults import fault_point
 
 SCORED_STATE_KEY = "scored_state"
@@ -27,7 +27,6 @@ SYNTHETIC_KEY = "contains_synthetic_data"
 
 def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
     """The digest the scores must have been computed from to be current for this database now."""
-    from .context.store import PRIORITY_AREAS_FILE
     from .scoring.models import MODELS_DIR
 
     submissions, reference, schema_version = con.execute(
@@ -41,9 +40,6 @@ def scored_state(con: duckdb.DuckDBPyConnection, config_version: str) -> str:
         # the SQL models and the queries the Python steps between them read (etl/sql/scoring/*.sql), and those
         # steps (etl/scoring/*.py: the CUSUM, the practice tests)
         "models": _models_digest(tuple(sorted(MODELS_DIR.glob("*.sql"))) + tuple(sorted((Path(__file__).parent / "scoring").glob("*.py")))),
-        # the Prevent priority areas, a covariate of the funnel's risk-adjusted expectation (read from the
-        # reference folder by the scoring, not from a ref_ table)
-        "priority_areas": _models_digest(tuple(p for p in (REFERENCE_DIR / PRIORITY_AREAS_FILE,) if p.is_file())),
         "as_of": today().isoformat(),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()

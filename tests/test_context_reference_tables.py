@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.reference import Reference
+from etl.errors import ReferenceDataError
+from etl.reference import PRIORITY_AREAS_FILE, Reference, read_priority_areas
 from etl.settings import REFERENCE_DIR
 
 
@@ -25,6 +26,21 @@ def test_the_prevent_priority_areas_are_known_english_authorities_with_their_sou
         assert authority is not None and authority.valid_to is None, row
         assert authority.dfe_code == row["dfe_code"] and row["source_url"].startswith("https://")
         assert row["financial_year"] == "2024-25"
+
+
+def test_a_reference_folder_without_priority_areas_has_none(tmp_path: Path) -> None:
+    for name in ("authorities.csv", "population_0_17.csv", "statistical_neighbours.csv", "regions.csv"):
+        (tmp_path / name).write_bytes((REFERENCE_DIR / name).read_bytes())
+    reference = Reference.load(tmp_path)
+    assert reference.priority_areas == [] and reference.priority_area_rows() == []
+    assert len(Reference.load(REFERENCE_DIR).priority_area_rows()) == len(rows_of(REFERENCE_DIR / PRIORITY_AREAS_FILE))
+
+
+def test_a_priority_areas_table_missing_a_column_says_which_and_how_to_rebuild(tmp_path: Path) -> None:
+    (tmp_path / PRIORITY_AREAS_FILE).write_text("gss_code,financial_year,name\nE08000021,2024-25,Newcastle\n",
+                                                encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"lacks columns source_url: rebuild it with .*build_reference\.py"):
+        read_priority_areas(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["children-in-need-2013-2025", "referrals-2013-2025"])

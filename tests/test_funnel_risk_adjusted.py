@@ -114,14 +114,44 @@ def test_a_longer_flag_window_judges_one_pooled_window_without_the_two_year_rule
     assert float(match.group(2)) == pytest.approx(144, abs=1.0)
 
 
-def test_the_risk_model_knows_the_priority_areas_without_a_context_import(databases) -> None:
+def test_the_risk_model_reads_the_priority_areas_loaded_with_the_reference_tables(databases) -> None:
     import duckdb
 
     from etl.scoring import _risk_covariates
 
-    assert query(databases["adjusted"], "select count(*) from ref_prevent_priority_area") == [(0,)]
+    # no context import: the load refilled ref_prevent_priority_area with the other reference tables
+    assert query(databases["adjusted"], "select count(distinct gss_code) from ref_prevent_priority_area") == [(29,)]
     with duckdb.connect(str(databases["adjusted"]), read_only=True) as con:
         covariates = _risk_covariates(con)
     assert covariates["E08000021"] == ("E12000001", True)   # Newcastle upon Tyne, a priority area
     assert covariates["E08000024"] == ("E12000001", False)  # Sunderland
     assert sum(priority for _, priority in covariates.values()) == 29
+
+
+def test_a_changed_priority_areas_list_changes_the_covariates_and_calls_for_rescoring(databases, tmp_path: Path) -> None:
+    import shutil
+
+    import duckdb
+
+    from etl.db import sync_reference
+    from etl.reference import PRIORITY_AREAS_FILE, Reference
+    from etl.scored_state import recorded_state, scored_state
+    from etl.scoring import _risk_covariates
+    from etl.scoring.config import load_config
+    from etl.settings import REFERENCE_DIR
+
+    folder = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, folder)
+    listed = folder / PRIORITY_AREAS_FILE
+    lines = listed.read_text(encoding="utf-8").splitlines(keepends=True)
+    listed.write_text("".join(line for line in lines if "E08000021" not in line), encoding="utf-8")
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(databases["adjusted"].read_bytes())
+    version = load_config().config_version
+    with duckdb.connect(str(copy)) as con:
+        assert recorded_state(con) == scored_state(con, version)
+        sync_reference(con, Reference.load(folder))
+        assert recorded_state(con) != scored_state(con, version)  # the next writer rescores
+        covariates = _risk_covariates(con)
+    assert covariates["E08000021"] == ("E12000001", False)
+    assert sum(priority for _, priority in covariates.values()) == 28

@@ -22,7 +22,7 @@ import polars as pl
 from ..errors import ContextFileError
 from ..reference import Reference, load_reference
 from ..settings import REFERENCE_DIR, today
-from .store import PreparedFile, prepare, read_priority_areas, store_prepared, sync_priority_areas
+from .store import PreparedFile, prepare, store_prepared
 from .tidy import read_cells
 
 POPULATION_FILE = "population_0_17.csv"
@@ -47,7 +47,7 @@ def refresh_reference(table: str, path: Path | str, db_path: Path | str, *, refe
         raise ContextFileError(f"unknown reference table {table!r}: use population or neighbours")
     _write_csv_atomically(target, fields, rows)
     load_reference.cache_clear()
-    summary["database"] = _apply_to_database(Path(db_path), Reference.load(directory), prepared, directory)
+    summary["database"] = _apply_to_database(Path(db_path), Reference.load(directory), prepared)
     summary["table"] = str(target)
     return summary
 
@@ -162,7 +162,7 @@ def _write_csv_atomically(target: Path, fields: list[str], rows: list[dict]) -> 
     os.replace(partial, target)
 
 
-def _apply_to_database(db_path: Path, reference: Reference, prepared: PreparedFile | None, directory: Path) -> str:
+def _apply_to_database(db_path: Path, reference: Reference, prepared: PreparedFile | None) -> str:
     """Refill the reference tables and rescore, in one write session; skipped when there is no database yet."""
     if not db_path.exists():
         return f"no database at {db_path}: the table is updated and the next load will use it"
@@ -174,7 +174,6 @@ def _apply_to_database(db_path: Path, reference: Reference, prepared: PreparedFi
         if prepared is not None:
             store_prepared(con, prepared)
         sync_reference(con, reference)
-        sync_priority_areas(con, read_priority_areas(directory))
         # Forced, and recorded in meta('scored_state'), so the session's settle() does not rescore again.
         con.execute("begin transaction")
         try:

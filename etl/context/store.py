@@ -7,7 +7,6 @@ database), then every accepted file is stored in its own transaction inside one 
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,13 +18,12 @@ import polars as pl
 
 from ..clock import utc_now
 from ..db import connect, sync_reference
-from ..errors import ContextFileError, DatabaseError, OversightError
+from ..errors import ContextFileError, DatabaseError
 from ..reference import Reference, load_reference
-from ..settings import REFERENCE_DIR, sql_text
+from ..settings import sql_text
 from .geography import MappedValues, map_geography
 from .tidy import TidyFile, read_tidy
 
-PRIORITY_AREAS_FILE = "prevent_priority_areas.csv"
 _YEARS_IN_NAME = re.compile(r"([-_ ]?(19|20)\d{2}(\d{2})?)+$")
 
 
@@ -150,13 +148,11 @@ def import_context_files(paths: Iterable[Path | str], db_path: Path | str, publi
         for item in prepared:
             _mark_unchanged(item.summary, known[item.tidy.sha256])
         return results
-    areas = read_priority_areas(reference_dir)
     with write_session(db_path, "import-context") as con:
         for item in prepared:
             store_prepared(con, item)
         # The reference tables the context measures join to (as every load refills them).
         sync_reference(con, Reference.load(reference_dir) if reference_dir else None)
-        sync_priority_areas(con, areas)
     return results
 
 
@@ -243,23 +239,3 @@ def store_prepared(con: duckdb.DuckDBPyConnection, item: PreparedFile) -> None:
         con.execute("rollback")
         summary.status = "failed"
         raise
-
-
-def read_priority_areas(reference_dir: Path | None = None) -> list[dict[str, str]]:
-    """The project's Prevent priority areas table (built by scripts/build_reference.py); [] if absent."""
-    path = Path(reference_dir or REFERENCE_DIR) / PRIORITY_AREAS_FILE
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    needed = {"gss_code", "financial_year", "name", "source_url"}
-    if rows and not needed <= set(rows[0]):
-        raise OversightError(f"{path} lacks columns {', '.join(sorted(needed - set(rows[0])))}: rebuild it with scripts/build_reference.py")
-    return rows
-
-
-def sync_priority_areas(con: duckdb.DuckDBPyConnection, rows: list[dict[str, str]]) -> None:
-    con.execute(_sql("sync_priority_areas"))
-    if rows:
-        con.execute(_sql("insert_priority_areas"), {key: [row[key] for row in rows]
-                                                     for key in ("gss_code", "financial_year", "name", "source_url")})

@@ -27,6 +27,7 @@ from .summary import ScoreSummary
 __all__ = ["Explanation", "ScoreSummary", "explain_score", "rescore", "rescore_database"]
 
 _FLAG_WINDOW = "scoring/funnel_flag_window.sql"  # what the flag judges when its window is not 12 months
+_RISK_COVARIATES = "scoring/risk_covariates.sql"  # region and priority-area status of each authority
 
 MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation",
          "return_owed")
@@ -176,14 +177,11 @@ def _create_basis(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _risk_covariates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, bool]]:
-    """Each authority's region (ref_authority) and whether it is a Prevent priority area: the project's
-    reference list (data/reference/prevent_priority_areas.csv, the source of ref_prevent_priority_area,
-    which only the context import fills), so the scoring does not depend on whether context was imported."""
-    from ..context.store import read_priority_areas
-
-    priority = {row["gss_code"] for row in read_priority_areas()}
-    rows = con.execute("select gss_code, region_code from ref_authority").fetchall()
-    return {code: (str(region), code in priority) for code, region in rows}
+    """Each authority's region and whether it is a Prevent priority area, from the reference tables the
+    scores are computed against (ref_authority, ref_prevent_priority_area: both refilled by every load,
+    and part of the scored-state digest)."""
+    rows = con.execute(sql_text(_RISK_COVARIATES)).fetchall()
+    return {code: (str(region), bool(priority)) for code, region, priority in rows}
 
 
 def _basis(rows: dict[str, np.ndarray], group: slice, england: dict, covariates: dict[str, tuple[str, bool]],

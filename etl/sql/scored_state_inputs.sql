@@ -22,9 +22,14 @@ populations as (
 neighbours as (
     select md5(coalesce(string_agg(n::varchar, chr(10) order by n::varchar), '')) as digest
     from ref_statistical_neighbour as n
+),
+priority_areas as (
+    select md5(coalesce(string_agg(p::varchar, chr(10) order by p::varchar), '')) as digest
+    from ref_prevent_priority_area as p
 )
 select
     submissions.digest as submissions,
-    regions.digest || authorities.digest || populations.digest || neighbours.digest as reference,
+    regions.digest || authorities.digest || populations.digest || neighbours.digest || priority_areas.digest
+        as reference,
     (select cast(max(version) as integer) from schema_migrations) as schema_version
-from submissions, regions, authorities, populations, neighbours
+from submissions, regions, authorities, populations, neighbours, priority_areas
