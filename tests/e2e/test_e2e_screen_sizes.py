@@ -70,9 +70,12 @@ def test_a_wide_table_scrolls_inside_its_region_with_the_first_column_kept_in_vi
     page.goto(server_url + "/regional?period=2026-10&window=rolling12&region=E12000007")
     settle(page)
     region = page.locator("#regional-table")
+    first = page.locator("#regional-table tbody th").first
+    # The table is HTML drawn by dcc.Markdown, whose code can arrive after the callbacks have settled:
+    # measure once its rows are drawn, not the empty region before them.
+    first.wait_for()
     sizes = region.evaluate("r => ({scroll: r.scrollWidth, client: r.clientWidth, role: r.getAttribute('role')})")
     assert sizes["role"] == "region" and sizes["scroll"] > sizes["client"]  # 13 columns scroll sideways
-    first = page.locator("#regional-table tbody th").first
     before = first.bounding_box()["x"]
     region.evaluate("r => { r.scrollLeft = 400; }")
     assert abs(first.bounding_box()["x"] - before) < 2  # the authority's name stays in view
