@@ -61,6 +61,13 @@ def settle(page) -> None:
     )
 
 
+def wait_for_rows(page, table_id: str) -> None:
+    """Wait until the table inside the element `table_id` has drawn its rows. The app's tables are HTML
+    drawn by dcc.Markdown, whose code can arrive after the callbacks have settled: the element exists
+    before its rows do, and measuring or reading it then sees an empty region."""
+    page.locator(f"#{table_id} tbody tr").first.wait_for()
+
+
 def choose(page, dropdown_id: str, label: str) -> None:
     """Pick an option of a dcc.Dropdown by its visible label, as a user would."""
     page.locator(f"#{dropdown_id}").click()
