@@ -52,20 +52,17 @@ def screenshot(page, name: str) -> Path:
 
 
 def settle(page) -> None:
-    """Wait until the page has rendered and no callback is pending (conditions, never sleeps)."""
+    """Wait until the page has rendered, no callback is pending and every table region has drawn its
+    table (conditions, never sleeps). The tables are HTML drawn by dcc.Markdown, whose code can arrive
+    after the callbacks have settled: a region read or measured before then is empty."""
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
         "() => { const c = document.getElementById('_pages_content');"
-        " return c && c.childElementCount > 0 && !document.querySelector('[data-dash-is-loading=\"true\"]'); }",
+        " return c && c.childElementCount > 0 && !document.querySelector('[data-dash-is-loading=\"true\"]')"
+        " && [...document.querySelectorAll('.table-scroll, .returns-grid-scroll')]"
+        ".every(r => r.querySelector('table, p')); }",
         polling=50,
     )
-
-
-def wait_for_rows(page, table_id: str) -> None:
-    """Wait until the table inside the element `table_id` has drawn its rows. The app's tables are HTML
-    drawn by dcc.Markdown, whose code can arrive after the callbacks have settled: the element exists
-    before its rows do, and measuring or reading it then sees an empty region."""
-    page.locator(f"#{table_id} tbody tr").first.wait_for()
 
 
 def choose(page, dropdown_id: str, label: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.e2e_helpers import screenshot, settle, site_paths, wait_for_rows
+from e2e.e2e_helpers import screenshot, settle, site_paths
 
 pytestmark = pytest.mark.e2e
 
@@ -69,11 +69,10 @@ def test_a_wide_table_scrolls_inside_its_region_with_the_first_column_kept_in_vi
     page = sized_page(390, 850)
     page.goto(server_url + "/regional?period=2026-10&window=rolling12&region=E12000007")
     settle(page)
-    wait_for_rows(page, "regional-table")
     region = page.locator("#regional-table")
-    first = page.locator("#regional-table tbody th").first
     sizes = region.evaluate("r => ({scroll: r.scrollWidth, client: r.clientWidth, role: r.getAttribute('role')})")
     assert sizes["role"] == "region" and sizes["scroll"] > sizes["client"]  # 13 columns scroll sideways
+    first = page.locator("#regional-table tbody th").first
     before = first.bounding_box()["x"]
     region.evaluate("r => { r.scrollLeft = 400; }")
     assert abs(first.bounding_box()["x"] - before) < 2  # the authority's name stays in view
