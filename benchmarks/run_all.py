@@ -8,7 +8,7 @@ import json
 # Each benchmark's main(argv); the ground-truth evaluation writes the tracked results only when asked.
 BENCHMARKS = [("benchmarks.etl_bench", None), ("benchmarks.ground_truth_eval", ["--record"]), ("benchmarks.dashboard_bench", None),
               ("benchmarks.context_bench", None), ("benchmarks.change_detection_power", ["--rates", "1", "2", "6", "--record"]),
-              ("benchmarks.independent_dataset", ["--record"])]
+              ("benchmarks.independent_dataset", ["--record"]), ("benchmarks.step_drop_operating_points", ["--record"])]
 
 
 def main() -> None:

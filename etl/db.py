@@ -101,9 +101,23 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         ) from exc
 
 
+# Set by a migration whose release changed what the reference tables hold (007): the next write session
+# refills them before it does anything else.
+REFERENCE_SYNC_DUE = "reference_sync_due"
+
+
+def sync_reference_if_due(con: duckdb.DuckDBPyConnection) -> bool:
+    """Refill the ref_* tables from the built reference data if a migration marked them due; True if it did."""
+    if con.execute("select 1 from meta where key = ?", [REFERENCE_SYNC_DUE]).fetchone() is None:
+        return False
+    sync_reference(con)
+    return True
+
+
 def sync_reference(con: duckdb.DuckDBPyConnection, reference: Reference | None = None) -> None:
     """Replace the ref_* tables (regions, authorities, populations, statistical neighbours, Prevent
-    priority areas) with the built reference data, in one transaction."""
+    priority areas) with the built reference data, in one transaction (which also clears the
+    `reference_sync_due` marker)."""
     reference = reference or load_reference()
     regions = sorted(reference.regions.items())
     authorities = [
@@ -123,6 +137,7 @@ def sync_reference(con: duckdb.DuckDBPyConnection, reference: Reference | None =
         _insert_columns(con, "ref_population", reference.population_rows())
         _insert_columns(con, "ref_statistical_neighbour", reference.neighbour_rows())
         _insert_columns(con, "ref_prevent_priority_area", reference.priority_area_rows())
+        con.execute("delete from meta where key = ?", [REFERENCE_SYNC_DUE])
         con.execute("commit")
     except duckdb.Error as exc:
         rollback_quietly(con)

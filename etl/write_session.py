@@ -10,8 +10,9 @@ operator sees):
    read in full, so DuckDB verifies every block's checksum); else set it aside with its WAL as
    `<db>.next.damaged-<time>[.wal]` and copy `<db>` (and any `<db>.wal`) to `<db>.next`, via
    `<db>.next.partial` and a rename, after deleting any stale `<db>.next.wal` a crash left behind;
-3. migrate and yield a read-write connection to `<db>.next` (no transaction open; fsync off: it is
-   a private copy, fsynced once before the swap);
+3. migrate (refilling the reference tables when a migration marked them due) and yield a read-write
+   connection to `<db>.next` (no transaction open; fsync off: it is a private copy, fsynced once
+   before the swap);
 4. after the block: in one transaction, recompute `meta('contains_synthetic_data')` from the stored
    submissions and rescore if the scores do not match the stored returns and configuration
    (etl/scored_state.py), unless the block did that itself in its last transaction (`settles=True`:
@@ -38,7 +39,7 @@ from typing import Iterator
 
 import duckdb
 
-from .db import connect, migrate, rollback_quietly
+from .db import connect, migrate, rollback_quietly, sync_reference_if_due
 from .errors import DatabaseError, DatabaseLockedError, DiskFullError, OversightError
 from .faults import fault_point
 
@@ -129,6 +130,7 @@ def write_session(
         con.execute("set checkpoint_threshold = '1GB'")
         con.execute("set fsync_mode = 'none'")
         migrate(con)
+        sync_reference_if_due(con)
         yield con
         if not settles:
             settle(con)

@@ -51,3 +51,38 @@ def test_the_reference_tables_are_refilled_not_appended(tmp_path: Path) -> None:
     assert con.execute("select count(*) from ref_authority").fetchone()[0] == len(reference.authorities)
     assert con.execute("select count(*) from ref_region").fetchone()[0] == len(reference.regions)
     assert con.execute("select count(*) from ref_population").fetchone()[0] == len(reference.population_rows())
+
+
+def test_an_upgraded_database_gets_the_priority_areas_from_its_first_write_session_of_any_kind(tmp_path: Path) -> None:
+    # A database from before migration 007 that never had a context import: its priority-area table is
+    # empty (only the context import filled it then). Its first write session, whatever the command,
+    # refills the reference tables once; later sessions leave them to the loads.
+    from etl.write_session import write_session
+
+    before = tmp_path / "migrations-to-006"
+    before.mkdir()
+    for migration in available_migrations():
+        if migration.version <= 6:
+            (before / migration.path.name).write_text(migration.path.read_text(encoding="utf-8"), encoding="utf-8")
+    db = tmp_path / "o.duckdb"
+    con = connect(db)
+    migrate(con, before)
+    sync_reference(con)
+    con.execute("delete from ref_prevent_priority_area")
+    con.close()
+
+    with write_session(db, "users"):
+        pass
+    con = connect(db)
+    expected = len(load_reference().priority_area_rows())
+    assert expected > 0
+    assert con.execute("select count(*) from ref_prevent_priority_area").fetchone()[0] == expected
+    assert con.execute("select count(*) from meta where key = 'reference_sync_due'").fetchone()[0] == 0
+    con.execute("delete from ref_prevent_priority_area where gss_code = (select min(gss_code) from ref_prevent_priority_area)")
+    con.close()
+
+    with write_session(db, "users"):
+        pass
+    con = connect(db)
+    assert con.execute("select count(*) from ref_prevent_priority_area").fetchone()[0] == expected - 1
+    con.close()
