@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 ARTIFACTS = ROOT / "test-artifacts" / "ground_truth"
 DEFAULT_SEED = 20261129
+DEMO_START, DEMO_END = "2021-04", "2026-10"  # the periods of the demo each seed builds
 TARGETS = {"overall_recall": 0.95, "type_recall": 0.8, "precision": 0.9}
 # A per-return problem is a recording problem when it recurs: charged in at least this many months.
 RECURRING_MONTHS = 3
@@ -359,8 +360,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="number of demo seeds to build and evaluate (default 3)")
     parser.add_argument("--first-seed", type=int, default=DEFAULT_SEED, help=f"first seed (default {DEFAULT_SEED}); the next ones follow it")
-    parser.add_argument("--start", default="2021-04", help="first demo period")
-    parser.add_argument("--end", default="2026-10", help="last demo period")
+    parser.add_argument("--start", default=DEMO_START, help="first demo period")
+    parser.add_argument("--end", default=DEMO_END, help="last demo period")
     parser.add_argument("--db", type=Path, help="evaluate this scored database instead of building demos")
     parser.add_argument("--ground-truth", type=Path, help="the ground_truth.csv of --db")
     parser.add_argument("--record", action="store_true", help="write benchmarks/results/ground_truth.md/.json (tracked)")

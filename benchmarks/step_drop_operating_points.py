@@ -31,9 +31,9 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.ground_truth_eval import DETECTORS, RESULTS, STEP_DROP_WITHIN_MONTHS, _evidence, _found, build_demo, evaluate_run
 from benchmarks.ground_truth_eval import DEFAULT_SEED as DEMO_SEED
-from benchmarks.ground_truth_eval import read_ground_truth
+from benchmarks.ground_truth_eval import (DEMO_END, DEMO_START, DETECTORS, RESULTS, STEP_DROP_WITHIN_MONTHS, _evidence, _found,
+                                          build_demo, evaluate_run, read_ground_truth)
 from etl.settings import SCORING_CONFIG, fixed_today
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def _step_drops(db: Path, truth: Path) -> dict:
 def _build(source: str, seed: int, work: Path) -> tuple[Path, Path, str | None]:
     """The scored database, its ground truth, and the fixed 'today' it was scored at (None: today)."""
     if source == "demo":
-        db, truth, _ = build_demo(work, seed, "2021-04", "2026-10")
+        db, truth, _ = build_demo(work, seed, DEMO_START, DEMO_END)
         return db, truth, None
     from benchmarks.independent_dataset import Settings, _as_of, generate
     from etl.load import refresh

@@ -43,6 +43,8 @@ PART_MEASURES = ("rate_under18_per_10k",)
 OTHER_SERIES = "other"
 COUNT_MEASURES = (TOTAL_MEASURE, *PART_MEASURES)
 WINDOWS = ("month", "rolling12")
+# One linear relation between cells per row: sum of coefficient x cell = 0 within each relation.
+RELATION_SCHEMA = {"relation": pl.String, "cell": pl.String, "coefficient": pl.Int8}
 # The served pattern protects against two councils pooling what they each see (their own counts in full,
 # everyone else's as published), not only one viewer: on the demo it costs 745 more hidden cells and no
 # build time (benchmarks/results/disclosure_pooling.md; docs/methodology.md).
@@ -373,8 +375,8 @@ def rate_cells(counts: pl.DataFrame, membership: pl.DataFrame) -> tuple[pl.DataF
         .when(pl.col("level") == "authority").then(0).when(pl.col("level") == "region").then(1).otherwise(2)
         .cast(pl.Int32).alias("priority"),
     )
-    relations = pl.concat([r for r in (_category_relations(cells, parts), _area_relations(cells, membership),
-                                       *_time_relations(cells)) if r.height])
+    found = [r for r in (_category_relations(cells, parts), _area_relations(cells, membership), *_time_relations(cells)) if r.height]
+    relations = pl.concat(found) if found else pl.DataFrame(schema=RELATION_SCHEMA)  # none: a database with no returns yet
     return cells, relations, _blocks(cells, relations, membership)
 
 
@@ -415,7 +417,7 @@ def _blocks(cells: pl.DataFrame, relations: pl.DataFrame, membership: pl.DataFra
 
 def _category_relations(cells: pl.DataFrame, parts: list[str]) -> pl.DataFrame:
     if not parts:
-        return pl.DataFrame(schema={"relation": pl.String, "cell": pl.String, "coefficient": pl.Int8})
+        return pl.DataFrame(schema=RELATION_SCHEMA)
     rows = cells.filter(pl.col("series").is_in(["total", OTHER_SERIES, *parts]))
     return rows.select(
         pl.concat_str([pl.lit("category"), pl.col("level"), pl.col("code"), pl.col("period").cast(pl.String),

@@ -166,3 +166,16 @@ def test_a_council_sees_its_own_cells_and_everyone_elses_as_published():
     assert council.select("code", "series").rows() == [("B", "total"), ("R", "total"), ("C", "other")]
     assert disclosure.hidden_cells(pattern, Viewer.public()).height == 4
     assert disclosure.hidden_cells(pattern, Viewer.national()).is_empty()
+
+
+def test_a_database_with_no_returns_yet_has_an_empty_pattern_and_hides_nothing(tmp_path):
+    # A new installation before its first load: the pattern is built (ahead of requests too), not an error.
+    from dashboard.queries.disclosure import build_pattern, hidden
+    from etl.db import connect, migrate, sync_reference
+
+    con = connect(tmp_path / "empty.duckdb")
+    migrate(con)
+    sync_reference(con)
+    assert build_pattern(con).is_empty()
+    assert hidden(con, Viewer.public()).is_empty()
+    con.close()
