@@ -101,9 +101,10 @@ def test_a_declaration_class_too_small_falls_back_to_one_pi() -> None:
     assert fit is not None and len(fit.pi) == 2 and fit.pi[0] == fit.pi[1]
 
 
-def _evidence_database(absent_declares: int) -> duckdb.DuckDBPyConnection:
+def _evidence_database(absent_declares: int, late_from: int = 0) -> duckdb.DuckDBPyConnection:
     """40 authorities x 27 months: AUTH00 never flags FAMILY_MEMBER_KNOWN_TO_PREVENT in 10 concerns a month,
-    the others flag about 9% (beta-distributed between them)."""
+    the others flag about 9% (beta-distributed between them). late_from: AUTH39 exists (has rows) only from
+    that month on, as an authority created during the collection."""
     rng = np.random.default_rng(7)
     con = duckdb.connect()
     periods = [date(2023 + (m // 12), m % 12 + 1, 1) for m in range(27)]
@@ -113,6 +114,8 @@ def _evidence_database(absent_declares: int) -> duckdb.DuckDBPyConnection:
         code = f"AUTH{a:02d}"
         monthly = [(10, 0 if a == 0 else int(rng.binomial(10, shares[a]))) for _ in periods]
         for m, period in enumerate(periods):
+            if a == 39 and m < late_from:
+                continue
             def pooled(months: int) -> tuple[int, int]:
                 window = monthly[max(0, m - months + 1): m + 1]
                 return sum(v[1] for v in window), sum(v[0] for v in window)
@@ -148,6 +151,19 @@ def test_the_practice_evidence_marks_an_authority_that_never_uses_the_flag() -> 
     # fewer than 24 months of returns: not judged for absence
     early = con.execute("select bool_or(absent) from scoring_practice_evidence where period < date '2024-12-01'").fetchone()[0]
     assert not early
+
+
+def test_the_texts_report_the_months_an_authority_has_in_the_window_not_only_the_window() -> None:
+    # the 24-month window at 2023-06 holds 6 months of the collection; AUTH39, created in month 10
+    # (2023-11), has 17 months in it at 2025-03
+    con = _evidence_database(absent_declares=1, late_from=10)
+    write_practice_evidence(con, load_config())
+    months = dict(con.execute("select authority_code || ' ' || strftime(period, '%Y-%m'), evidence_months "
+                              "from scoring_practice_evidence where authority_code in ('AUTH01', 'AUTH39')").fetchall())
+    assert months["AUTH01 2023-06"] == 6
+    assert months["AUTH01 2025-03"] == 24
+    assert months["AUTH39 2023-11"] == 1 and months["AUTH39 2025-03"] == 17
+    assert "AUTH39 2023-10" not in months
 
 
 @pytest.mark.parametrize(("line", "message"), [

@@ -103,7 +103,7 @@ def test_coding_drift_still_shows_with_both_numbers_and_the_categories_compared(
     flags = {flag_type: detail for period, flag_type, detail in _coding_flags(db, "E06000002") if period == "2026-09"}
     assert set(flags) == {"practice_contradiction", "practice_high"}
     for detail in flags.values():
-        assert "100 of 160 (62.5%) over the 24 months to 2026-09, against England's 30.4% for the same categories" in detail
+        assert "100 of 160 (62.5%) over the 4 months to 2026-09, against England's 30.4% for the same categories" in detail
         assert ("its returns show no CONFLICTED and INCEL concerns in the window, which the standard allows to be "
                 "recorded in the older combined category MIXED_UNCLEAR_UNSTABLE") in detail
     assert flags["practice_contradiction"].startswith("Declares USES_NATIONAL_CATEGORIES = 1")

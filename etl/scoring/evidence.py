@@ -132,12 +132,19 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
                                              absent_min, group, absent_class_min)
         f_long = np.where(z_long & ~a_long, "absent", f_long).astype(object)
         a_long = a_long | z_long
-        long_span = np.minimum(history, long_months)
+        # the months a text reports: the window, or fewer where the authority's rows (its months owed, from
+        # the first of the collection or from its creation) begin inside it
+        codes = np.asarray(rows["authority_code"], dtype=str)
+        first = {}
+        for code, month in zip(codes.tolist(), months.tolist()):
+            first[code] = min(first.get(code, month), month)
+        own = (months - np.array([first[c] for c in codes.tolist()], dtype="datetime64[M]")).astype(np.int64) + 1
+        short_span, long_span = np.minimum(own, short_months), np.minimum(own, long_months)
     else:
         empty = np.array([])
         t_short = f_short = l_short = t_long = f_long = l_long = p_long = empty
         a_short = a_long = z_long = np.array([], dtype=bool)
-        long_span = np.array([], dtype=np.int64)
+        short_span = long_span = np.array([], dtype=np.int64)
     use_long = (a_long & ~a_short) | z_long   # an absent practice is reported with the long window it was judged on
     pick = lambda short, long: np.where(use_long, long, short)  # noqa: E731
     x_e, n_e = pick(xs, xl), pick(ns, nl)
@@ -153,7 +160,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         "numerator12": pa.array(x12.astype(np.int64)), "denominator12": pa.array(n12.astype(np.int64)),
         "share12": _floats(share12), "lower95_12": _floats(lower12), "upper95_12": _floats(upper12),
         "target12": _floats(target12),
-        "evidence_months": pa.array(np.where(use_long, np.where(z_long, long_span, long_months), short_months).astype(np.int64)),
+        "evidence_months": pa.array(np.where(use_long, long_span, short_span).astype(np.int64)),
         "numerator_evidence": pa.array(x_e.astype(np.int64)), "denominator_evidence": pa.array(n_e.astype(np.int64)),
         "share_evidence": _floats(share_e), "target_evidence": _floats(pick(t_short, t_long)),
         "flag_evidence": pa.array(pick(f_short, f_long).astype(str) if size else [], type=pa.string()),
