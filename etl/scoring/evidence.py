@@ -134,11 +134,10 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         a_long = a_long | z_long
         # the months a text reports: the window, or fewer where the authority's rows (its months owed, from
         # the first of the collection or from its creation) begin inside it
-        codes = np.asarray(rows["authority_code"], dtype=str)
-        first = {}
-        for code, month in zip(codes.tolist(), months.tolist()):
-            first[code] = min(first.get(code, month), month)
-        own = (months - np.array([first[c] for c in codes.tolist()], dtype="datetime64[M]")).astype(np.int64) + 1
+        _, authority = np.unique(np.asarray(rows["authority_code"], dtype=str), return_inverse=True)
+        first = np.full(authority.max() + 1, months.max())
+        np.minimum.at(first, authority, months)
+        own = (months - first[authority]).astype(np.int64) + 1
         short_span, long_span = np.minimum(own, short_months), np.minimum(own, long_months)
     else:
         empty = np.array([])
