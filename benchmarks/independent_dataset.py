@@ -632,21 +632,28 @@ def _diagnose(db: Path, results: dict, summary: dict, truth: Path) -> dict:
     return {"misses": misses, "clean_flagged": clean}
 
 
+def build(work: Path, seed: int, settings: Settings) -> tuple[dict, list, float, float]:
+    """Generate one collection into `work` and load and score it into `work/oversight.duckdb` as of the
+    collection's date (`_as_of`): what was made, the loader's results, seconds generating, seconds loading."""
+    from etl.load import refresh
+
+    with fixed_today(_as_of(settings)):
+        started = time.perf_counter()
+        made = generate(work, seed, settings)
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        loaded = refresh(work / "inbox", work / "oversight.duckdb")
+        return made, loaded, generated, time.perf_counter() - started
+
+
 def run_seed(seed: int, settings: Settings, keep: Path | None = None) -> dict:
     """Generate one collection, refresh it into a fresh database, evaluate it; the folder is removed
     unless `keep` names where to leave it."""
-    from etl.load import refresh
-
     work = Path(tempfile.mkdtemp(prefix=f"oversight-indep-{seed}-"))
     try:
+        made, loaded, generated, refreshed = build(work, seed, settings)
+        db = work / "oversight.duckdb"
         with fixed_today(_as_of(settings)):
-            started = time.perf_counter()
-            made = generate(work, seed, settings)
-            generated = time.perf_counter() - started
-            db = work / "oversight.duckdb"
-            started = time.perf_counter()
-            loaded = refresh(work / "inbox", db)
-            refreshed = time.perf_counter() - started
             results, summary = evaluate_run(db, work / "ground_truth.csv")
             diagnosis = _diagnose(db, results, summary, work / "ground_truth.csv")
         run = {"seed": seed, "refresh_s": round(refreshed, 1), "generate_s": round(generated, 1), "generated": made,
