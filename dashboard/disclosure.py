@@ -18,6 +18,13 @@ Rules (docs/methodology.md, "Disclosure control"; GSS/ONS small-count practice, 
   so the same cells are suppressed on every page and in every export (cross-page differencing fails).
 - Rates, intervals, ranks, z-scores and significance flags computed from a suppressed count are not
   shown; scores (not counts) stay visible.
+- Observed-practice shares (a count out of a count: concerns flagged FAMILY_MEMBER_KNOWN_TO_PREVENT out
+  of all concerns, say) give their numerator away with their denominator, which for the concern shares
+  is the authority's published rolling total, and most authorities' numerators are 1 to 4. So an
+  authority's shares are never published to a viewer not entitled to it (`share_cells`: unpublished,
+  like its single months), nor are the neighbours' averages and England distributions made of them.
+  A region's or England's share is withheld when its numerator, or its denominator less its numerator,
+  is 1 to 4, and secondary suppression runs over region = its authorities and England = its regions.
 - Symbols (GSS/DfE): `c` for a value withheld from the viewer, `x` for a value that does not exist (no
   return, nothing to calculate from). A row can hold both: only its WITHHELD_COLUMNS read `c`.
 
@@ -31,6 +38,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from etl.scoring.config import EVIDENCE_MEASURES
+
 SUPPRESSED = "c"
 NOT_AVAILABLE = "x"  # GSS/DfE: a value that does not exist (not recorded, cannot be calculated), never withheld
 SMALL_MIN = 1
@@ -42,6 +51,9 @@ TOTAL_MEASURE = "rate_total_per_10k"
 PART_MEASURES = ("rate_under18_per_10k",)
 OTHER_SERIES = "other"
 COUNT_MEASURES = (TOTAL_MEASURE, *PART_MEASURES)
+# Observed-practice shares (etl.scoring.config.EVIDENCE_MEASURES): measure_value.numerator out of
+# measure_value.denominator, each its own series of cells.
+SHARE_MEASURES = EVIDENCE_MEASURES
 WINDOWS = ("month", "rolling12")
 # One linear relation between cells per row: sum of coefficient x cell = 0 within each relation.
 RELATION_SCHEMA = {"relation": pl.String, "cell": pl.String, "coefficient": pl.Int8}
@@ -59,9 +71,10 @@ WITHHELD_COLUMNS = frozenset({
     "value", "lower", "upper", "basis", "rank",  # a measure's value, its interval and rank
     "observed", "rate", "z", "flag", "flag_text", "funnel_flag",  # funnel points
     "authority", "authority_rank", "region", "neighbours",  # the spine: one measure against comparators
+    "minimum", "q1", "median", "q3", "maximum",  # ... and England's spread of it
     "sent", "received", "difference",  # transfers
     "concerns", "count", "numerator",  # counts by any of their names
-    *COUNT_MEASURES,  # a count-based measure as a column of its own (the region table, the map)
+    *COUNT_MEASURES, *SHARE_MEASURES,  # a count-based measure as a column of its own (the region table, the map)
 })
 
 
@@ -380,6 +393,34 @@ def rate_cells(counts: pl.DataFrame, membership: pl.DataFrame) -> tuple[pl.DataF
     return cells, relations, _blocks(cells, relations, membership)
 
 
+def share_cells(counts: pl.DataFrame, membership: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cells and relations (for `protect`) of the observed-practice shares: one cell per level, code,
+    period, window and share (series = the measure), valued at its numerator.
+
+    `counts`: level (authority | region | england), code, period, window, measure (one of
+    SHARE_MEASURES), numerator, denominator. An authority's cells are never published (a viewer entitled
+    to the authority sees them as its owner); a region's or England's is not published when the
+    denominator less the numerator is 1 to 4 (the numerator of 1 to 4 is primary suppression's), since
+    hiding a share hides both. Relations: region = its authorities, England = its regions.
+    """
+    schema = {"level": pl.String, "code": pl.String, "period": pl.Date, "window": pl.String, "series": pl.String,
+              "value": pl.Float64, "cell": pl.String, "owner": pl.String, "published": pl.Boolean, "priority": pl.Int32}
+    rows = counts.filter(pl.col("measure").is_in(list(SHARE_MEASURES)) & pl.col("numerator").is_not_null()
+                         & (pl.col("level") != "neighbours"))
+    if rows.is_empty():
+        return pl.DataFrame(schema=schema), pl.DataFrame(schema=RELATION_SCHEMA)
+    authority = pl.col("level") == "authority"
+    cells = rows.select(
+        "level", "code", pl.col("period").cast(pl.Date), "window", pl.col("measure").alias("series"),
+        pl.col("numerator").cast(pl.Float64).alias("value"),
+        _cell_id(pl.col("level"), pl.col("code"), pl.col("period"), pl.col("window"), pl.col("measure")).alias("cell"),
+        pl.when(authority).then(pl.col("code")).otherwise(pl.lit(None, dtype=pl.String)).alias("owner"),
+        (~authority & ~small(pl.col("denominator") - pl.col("numerator"))).alias("published"),
+        pl.when(authority).then(0).when(pl.col("level") == "region").then(1).otherwise(2).cast(pl.Int32).alias("priority"),
+    ).select(list(schema))
+    return cells, _area_relations(cells, membership)
+
+
 def _blocks(cells: pl.DataFrame, relations: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
     """Blocks solved exactly by `protect`, where a combination of relations could pin a cell down.
 
@@ -488,11 +529,13 @@ def hidden_cells(pattern: pl.DataFrame, viewer) -> pl.DataFrame:
 
 
 def series_of_measure(measure: str) -> str | None:
-    """The count series behind a measure (`total`, `under18`), or None for scores."""
+    """The count series behind a measure (`total`, `under18`; a share is its own series), or None for scores."""
     if measure == TOTAL_MEASURE:
         return "total"
     if measure in PART_MEASURES:
         return measure.removeprefix("rate_").split("_per_")[0]
+    if measure in SHARE_MEASURES:
+        return measure
     return None
 
 

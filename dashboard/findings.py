@@ -171,18 +171,23 @@ def compare(lower: float | None, upper: float | None, comparator: float | None) 
 
 
 def benchmark_table(spine: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
-    """Per measure: the authority's value, its 95% interval (rates only), England, region and neighbours'
-    values, and whether the authority differs significantly from each, marked in words and a shape.
+    """Per measure: the authority's value, its 95% interval, England, region and neighbours' values, and
+    whether the authority differs significantly from each, marked in words and a shape.
 
-    `spine`: measure, label, authority, region, neighbours, england. `counts`: measure, numerator,
-    denominator. An interval is given only where the spine shows the authority's rate (a rate withheld
-    by disclosure control keeps its interval withheld too). Scores are not counts: no interval, 'Not tested'.
+    `spine`: measure, label, authority, region, neighbours, england, and optionally lower and upper (an
+    interval stored with the measure: the observed-practice shares' Wilson interval). `counts`: measure,
+    numerator, denominator of the rates, whose interval is the exact Poisson one. An interval is given
+    only where the spine shows the authority's value (a value withheld by disclosure control keeps its
+    interval withheld too), and carries the spine's `disclosure` mark so a table prints what was withheld
+    as `c`. Scores are not counts: no interval, 'Not tested'.
     """
     by_measure = {row["measure"]: row for row in counts.iter_rows(named=True)}
     rows = []
     for row in spine.iter_rows(named=True):
         count = by_measure.get(row["measure"])
-        lower = upper = None
+        lower, upper = row.get("lower"), row.get("upper")
+        if row["authority"] is None or lower is None or upper is None:
+            lower = upper = None
         if (count and row["authority"] is not None and count["numerator"] is not None
                 and count["denominator"] not in (None, 0)):
             lower, upper = poisson_interval(count["numerator"], count["denominator"])
@@ -191,10 +196,11 @@ def benchmark_table(spine: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
             "england": row["england"], "vs_england": SIGNIFICANCE[compare(lower, upper, row["england"])],
             "region": row["region"], "vs_region": SIGNIFICANCE[compare(lower, upper, row["region"])],
             "neighbours": row["neighbours"], "vs_neighbours": SIGNIFICANCE[compare(lower, upper, row["neighbours"])],
+            "disclosure": row.get("disclosure"),
         })
     schema = {"label": pl.String, "authority": pl.Float64, "lower": pl.Float64, "upper": pl.Float64,
               "england": pl.Float64, "vs_england": pl.String, "region": pl.Float64, "vs_region": pl.String,
-              "neighbours": pl.Float64, "vs_neighbours": pl.String}
+              "neighbours": pl.Float64, "vs_neighbours": pl.String, "disclosure": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 

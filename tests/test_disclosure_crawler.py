@@ -2,9 +2,9 @@
 walk every page, call every server callback (taken from the app's own callback map) with a sample of
 input values, fetch every download link a reply carries (`/download/<chart>.csv?...`, as that viewer)
 and decode every export, and check that nothing a viewer is not entitled to
-comes back: no count of 1 to 4 of another authority, no rate built on a hidden count (in tables,
-downloads or the raw JSON of charts), and no count recoverable by subtracting what the viewer got
-from a published region total.
+comes back: no count of 1 to 4 of another authority, no rate built on a hidden count and no
+observed-practice share of an authority the viewer is not entitled to (in tables, downloads or the raw
+JSON of charts), and no count recoverable by subtracting what the viewer got from a published region total.
 
 What "hidden" means is computed independently of the pages, from the database and the suppression
 pattern (`dashboard.queries.disclosure.build_pattern`); `tests/test_disclosure_audit.py` checks that
@@ -101,6 +101,10 @@ class Truth:
     region_of: dict[str, str] = field(default_factory=dict)
     region_counts: dict[tuple, float] = field(default_factory=dict)
     denominators: dict[tuple, float] = field(default_factory=dict)
+    hidden_shares: dict[tuple[str, str], set[float]] = field(default_factory=lambda: defaultdict(set))
+    # Every value the viewer is shown (any level, rates and shares): a hidden value equal to one of them
+    # (a region's 10 of 93 and an authority's, say) proves nothing when it appears.
+    shown_values: set[float] = field(default_factory=set)
 
     def entitled(self, code: str) -> bool:
         return self.viewer.entitled_to(code)
@@ -122,7 +126,8 @@ def measures(crawl_db: Path) -> pl.DataFrame:
     con = duckdb.connect(str(crawl_db), read_only=True)
     try:
         return con.sql("""select level, code, period, "window", measure, value, numerator, denominator from measure_value
-                          where measure in ('rate_total_per_10k', 'rate_under18_per_10k')""").pl()
+                          where list_contains($measures, measure)""",
+                       params={"measures": [*disclosure.COUNT_MEASURES, *disclosure.SHARE_MEASURES]}).pl()
     finally:
         con.close()
 
@@ -131,9 +136,17 @@ def truth_for(viewer: Viewer, pattern: pl.DataFrame, measures: pl.DataFrame, mem
     truth = Truth(viewer, region_of=membership)
     hidden = disclosure.hidden_cells(pattern, viewer).with_columns(pl.lit(True).alias("hidden"))
     cells = measures.with_columns(
-        pl.col("measure").replace_strict({m: disclosure.series_of_measure(m) for m in disclosure.COUNT_MEASURES}).alias("series")
+        pl.col("measure").map_elements(disclosure.series_of_measure, return_dtype=pl.String).alias("series")
     ).join(hidden, on=["level", "code", "period", "window", "series"], how="left").with_columns(pl.col("hidden").fill_null(False))
     for level, code, period, window, measure, value, numerator, denominator, _, is_hidden in cells.iter_rows():
+        if value is not None and not is_hidden and (level != "authority" or viewer.entitled_to(code)):
+            truth.shown_values.add(round(value, 9))
+        if measure in disclosure.SHARE_MEASURES:
+            # Kept apart: a share of 100 or 50 is common, so it is looked for only where that share or
+            # that authority was asked for (`_share_leaks`), never as any number anywhere.
+            if level == "authority" and value is not None and is_hidden:
+                truth.hidden_shares[(code, measure)].add(round(value, 9))
+            continue
         if level == "authority" and value is not None:
             (truth.hidden_values if is_hidden else truth.visible_values)[code].add(round(value, 9))
             truth.denominators[(code, period, window, measure)] = denominator
@@ -392,12 +405,47 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _asked_for(context: dict) -> tuple[str | None, str | None]:
+    """The measure and the authority a reply was asked for (by its inputs or its download address)."""
+    measure = context.get("overview-measure") or context.get("authority-trend-measure")
+    code = context.get("authority-code")
+    if "download" in context:
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(context["download"]).query))
+        measure, code = query.get("measure", measure), query.get("code", code)
+    return measure, code
+
+
+def _background(responses: list[tuple[dict, str]]) -> set[float]:
+    """Long numbers in replies about a measure that is not a share: layout fractions (2/3 of a facet
+    grid) and the like, which a share of 2 in 300 would otherwise match."""
+    return {round(float(token), 9) for context, text in responses
+            if _asked_for(context)[0] not in (None, *disclosure.SHARE_MEASURES) for token in LONG_FLOAT.findall(text)}
+
+
+def _share_leaks(context: dict, text: str, truth: Truth, background: set[float]) -> list[str]:
+    """A reply about a share, or about an authority, that carries in its own numbers (charts carry full
+    precision) a share of an authority the viewer is not entitled to: not counting numbers shown to the
+    viewer anyway or seen in replies about other measures. Exports are read in `leaks_in`."""
+    measure, code = _asked_for(context)
+    wanted = {key: values for key, values in truth.hidden_shares.items()
+              if key[1] == measure or (key[0] == code and not truth.entitled(code))}
+    numbers = {round(float(token), 9) for token in LONG_FLOAT.findall(text)}
+    return [f"{context}: {owner}'s hidden share {share}={number} appears in the reply"
+            for (owner, share), values in sorted(wanted.items())
+            for number in sorted(numbers & (values - truth.shown_values - background))]
+
+
 def leaks_in(responses: list[tuple[dict, str]], truth: Truth) -> list[str]:
     found = []
+    background = _background(responses)
     visible = {v for values in truth.visible_values.values() for v in values}
     hidden_numbers = {v for code, values in truth.hidden_values.items() if not truth.entitled(code)
-                      for v in values} - visible
+                      for v in values} - visible - truth.shown_values
     for context, text in responses:
+        # An authority's share is never published to a viewer not entitled to it: any value under a
+        # share's column (or under `value` in a download of a share) is one.
+        measure = _asked_for(context)[0]
+        share_columns = set(disclosure.SHARE_MEASURES) | ({"value"} if measure in disclosure.SHARE_MEASURES else set())
         # A rate built on a hidden count, anywhere in the reply (charts carry full-precision floats).
         numbers = {round(float(token), 9) for token in LONG_FLOAT.findall(text)}
         for number in sorted(numbers & hidden_numbers):
@@ -416,11 +464,14 @@ def leaks_in(responses: list[tuple[dict, str]], truth: Truth) -> list[str]:
                             continue
                         if name in COUNT_COLUMNS and disclosure.is_small(value):
                             found.append(f"{context}: {name}={cell} for {code} in an export")
+                        if name in share_columns:
+                            found.append(f"{context}: {name}={cell} is {code}'s hidden share in an export")
                         rounded = round(value, 9)
                         if rounded in truth.hidden_values.get(code, set()) and rounded not in truth.visible_values.get(code, set()) \
                                 and rounded != 0:
                             found.append(f"{context}: {name}={cell} is a hidden rate of {code} in an export")
                 found.extend(_differencing(context, header, block[1:], truth))
+        found.extend(_share_leaks(context, text, truth, background))
     return found
 
 
@@ -486,7 +537,8 @@ def test_no_viewer_gets_a_count_they_are_not_entitled_to_directly_or_by_differen
         viewer = Viewer.council(users[SECOND_COUNCIL[0]])
     neighbours = [code for code, region in membership.items()
                   if region == membership.get(viewer.authority_code or users[DEMO_USERS[2].username])][:3]
-    preferred = [c for c in [viewer.authority_code, *neighbours] if c]
+    # A share whose values are rarely round, so that its full-precision values in charts can be told apart.
+    preferred = [c for c in [viewer.authority_code, *neighbours] if c] + ["share_family_member_known"]
     responses, unplaced = crawl(browser, preferred)
 
     assert unplaced == [], f"callbacks with pattern-matching ids the crawler cannot call yet: {unplaced}"
@@ -515,6 +567,9 @@ def test_no_viewer_gets_a_count_they_are_not_entitled_to_directly_or_by_differen
         as_public = leaks_in(responses, truth_for(Viewer.public(), pattern, measures, membership))
         assert any("appears in the reply" in leak for leak in as_public), "no hidden rate found in national replies"
         assert any("in an export" in leak for leak in as_public), "no hidden count found in national exports"
+        shares = [leak for leak in as_public if "'s hidden share" in leak]
+        assert any("in the reply" in leak for leak in shares), "no hidden share found in national replies"
+        assert any("in an export" in leak for leak in shares), "no hidden share found in national exports"
         return
     assert leaks == [], "\n".join(leaks[:20])
 

@@ -42,8 +42,10 @@ def spine_figure(spine: pl.DataFrame, names: dict[str, str]) -> go.Figure:
     `spine` has SPINE_COLUMNS (one row per measure). Each row shows the England range (light bar),
     the middle half of authorities (darker bar), England's value (a vertical tick), and markers for
     the authority, its region and its statistical neighbours. `names` gives the legend text for the
-    keys authority, region and neighbours.
+    keys authority, region and neighbours. A measure without a range (none scored, or England's spread
+    withheld from the viewer) cannot be placed and is left out.
     """
+    spine = spine.filter(pl.col("minimum").is_not_null() & pl.col("maximum").is_not_null())
     if spine.is_empty():
         return empty_figure("No measures for this authority and period.")
     rows = spine.to_dicts()[::-1]  # first measure at the top

@@ -20,6 +20,7 @@ from dashboard import components, database, downloads, exports, findings, ids, s
 from dashboard import context_panel  # issue 11: real published context (registers its callback)
 from dashboard.figures import authority as figures
 from dashboard.queries import authority as queries, common, findings as findings_queries
+from dashboard.viewer import current_viewer
 from etl.errors import OversightError
 from etl.periods import format_period
 
@@ -135,7 +136,8 @@ def _benchmark_table(table: pl.DataFrame, profile: dict, period: date, window: s
     caption = f"{profile['name']} against its comparators, {components.window_phrase(window, period)}"
     return html.Section([
         html.H2("Compared with England, its region and its neighbours", className="govuk-heading-m"),
-        html.P("For each rate, the 95% interval is an exact Poisson interval on the authority's count of concerns. "
+        html.P("For each rate, the 95% interval is an exact Poisson interval on the authority's count of concerns; "
+               "for each share (per cent), a Wilson score interval on its count out of its count, over the 12 months. "
                "▲ Higher or ▼ Lower (significant) means the comparator's value lies outside that interval; ● Similar "
                "means inside it. Scores are not counts, so they are not tested.", className="govuk-hint"),
         components.data_table(
@@ -196,7 +198,9 @@ def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -
         caption=("One row per measure. The grey bar spans England's lowest to highest authority and the blue band the "
                  "middle half; the grey tick is England's value. Markers: circle = this authority, diamond = its region, "
                  "square = the average of its statistical neighbours. Higher scores are better; for the rates, neither "
-                 "end is better in itself, but a low rate can mean under-recording."),
+                 "end is better in itself, but a low rate can mean under-recording. The shares (per cent) show recording "
+                 "practice: a low share flagged or received, or a high share with no type or typed OTHER or MIXED, can "
+                 "mean incomplete recording. A measure with no England range to show is in the table only."),
         figure=figures.spine_figure(spine, names), table_frame=table, summary=summary, graph_id=ids.AUTHORITY_SPINE,
         labels={"label": "Measure", "authority": profile["name"], "region": profile["region_name"],
                 "neighbours": "Neighbours' average", "england": "England", "minimum": "Lowest", "q1": "25th percentile",
@@ -391,13 +395,20 @@ def download(code: object, period: object, window: object, file_format: str) -> 
 # ---- layout -----------------------------------------------------------------------------------------
 
 def _default_code(code: object) -> str | None:
+    """The authority asked for (a GSS code, DfE number or other alias); else a council officer's own
+    authority; else the first by name."""
     codes = _authorities()["gss_code"].to_list()
     if isinstance(code, str) and code.strip().upper() in codes:
         return code.strip().upper()
-    try:
-        return database.cached(("check_authority", str(code)[:40]), lambda con: common.check_authority(con, code))
-    except OversightError:
-        return codes[0] if codes else None
+    if code is not None:
+        try:
+            return database.cached(("check_authority", str(code)[:40]), lambda con: common.check_authority(con, code))
+        except OversightError:
+            pass
+    own = current_viewer().authority_code
+    if own in codes:
+        return own
+    return codes[0] if codes else None
 
 
 def layout(code: str | None = None, period: str | None = None, window: str | None = None,

@@ -59,6 +59,7 @@ def _intervals(con, period: date, window: str, measure: str) -> html.Section:
     label, unit = common.measure_label(measure), common.unit(measure)
     summary = summaries.intervals_against_england(regions, england)
     method = ("exact Poisson interval on the region's count of concerns" if common.is_rate(measure)
+              else "Wilson score interval on the region's count out of its count" if common.is_share(measure)
               else "t interval of the mean of the region's authority scores")
     return components.chart_card(
         "regional-ci", title=f"{label} by region, {components.window_phrase(window, period)}",

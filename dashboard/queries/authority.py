@@ -37,8 +37,9 @@ def neighbours(con: duckdb.DuckDBPyConnection, code: str) -> pl.DataFrame:
 
 
 def spine(con: duckdb.DuckDBPyConnection, code: str, period: date, window: str) -> pl.DataFrame:
-    """One row per measure (known measures first, in display order): measure, label, authority, region,
-    neighbours, england, minimum, q1, median, q3, maximum, authority_rank, authorities."""
+    """One row per measure (known measures first, in display order): measure, label, authority, lower, upper
+    (its stored 95% interval, where there is one), region, neighbours, england, minimum, q1, median, q3,
+    maximum, authority_rank, authorities."""
     data = _disclosed_spine(con, frame(con, "authority_spine", {"code": code, "period": period, "window": window}),
                             code, period, window)
     order = {measure: index for index, measure in enumerate(MEASURE_LABELS)}
@@ -49,25 +50,35 @@ def spine(con: duckdb.DuckDBPyConnection, code: str, period: date, window: str) 
         )
         .sort("_order", "measure")
         .drop("_order")
-        .select("measure", "label", "authority", "region", "neighbours", "england", "minimum", "q1", "median",
-                "q3", "maximum", "authority_rank", "authorities", "disclosure")
+        .select("measure", "label", "authority", "lower", "upper", "region", "neighbours", "england", "minimum", "q1",
+                "median", "q3", "maximum", "authority_rank", "authorities", "disclosure")
     )
 
 
 def _disclosed_spine(con: duckdb.DuckDBPyConnection, data: pl.DataFrame, code: str, period: date,
                      window: str) -> pl.DataFrame:
-    """The spine as the viewer may see it. For a rate, the authority's value, its region's and its
-    neighbours' are masked where hidden, and England's distribution and the authority's rank are taken
-    over the values the viewer can see (an extreme or a median could otherwise be a hidden rate)."""
+    """The spine as the viewer may see it. For a rate or a share, the authority's value, its region's and
+    its neighbours' are masked where hidden. For a rate, England's distribution and the authority's rank
+    are taken over the values the viewer can see (an extreme or a median could otherwise be a hidden
+    rate); for a share, a viewer not entitled to every authority sees none of its spread."""
     series = disclosure.series_expr(pl.col("measure"))
     own_region = profile(con, code).get("region_code")
-    masked = disclosure.mask_cells(con, data, ["authority", "authority_rank"], level="authority", code=pl.lit(code),
-                                   period=pl.lit(period), window=pl.lit(window), series=series)
+    masked = disclosure.mask_cells(con, data, ["authority", "lower", "upper", "authority_rank"], level="authority",
+                                   code=pl.lit(code), period=pl.lit(period), window=pl.lit(window), series=series)
     masked = masked.rename({"disclosure": "_own"})
     masked = disclosure.mask_cells(con, masked, ["region"], level="region", code=pl.lit(own_region),
                                    period=pl.lit(period), window=pl.lit(window), series=series).rename({"disclosure": "_region"})
     masked = disclosure.mask_neighbours(con, masked, ["neighbours"], code=pl.lit(code), period=pl.lit(period),
                                         window=pl.lit(window), series=series)
+    if not current_viewer().sees_everything:
+        # England's spread of a share is made of authorities' shares, none of which this viewer may see
+        # (dashboard.disclosure, "Observed-practice shares"): no range, quartiles or rank.
+        share = pl.col("measure").is_in(list(rules.SHARE_MEASURES))
+        masked = rules.mask_columns(masked, share, ["minimum", "q1", "median", "q3", "maximum", "authority_rank"])
+        # A share the authority does not have (nothing to judge) is not available rather than withheld:
+        # the row's mark would print its missing value as `c` (a row carries one mark, dashboard.disclosure).
+        masked = masked.with_columns(pl.when(share & pl.col("_own").is_null() & pl.col("authority").is_null())
+                                     .then(None).otherwise(pl.col("disclosure")).alias("disclosure"))
     masked = masked.with_columns(pl.coalesce("_own", "_region", "disclosure").alias("disclosure")).drop("_own", "_region")
     if current_viewer().sees_everything:
         return masked

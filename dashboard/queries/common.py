@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from etl.errors import InvalidInputError
+from etl.scoring.config import EVIDENCE_MEASURES
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -34,6 +35,14 @@ MEASURE_LABELS: dict[str, str] = {
     "practice": "Recording practice score",
     "rate_under18_per_10k": "Concerns about under-18s per 10,000 children",
     "rate_total_per_10k": "All concerns per 10,000 children",
+    # observed practice over 12 months (etl/sql/scoring/26_stg_practice_observed.sql), per cent
+    "share_family_member_known": "Concerns flagged FAMILY_MEMBER_KNOWN_TO_PREVENT (%)",
+    "share_shared_with_ct_police": "Concerns flagged SHARED_WITH_CT_POLICE (%)",
+    "share_other_mixed": "Concerns typed OTHER or MIXED_UNCLEAR_UNSTABLE (%)",
+    "share_concern_type_not_recorded": "Concerns with no concern type, NOT_RECORDED (%)",
+    "share_previous_records_received": "Families moved in whose previous authority's records were received (%)",
+    "share_transfers_in_recorded": "Records sent to it that its returns show as received (%)",
+    "share_transfers_out_recorded": "Records others received from it that its returns show as sent (%)",
 }
 
 
@@ -62,9 +71,18 @@ def is_rate(measure: str) -> bool:
     return measure.startswith("rate_")
 
 
+def is_share(measure: str) -> bool:
+    """An observed-practice share: a count out of a count, in per cent."""
+    return measure in EVIDENCE_MEASURES
+
+
 def unit(measure: str) -> str:
     """What a value of the measure is: for captions and axis titles."""
-    return "per 10,000 children aged 0 to 17, a year" if is_rate(measure) else "score out of 100"
+    if is_rate(measure):
+        return "per 10,000 children aged 0 to 17, a year"
+    if is_share(measure):
+        return "over 12 months"
+    return "score out of 100"
 
 
 # ---- lists the pages offer --------------------------------------------------------------------

@@ -33,15 +33,26 @@ def pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def pattern_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """What the suppression pattern is built from: (cells, relations, blocks, membership)."""
+    """What the rates' suppression pattern is built from: (cells, relations, blocks, membership)."""
     membership = frame(con, "disclosure_membership")
     cells, relations, blocks = disclosure.rate_cells(frame(con, "disclosure_counts"), membership)
     return cells, relations, blocks, membership
 
 
 def build_pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    cells, relations, blocks, _ = pattern_inputs(con)
-    return disclosure.protect(cells, relations, blocks, coalition=disclosure.COALITION)
+    """The counts behind the rates and, as a table of their own, the observed-practice shares."""
+    cells, relations, blocks, membership = pattern_inputs(con)
+    rates = disclosure.protect(cells, relations, blocks, coalition=disclosure.COALITION)
+    share_cells, share_relations = share_pattern_inputs(con, membership)
+    shares = disclosure.protect(share_cells, share_relations, coalition=disclosure.COALITION)
+    return pl.concat([rates, shares], how="diagonal_relaxed")
+
+
+def share_pattern_inputs(con: duckdb.DuckDBPyConnection, membership: pl.DataFrame | None = None
+                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What the shares' suppression pattern is built from: (cells, relations)."""
+    membership = frame(con, "disclosure_membership") if membership is None else membership
+    return disclosure.share_cells(frame(con, "disclosure_share_counts"), membership)
 
 
 def _warm_pattern() -> None:
@@ -112,11 +123,12 @@ def mask_neighbours(con: duckdb.DuckDBPyConnection, data: pl.DataFrame, columns:
     return disclosure.mask_columns(data, is_hidden(keys, gone, ["code", "period", "window", "series"]), columns)
 
 
-def series_expr(measure: pl.Expr | str) -> pl.Expr:
-    """The count series behind a measure column or name (null for scores)."""
+def series_expr(measure: pl.Expr | str,
+                measures: tuple[str, ...] = (*disclosure.COUNT_MEASURES, *disclosure.SHARE_MEASURES)) -> pl.Expr:
+    """The count series behind a measure column or name (null for scores, and for measures not in `measures`)."""
     if isinstance(measure, str):
-        return pl.lit(disclosure.series_of_measure(measure), dtype=pl.String)
-    mapping = {m: disclosure.series_of_measure(m) for m in disclosure.COUNT_MEASURES}
+        return pl.lit(disclosure.series_of_measure(measure) if measure in measures else None, dtype=pl.String)
+    mapping = {m: disclosure.series_of_measure(m) for m in measures}
     return measure.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
@@ -140,8 +152,8 @@ def mask_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, code_column:
         return flags.with_columns(pl.lit(None, dtype=pl.String).alias("disclosure"))
     own = viewer.authority_code if viewer.role == "council" else ""
     code = pl.col(code_column)
-    rolling = mask_cells(con, flags, [], level="authority", code=code, period=period,
-                         window=pl.lit("rolling12"), series=series_expr(pl.col("measure")), viewer=viewer)
+    rolling = mask_cells(con, flags, [], level="authority", code=code, period=period, window=pl.lit("rolling12"),
+                         series=series_expr(pl.col("measure"), disclosure.COUNT_MEASURES), viewer=viewer)
     kept = rolling.filter(
         ~(pl.col("flag_type").is_in(FUNNEL_FLAGS) & (pl.col("disclosure") == disclosure.SUPPRESSED)).fill_null(False)
         & ~(pl.col("flag_type").is_in(MONTHLY_COUNT_FLAGS) & (code.fill_null("") != own))

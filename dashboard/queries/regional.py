@@ -21,7 +21,8 @@ import polars as pl
 from scipy import stats
 
 from dashboard.queries import disclosure
-from dashboard.queries.common import frame, is_rate
+from dashboard.queries.common import frame, is_rate, is_share
+from etl.scoring.proportion import wilson_interval
 
 CONFIDENCE = 0.95
 RATE_SCALE = 10_000  # rates are per 10,000 children a year
@@ -57,6 +58,15 @@ def region_intervals(con: duckdb.DuckDBPyConnection, period: date, window: str, 
             for (lo, hi), den in zip(bounds, data["denominator"])
         ]
         basis = [f"{num:,.0f} concerns" if num is not None else "no data" for num in data["numerator"]]
+    elif is_share(measure):
+        # The region's share pools its authorities' counts: a Wilson interval on them (as the authority's own).
+        data = frame(con, "regional_rate_intervals", params)
+        lower, upper = wilson_interval(data["numerator"].fill_null(0).to_numpy(),
+                                       data["denominator"].fill_null(0).to_numpy())
+        scaled = [(100.0 * lo, 100.0 * hi) if value is not None and hi == hi else (None, None)
+                  for value, lo, hi in zip(data["value"], lower, upper)]
+        basis = [f"{num:,.0f} of {den:,.0f}" if value is not None else "no data"
+                 for value, num, den in zip(data["value"], data["numerator"], data["denominator"])]
     else:
         data = frame(con, "regional_score_intervals", params)
         scaled = [mean_interval(v, sd, n) for v, sd, n in zip(data["value"], data["sd"], data["authorities"])]

@@ -1,4 +1,5 @@
--- every measure for one authority against england's distribution, its region and its neighbours
+-- every measure for one authority against england's distribution, its region and its neighbours; lower and
+-- upper: the authority's own stored 95% interval (the observed-practice shares' Wilson interval)
 with authority_level as (
     select measure, value
     from measure_value
@@ -27,6 +28,8 @@ comparators as (
         measure,
         max(value) filter (where level = 'authority' and code = $code) as authority,
         max(rank) filter (where level = 'authority' and code = $code) as authority_rank,
+        max(lower95) filter (where level = 'authority' and code = $code) as lower,
+        max(upper95) filter (where level = 'authority' and code = $code) as upper,
         max(value) filter (where level = 'region' and code = (select region_code from own_region)) as region,
         max(value) filter (where level = 'neighbours' and code = $code) as neighbours,
         max(value) filter (where level = 'england') as england
@@ -43,6 +46,8 @@ comparators as (
 select
     d.measure,
     c.authority,
+    c.lower,
+    c.upper,
     c.region,
     c.neighbours,
     c.england,

@@ -1,4 +1,5 @@
--- a rate measure by region: concerns (numerator) and children-years (denominator) for an exact interval
+-- a rate or share measure by region: its counts for an interval (a rate: concerns and children-years; a
+-- share: the count out of the count)
 select
     r.region_code,
     r.region_name,
