@@ -133,6 +133,16 @@ def test_spine_places_each_marker_on_its_rows_england_range():
     assert list(by_name["England"].x) == [pytest.approx(0.4), pytest.approx(0.7)]
 
 
+def test_spine_leaves_out_a_measure_with_no_england_range_to_place_it_on():
+    withheld = pl.concat([_spine(), pl.DataFrame({
+        "measure": ["share"], "label": ["Share"], "authority": [12.0], "region": [8.0], "neighbours": [None],
+        "england": [8.5], "minimum": [None], "q1": [None], "q3": [None], "maximum": [None],
+    }, schema=_spine().schema)])
+    figure = authority.spine_figure(withheld, {"authority": "Alpha", "region": "North", "neighbours": "Neighbours"})
+    assert list(next(t for t in figure.data if t.name == "Alpha").y) == ["Rate", "Composite"]
+    assert authority.placeable(withheld)["measure"].to_list() == ["composite", "rate"]
+
+
 def test_spine_distinguishes_comparators_by_shape():
     figure = authority.spine_figure(_spine(), {"authority": "Alpha", "region": "North", "neighbours": "Neighbours"})
     symbols = {t.name: t.marker.symbol for t in figure.data if t.type == "scatter"}

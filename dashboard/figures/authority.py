@@ -36,16 +36,21 @@ def _fmt(value: float | None) -> str:
     return "no data" if value is None else f"{value:,.1f}"
 
 
+def placeable(spine: pl.DataFrame) -> pl.DataFrame:
+    """The spine's rows that have an England range to be placed on (none scored, or England's spread
+    withheld from the viewer, and a row cannot be drawn)."""
+    return spine.filter(pl.col("minimum").is_not_null() & pl.col("maximum").is_not_null())
+
+
 def spine_figure(spine: pl.DataFrame, names: dict[str, str]) -> go.Figure:
     """Fingertips-style spine chart: one row per measure on England's range, lowest left, highest right.
 
     `spine` has SPINE_COLUMNS (one row per measure). Each row shows the England range (light bar),
     the middle half of authorities (darker bar), England's value (a vertical tick), and markers for
     the authority, its region and its statistical neighbours. `names` gives the legend text for the
-    keys authority, region and neighbours. A measure without a range (none scored, or England's spread
-    withheld from the viewer) cannot be placed and is left out.
+    keys authority, region and neighbours. Only the `placeable` rows are drawn.
     """
-    spine = spine.filter(pl.col("minimum").is_not_null() & pl.col("maximum").is_not_null())
+    spine = placeable(spine)
     if spine.is_empty():
         return empty_figure("No measures for this authority and period.")
     rows = spine.to_dicts()[::-1]  # first measure at the top

@@ -116,14 +116,9 @@ def _summary(con, code: str, period: date, window: str) -> list:
 
 
 def _window_flags(con, code: str, period: date, window: str) -> pl.DataFrame:
-    """The authority's flags over the window chosen, one row per kind (the measure's flags only where the
-    viewer may see the measure: flags on rates withheld by disclosure control are dropped with them)."""
-    raw = findings_queries.authority_flags(con, code, period, window)
-    visible = queries.flags(con, code, period)  # the disclosure-controlled flags of the month itself
-    if "disclosure" in visible.columns and raw.height:
-        hidden = visible.filter(pl.col("disclosure") == "c")["flag_type"].to_list()
-        raw = raw.filter(~pl.col("flag_type").is_in(hidden))
-    return findings.flags_for_window(raw)
+    """The authority's flags over the window chosen, one row per kind, as the viewer may see them (flags
+    on rates withheld by disclosure control dropped with them, texts quoting counts withheld)."""
+    return findings.flags_for_window(findings_queries.authority_flags(con, code, period, window))
 
 
 def _as_at(loaded_at) -> str:
@@ -540,7 +535,8 @@ def _report(con, code: str, period: date, window: str) -> html.Div:
                             .agg(pl.col("composite_points").sum().round(2).alias("points"), pl.col("fix").first())
                             .sort("points", descending=True).head(8))
     figure = figures.spine_figure(spine, _names(profile))
-    figure.update_layout(height=60 + 34 * max(spine.height, 1), margin={"l": 280, "r": 10, "t": 50, "b": 30})
+    figure.update_layout(height=60 + 34 * max(figures.placeable(spine).height, 1),
+                         margin={"l": 280, "r": 10, "t": 50, "b": 30})
     return html.Div(
         [
             html.Div([

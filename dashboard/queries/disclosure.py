@@ -145,7 +145,8 @@ def mask_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, code_column:
     - Flags about one month's count (a sudden change, a run of nil returns) are dropped for authorities
       the viewer is not entitled to: single months are not published to them, and "nil" says the count
       is 0, which would anchor the rolling windows and give other months away.
-    - Details that quote counts are withheld for authorities the viewer is not entitled to.
+    - Details that quote counts are withheld for authorities the viewer is not entitled to, and so are
+      the values of those flags (a share of 1 in 42 over a window whose total is published).
     """
     viewer = viewer or current_viewer()
     if viewer.sees_everything:
@@ -159,5 +160,10 @@ def mask_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, code_column:
         & ~(pl.col("flag_type").is_in(MONTHLY_COUNT_FLAGS) & (code.fill_null("") != own))
     )
     withheld = disclosure.withhold_text(kept, code_column, ["detail"], viewer)["detail"]
-    return kept.with_columns(
+    kept = kept.with_columns(
         pl.when(pl.col("measure").is_not_null()).then(withheld).otherwise(pl.col("detail")).alias("detail"))
+    # The value of a flag whose text is withheld is a share over its evidence window (a count out of a
+    # count) or like it; a funnel flag's is the rate itself, withheld above with its count.
+    quoting = (pl.col("measure").is_not_null() & ~pl.col("flag_type").is_in(FUNNEL_FLAGS)
+               & (code.fill_null("") != own))
+    return disclosure.mask_columns(kept, quoting, ["value"])

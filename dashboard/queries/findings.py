@@ -12,14 +12,18 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
+from dashboard.queries import disclosure
 from dashboard.queries.common import frame
 from etl.periods import add_months
 
 
 def authority_flags(con: duckdb.DuckDBPyConnection, code: str, period: date, window: str) -> pl.DataFrame:
-    """period, flag_type, measure, value, detail: the flags of the month, or of the 12 months to it."""
+    """period, flag_type, measure, value, detail, disclosure: the flags of the month, or of the 12 months
+    to it, each as the viewer may see it in its own month (`dashboard.queries.disclosure.mask_flags`)."""
     start = add_months(period, -11) if window == "rolling12" else period
-    return frame(con, "findings_authority_flags", {"code": code, "start": start, "end": period})
+    data = frame(con, "findings_authority_flags", {"code": code, "start": start, "end": period})
+    return disclosure.mask_flags(con, data.with_columns(pl.lit(code).alias("_code")), "_code",
+                                 pl.col("period")).drop("_code")
 
 
 def rate_counts(con: duckdb.DuckDBPyConnection, code: str, period: date, window: str) -> pl.DataFrame:
