@@ -166,7 +166,8 @@ def test_the_benchmark_table_compares_a_share_with_england_by_its_interval_and_n
     assert row["lower"] is not None and row["upper"] is not None
     expected = findings.SIGNIFICANCE[findings.compare(row["lower"], row["upper"], row["england"])]
     assert row["vs_england"] == expected != "Not tested"
-    assert common.unit(MEASURE) == "over 12 months"
+    assert common.unit(MEASURE) == "per cent, over 12 months"
+    assert common.measure_name(MEASURE) == "Concerns flagged FAMILY_MEMBER_KNOWN_TO_PREVENT"
 
 
 def test_the_authority_page_opens_on_a_council_officers_own_authority(small_db, two_with_shares):

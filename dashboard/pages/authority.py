@@ -74,7 +74,7 @@ def _sentence(text: str) -> str:
 
 def _flag_text(flag: dict) -> str:
     """'All concerns per 10,000 children: Significantly low: ...' (the detail already says what it means)."""
-    what = common.measure_label(flag["measure"]) + ": " if flag.get("measure") else ""
+    what = common.measure_name(flag["measure"]) + ": " if flag.get("measure") else ""
     detail = flag.get("detail") or FLAG_TEXT.get(flag["flag_type"], flag["flag_type"].replace("_", " "))
     return what + detail
 
@@ -82,7 +82,7 @@ def _flag_text(flag: dict) -> str:
 def _window_flag_text(flag: dict, window: str) -> str:
     """'Recording rate significantly low (All concerns per 10,000 children): in 3 of the months, latest
     October 2026. <detail>' (the month window names no count of months)."""
-    what = flag["flag_label"] + (f" ({common.measure_label(flag['measure'])})" if flag.get("measure") else "")
+    what = flag["flag_label"] + (f" ({common.measure_name(flag['measure'])})" if flag.get("measure") else "")
     when = (f": in {flag['months']} of the 12 months, latest {components.month_label(flag['latest'])}. "
             if window == "rolling12" else ". ")
     return what + when + (flag.get("detail") or "")
@@ -337,7 +337,7 @@ def _trend(con, code: str, window: str, measure: str) -> html.Section:
     profile = queries.profile(con, code)
     data = queries.trend(con, code, window, measure)
     names = _names(profile)
-    label, unit = common.measure_label(measure), common.unit(measure)
+    label, unit = common.measure_name(measure), common.unit(measure)
     wide = data.pivot(on="series", index="period", values="value", aggregate_function="first").sort("period")
     if "disclosure" in data.columns:  # a month with any value withheld is marked, so its table row reads c
         withheld = data.group_by("period").agg((pl.col("disclosure") == "c").any().alias("_c"))

@@ -113,7 +113,7 @@ def findings_list(flags_now: pl.DataFrame, flags_before: pl.DataFrame, period: d
         table = concerning.with_columns(
             (pl.col("flag_label") + pl.when(pl.col("measure").is_not_null()).then(
                 pl.lit(" (") + pl.col("measure").replace_strict(
-                    {m: common.measure_label(m) for m in concerning["measure"].drop_nulls().unique().to_list()},
+                    {m: common.measure_name(m) for m in concerning["measure"].drop_nulls().unique().to_list()},
                     default=pl.col("measure")) + pl.lit(")")).otherwise(pl.lit(""))).alias("flag_text"),
             pl.coalesce(pl.col("detail"), pl.col("value").cast(pl.String)).alias("number"),
         )
@@ -137,11 +137,11 @@ def map_section(period: object, window: object, measure: object) -> html.Section
 
 def _map(con, period: date, window: str, measure: str) -> html.Section:
     values = queries.authority_values(con, period, window, measure)
-    label, unit = common.measure_label(measure), common.unit(measure)
+    label, unit = common.measure_name(measure), common.unit(measure)
     summary = summaries.extremes(values)
     return components.chart_card(
         "overview-map", title=f"{label} by authority, {components.window_phrase(window, period)}",
-        caption=(f"Each of England's authorities shaded by its {label.lower()} ({unit}); darker blue is higher. "
+        caption=(f"Each of England's authorities shaded by its {label[:1].lower() + label[1:]} ({unit}); darker blue is higher. "
                  "Authorities drawn in pale grey have no value for this period. London's boroughs are drawn again, "
                  "enlarged, top left. Boundaries are those in force in "
                  f"{components.month_label(period)}."),
@@ -160,7 +160,7 @@ def distribution_section(period: object, window: object, measure: object) -> htm
 
 def _distribution(con, period: date, window: str, measure: str) -> html.Section:
     values = queries.authority_values(con, period, window, measure).filter(pl.col("value").is_not_null())
-    label, unit = common.measure_label(measure), common.unit(measure)
+    label, unit = common.measure_name(measure), common.unit(measure)
     summary = summaries.spread(values)
     return components.chart_card(
         "overview-distribution", title=f"{label}: spread within each region, {components.window_phrase(window, period)}",
@@ -184,7 +184,7 @@ def trend_section(window: object, measure: object) -> html.Section:
 def _trend(con, window: str, measure: str) -> html.Section:
     regions = queries.region_trend(con, window, measure)
     england = queries.england_trend(con, window, measure)
-    label, unit = common.measure_label(measure), common.unit(measure)
+    label, unit = common.measure_name(measure), common.unit(measure)
     summary = summaries.regions_against_england(regions, england)
     table = pl.concat([regions, england.with_columns(pl.lit("England").alias("region_name")).select(regions.columns)])
     return components.chart_card(

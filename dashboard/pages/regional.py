@@ -56,7 +56,7 @@ def intervals_section(period: object, window: object, measure: object) -> html.S
 def _intervals(con, period: date, window: str, measure: str) -> html.Section:
     regions = queries.region_intervals(con, period, window, measure)
     england = queries.england_value(con, period, window, measure)
-    label, unit = common.measure_label(measure), common.unit(measure)
+    label, unit = common.measure_name(measure), common.unit(measure)
     summary = summaries.intervals_against_england(regions, england)
     method = ("exact Poisson interval on the region's count of concerns" if common.is_rate(measure)
               else "Wilson score interval on the region's count out of its count" if common.is_share(measure)

@@ -64,7 +64,13 @@ def run(con: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -
 
 
 def measure_label(measure: str) -> str:
+    """The measure in words, for menus and table rows: a share ends in '(%)'."""
     return MEASURE_LABELS.get(measure, measure.replace("_", " ").capitalize())
+
+
+def measure_name(measure: str) -> str:
+    """The measure in words without its '(%)', where a unit or parentheses follow (titles, flag texts)."""
+    return measure_label(measure).removesuffix(" (%)")
 
 
 def is_rate(measure: str) -> bool:
@@ -81,7 +87,7 @@ def unit(measure: str) -> str:
     if is_rate(measure):
         return "per 10,000 children aged 0 to 17, a year"
     if is_share(measure):
-        return "over 12 months"
+        return "per cent, over 12 months"
     return "score out of 100"
 
 
