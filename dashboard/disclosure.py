@@ -405,8 +405,7 @@ def share_cells(counts: pl.DataFrame, membership: pl.DataFrame) -> tuple[pl.Data
     """
     schema = {"level": pl.String, "code": pl.String, "period": pl.Date, "window": pl.String, "series": pl.String,
               "value": pl.Float64, "cell": pl.String, "owner": pl.String, "published": pl.Boolean, "priority": pl.Int32}
-    rows = counts.filter(pl.col("measure").is_in(list(SHARE_MEASURES)) & pl.col("numerator").is_not_null()
-                         & (pl.col("level") != "neighbours"))
+    rows = counts.filter(pl.col("measure").is_in(list(SHARE_MEASURES)) & pl.col("numerator").is_not_null())
     if rows.is_empty():
         return pl.DataFrame(schema=schema), pl.DataFrame(schema=RELATION_SCHEMA)
     authority = pl.col("level") == "authority"

@@ -61,3 +61,13 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     seed_demo_users(db)
     return db
+
+
+@pytest.fixture(scope="module")
+def small_con(small_db: Path):
+    """A read-only connection to the small synthetic database, for one test module."""
+    import duckdb
+
+    connection = duckdb.connect(str(small_db), read_only=True)
+    yield connection
+    connection.close()

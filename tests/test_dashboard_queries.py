@@ -29,10 +29,8 @@ def authorities_in_period(con, period) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def con(small_db: Path):
-    connection = duckdb.connect(str(small_db), read_only=True)
-    yield connection
-    connection.close()
+def con(small_con):
+    return small_con
 
 
 @pytest.fixture(scope="module")

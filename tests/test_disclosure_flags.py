@@ -5,9 +5,7 @@ authority's own officer and national viewers get them whole. On the small synthe
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 from conftest import DEMO_END
@@ -22,10 +20,8 @@ QUOTING = ("practice_low", "practice_high", "practice_contradiction", "transfers
 
 
 @pytest.fixture(scope="module")
-def con(small_db: Path):
-    connection = duckdb.connect(str(small_db), read_only=True)
-    yield connection
-    connection.close()
+def con(small_con):
+    return small_con
 
 
 @pytest.fixture(scope="module")

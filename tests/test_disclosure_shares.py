@@ -6,9 +6,7 @@ same rules through the data-access layer and the authority page on the small syn
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-import duckdb
 import flask
 import polars as pl
 import pytest
@@ -104,10 +102,8 @@ def test_shares_are_their_own_series_and_the_flags_masking_ignores_them():
 # ---- through the data-access layer and the page, on the small synthetic database ------------------------
 
 @pytest.fixture(scope="module")
-def con(small_db: Path):
-    connection = duckdb.connect(str(small_db), read_only=True)
-    yield connection
-    connection.close()
+def con(small_con):
+    return small_con
 
 
 @pytest.fixture(scope="module")

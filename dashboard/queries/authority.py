@@ -61,6 +61,7 @@ def _disclosed_spine(con: duckdb.DuckDBPyConnection, data: pl.DataFrame, code: s
     its neighbours' are masked where hidden. For a rate, England's distribution and the authority's rank
     are taken over the values the viewer can see (an extreme or a median could otherwise be a hidden
     rate); for a share, a viewer not entitled to every authority sees none of its spread."""
+    sees_everything = current_viewer().sees_everything
     series = disclosure.series_expr(pl.col("measure"))
     own_region = profile(con, code).get("region_code")
     masked = disclosure.mask_cells(con, data, ["authority", "lower", "upper", "authority_rank"], level="authority",
@@ -70,7 +71,7 @@ def _disclosed_spine(con: duckdb.DuckDBPyConnection, data: pl.DataFrame, code: s
                                    period=pl.lit(period), window=pl.lit(window), series=series).rename({"disclosure": "_region"})
     masked = disclosure.mask_neighbours(con, masked, ["neighbours"], code=pl.lit(code), period=pl.lit(period),
                                         window=pl.lit(window), series=series)
-    if not current_viewer().sees_everything:
+    if not sees_everything:
         # England's spread of a share is made of authorities' shares, none of which this viewer may see
         # (dashboard.disclosure, "Observed-practice shares"): no range, quartiles or rank.
         share = pl.col("measure").is_in(list(rules.SHARE_MEASURES))
@@ -80,7 +81,7 @@ def _disclosed_spine(con: duckdb.DuckDBPyConnection, data: pl.DataFrame, code: s
         masked = masked.with_columns(pl.when(share & pl.col("_own").is_null() & pl.col("authority").is_null())
                                      .then(None).otherwise(pl.col("disclosure")).alias("disclosure"))
     masked = masked.with_columns(pl.coalesce("_own", "_region", "disclosure").alias("disclosure")).drop("_own", "_region")
-    if current_viewer().sees_everything:
+    if sees_everything:
         return masked
     for measure in rules.COUNT_MEASURES:
         if measure not in masked["measure"].to_list():

@@ -32,27 +32,26 @@ def pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return build_pattern(con)
 
 
+def pattern_counts(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(counts, membership): the counts behind the rates and the shares, read once for both patterns."""
+    measures = [*disclosure.COUNT_MEASURES, *disclosure.SHARE_MEASURES]
+    return frame(con, "disclosure_counts", {"measures": measures}), frame(con, "disclosure_membership")
+
+
 def pattern_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """What the rates' suppression pattern is built from: (cells, relations, blocks, membership)."""
-    membership = frame(con, "disclosure_membership")
-    cells, relations, blocks = disclosure.rate_cells(frame(con, "disclosure_counts"), membership)
-    return cells, relations, blocks, membership
+    counts, membership = pattern_counts(con)
+    return *disclosure.rate_cells(counts, membership), membership
 
 
 def build_pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The counts behind the rates and, as a table of their own, the observed-practice shares."""
-    cells, relations, blocks, membership = pattern_inputs(con)
+    counts, membership = pattern_counts(con)
+    cells, relations, blocks = disclosure.rate_cells(counts, membership)
     rates = disclosure.protect(cells, relations, blocks, coalition=disclosure.COALITION)
-    share_cells, share_relations = share_pattern_inputs(con, membership)
+    share_cells, share_relations = disclosure.share_cells(counts, membership)
     shares = disclosure.protect(share_cells, share_relations, coalition=disclosure.COALITION)
     return pl.concat([rates, shares], how="diagonal_relaxed")
-
-
-def share_pattern_inputs(con: duckdb.DuckDBPyConnection, membership: pl.DataFrame | None = None
-                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """What the shares' suppression pattern is built from: (cells, relations)."""
-    membership = frame(con, "disclosure_membership") if membership is None else membership
-    return disclosure.share_cells(frame(con, "disclosure_share_counts"), membership)
 
 
 def _warm_pattern() -> None:
@@ -153,17 +152,17 @@ def mask_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, code_column:
         return flags.with_columns(pl.lit(None, dtype=pl.String).alias("disclosure"))
     own = viewer.authority_code if viewer.role == "council" else ""
     code = pl.col(code_column)
+    not_entitled = code.fill_null("") != own
     rolling = mask_cells(con, flags, [], level="authority", code=code, period=period, window=pl.lit("rolling12"),
                          series=series_expr(pl.col("measure"), disclosure.COUNT_MEASURES), viewer=viewer)
     kept = rolling.filter(
         ~(pl.col("flag_type").is_in(FUNNEL_FLAGS) & (pl.col("disclosure") == disclosure.SUPPRESSED)).fill_null(False)
-        & ~(pl.col("flag_type").is_in(MONTHLY_COUNT_FLAGS) & (code.fill_null("") != own))
+        & ~(pl.col("flag_type").is_in(MONTHLY_COUNT_FLAGS) & not_entitled)
     )
     withheld = disclosure.withhold_text(kept, code_column, ["detail"], viewer)["detail"]
     kept = kept.with_columns(
         pl.when(pl.col("measure").is_not_null()).then(withheld).otherwise(pl.col("detail")).alias("detail"))
     # The value of a flag whose text is withheld is a share over its evidence window (a count out of a
     # count) or like it; a funnel flag's is the rate itself, withheld above with its count.
-    quoting = (pl.col("measure").is_not_null() & ~pl.col("flag_type").is_in(FUNNEL_FLAGS)
-               & (code.fill_null("") != own))
+    quoting = pl.col("measure").is_not_null() & ~pl.col("flag_type").is_in(FUNNEL_FLAGS) & not_entitled
     return disclosure.mask_columns(kept, quoting, ["value"])
