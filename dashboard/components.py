@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import plotly.graph_objects as go
 import polars as pl
-from dash import dcc, html
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import exports, ids
 
@@ -286,6 +286,43 @@ def message(text: str, message_id: str | None = None, kind: str = "warning") -> 
     """A clear message in place of content (a crafted input, no data yet); never a traceback."""
     props = {"id": message_id} if message_id else {}
     return html.Div(text, className=f"alert alert-{kind}", role="alert", **props)
+
+
+def upload_zone(upload_id: str, label: str, max_file_bytes: int) -> list:
+    """A labelled drag-and-drop upload whose file reaches the server through `<upload_id>-store`.
+
+    No `accept` or `max_size` on dcc.Upload: the browser would silently drop a file of another type or
+    size and the user would see nothing. A file over the limit is refused in the browser before it is
+    sent (assets/30-upload-guard.js, message in `<upload_id>-client-message`); the server names every
+    other problem. `guard_upload(upload_id)` registers the browser check; the page's callback listens
+    to the store.
+    """
+    return [
+        dcc.Store(id=f"{upload_id}-limits", data={"max_file_bytes": max_file_bytes}),
+        dcc.Store(id=f"{upload_id}-store"),
+        html.Label(label, htmlFor=upload_id, className="form-label"),
+        dcc.Upload(
+            id=upload_id,
+            children=html.Div([html.Span("Drag and drop a return here, or "), html.Span("choose a file", className="upload-link")]),
+            multiple=False,
+            className="upload-zone",
+            className_active="upload-zone upload-zone-active",
+        ),
+        html.Div(id=f"{upload_id}-client-message", role="alert", className="mt-2"),
+    ]
+
+
+def guard_upload(upload_id: str) -> None:
+    """Register the browser-side size check of an `upload_zone` (once per page module)."""
+    clientside_callback(
+        ClientsideFunction(namespace="oversight", function_name="guardUpload"),
+        Output(f"{upload_id}-store", "data"),
+        Output(f"{upload_id}-client-message", "children"),
+        Input(upload_id, "contents"),
+        State(upload_id, "filename"),
+        State(f"{upload_id}-limits", "data"),
+        prevent_initial_call=True,
+    )
 
 
 def tile(label: str, value: str, detail: str | None = None, tile_id: str | None = None) -> html.Div:

@@ -91,10 +91,8 @@ RETURNS_MESSAGE = "returns-message"
 
 # ---- page 5: check a return (dashboard-2) ----------------------------------------------------------
 CHECK_HINT = "check-hint"
-CHECK_LIMITS = "check-limits"
-CHECK_UPLOAD = "check-upload"
+CHECK_UPLOAD = "check-upload"  # components.upload_zone adds check-upload-store, -limits, -client-message
 CHECK_UPLOAD_STORE = "check-upload-store"
-CHECK_CLIENT_MESSAGE = "check-client-message"
 CHECK_RESULT = "check-result"
 CHECK_MESSAGE = "check-message"
 CHECK_STATUS = "check-status"

@@ -8,12 +8,12 @@ from typing import Iterator
 
 from .errors import InvalidInputError
 
-_CANONICAL = re.compile(r"^(\d{4})-(\d{2})$")
+_CANONICAL = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def parse_period(text: str) -> date:
     """Parse a canonical 'YYYY-MM' period; raise InvalidInputError otherwise."""
-    match = _CANONICAL.match(text.strip()) if isinstance(text, str) else None
+    match = _CANONICAL.fullmatch(text.strip()) if isinstance(text, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
         shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…"  # never echo a megabyte back
         raise InvalidInputError(f"period {shown!r} is not a month in the form YYYY-MM (for example 2026-10)")

@@ -93,26 +93,56 @@ def decode_text(data: bytes) -> tuple[str, str, list[tuple[str, str]]]:
         return text, "cp1252", repairs
 
 
+# Excel in many locales, and "Text (Tab delimited)", write these instead of commas.
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+_FIELDS_IN_A_RECORD = 5  # a return's record has its five columns; readers need no more of the standard
+
+
 def read_csv(data: bytes, *, max_records: int) -> RawTable:
-    """A CSV return: UTF-8 (BOM tolerated) or Windows-1252, LF or CRLF, comma separated."""
+    """A CSV return: UTF-8 (BOM tolerated) or Windows-1252, LF or CRLF, comma separated.
+
+    A file with no comma-separated record of five or more cells but such records separated by
+    semicolons, tabs or vertical bars is read with that separator (repair Q214).
+    """
     text, encoding, repairs = decode_text(data)
     if "\r\n" in text:
         repairs.append(("Q208", "Windows line endings (CRLF) were normalised to LF"))
+    elif "\r" in text:
+        repairs.append(("Q208", "old Mac line endings (a carriage return alone, CR) were normalised to LF"))
+    records, truncated = _split_records(text, ",", max_records)
+    if not _full_records(records):
+        others = {}
+        for separator in _OTHER_SEPARATORS:
+            try:
+                others[separator] = _split_records(text, separator, max_records)
+            except ReturnFileError:
+                continue  # not readable this way either; the comma reading stands and says what is wrong
+        widest = max(others, key=lambda sep: _full_records(others[sep][0]), default=None)
+        if widest is not None and _full_records(others[widest][0]):
+            records, truncated = others[widest]
+            repairs.append(("Q214", f"the values are separated by {_OTHER_SEPARATORS[widest]}, not commas; the file was read with that separator"))
+    return RawTable("csv", encoding, records, repairs, truncated=truncated)
+
+
+def _split_records(text: str, separator: str, max_records: int) -> tuple[list[list[str]], bool]:
+    """The records, blank ones kept, and whether more than max_records non-blank ones were left unread."""
     records: list[list[str]] = []
     non_blank = 0
-    truncated = False
     try:
         # newline="" lets the csv module see \r\n, \n and \r itself (and newlines inside quotes).
-        for record in csv.reader(io.StringIO(text, newline="")):
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
             if any(cell.strip() for cell in record):
                 non_blank += 1
                 if non_blank > max_records:
-                    truncated = True
-                    break
+                    return records, True
             records.append(record)
     except csv.Error as exc:
         raise ReturnFileError(f"the file is not valid CSV ({exc}); check for unbalanced quotation marks") from exc
-    return RawTable("csv", encoding, records, repairs, truncated=truncated)
+    return records, False
+
+
+def _full_records(records: list[list[str]]) -> int:
+    return sum(1 for record in records if len(record) >= _FIELDS_IN_A_RECORD)
 
 
 # --- XLSX ------------------------------------------------------------------------------------------

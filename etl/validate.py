@@ -25,7 +25,8 @@ from .settings import Limits
 from .settings import today as settings_today
 from .spec import Standard, load_standard, normalise_label
 
-_WHOLE = re.compile(r"^\d{1,9}$")  # 9 digits: far above any real count, and safe in a 32-bit column
+# ASCII digits only: \d would take Arabic-Indic or full-width digits, which int() reads as numbers.
+_WHOLE = re.compile(r"[0-9]{1,9}")  # 9 digits: far above any real count, and safe in a 32-bit column
 _HEADER_SEARCH = 10  # non-blank records searched for the header (title rows above it are skipped)
 _SHOWN_VALUE = 80  # longer values are cut in messages
 _SHOWN_TEXT = 400  # and no message text is longer than this, whatever a file holds
@@ -308,9 +309,14 @@ def _headerless(record: list[str], standard: Standard) -> bool:
     return standard.parse_period(record[1]) is not None and standard.resolve_section(record[2]) is not None
 
 
-def _map_header(header: list[str], issues: _Collector, standard: Standard) -> dict[str, int]:
-    """Canonical column -> position; repaired names raise Q203, unknown ones Q211."""
+def _map_header(header: list[str], issues: _Collector, standard: Standard) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Canonical column -> position, and (column, position) of each second column for the same name.
+
+    Repaired names raise Q203, unknown ones Q211; what a second column costs depends on its values
+    (`_check_second_columns`).
+    """
     positions: dict[str, int] = {}
+    seconds: list[tuple[str, int]] = []
     for position, raw in enumerate(header):
         name = raw.strip()
         if not name:
@@ -319,12 +325,34 @@ def _map_header(header: list[str], issues: _Collector, standard: Standard) -> di
         if column is None:
             issues.add("Q211", 0, name, name, f"the column '{_shown(name)}' is not in the standard and was ignored")
         elif column in positions:
-            issues.add("Q211", 0, name, name, f"a second column for '{column}' was ignored (the first one is used)")
+            seconds.append((column, position))
         else:
             positions[column] = position
             if raw != column:
                 issues.add("Q203", 0, name, raw, f"the header '{_shown(raw)}' was read as '{column}'", f"Name the column exactly '{column}'.")
-    return positions
+    return positions, seconds
+
+
+def _check_second_columns(records: list[list[str]], header_index: int, positions: dict[str, int],
+                          seconds: list[tuple[str, int]], issues: _Collector) -> None:
+    """A column named twice: ignored (Q211) when both copies agree on every row, E123 on each row where
+    they differ (which of two different counts is the return's cannot be known)."""
+    header = records[header_index]
+    for column, second in seconds:
+        first = positions[column]
+        differ = []
+        for offset, record in enumerate(records[header_index + 1:], start=1):
+            one, other = (record[p].strip() if p < len(record) else "" for p in (first, second))
+            if one != other:
+                differ.append((offset, one, other))
+        named = f"column {first + 1} '{_shown(header[first].strip())}' and column {second + 1} '{_shown(header[second].strip())}'"
+        if not differ:
+            issues.add("Q211", 0, header[second].strip(), header[second].strip(),
+                       f"a second column for '{column}' ({named}) holds the same values and was ignored")
+        for offset, one, other in differ:
+            issues.add("E123", offset, column, other,
+                       f"the header has two columns for '{column}' ({named}), and on this row they differ: "
+                       f"'{_shown(one)}' and '{_shown(other)}'")
 
 
 def _is_spare_transfer(cells: dict[str, str], formulas: dict[str, FormulaCell], standard: Standard, lookups: _Lookups) -> bool:
@@ -339,7 +367,7 @@ def _is_spare_transfer(cells: dict[str, str], formulas: dict[str, FormulaCell], 
     if cells.get("category") or "category" in formulas or "count" in formulas:
         return False
     count = cells.get("count", "")
-    return count == "" or (_WHOLE.match(count) is not None and int(count) == 0)
+    return count == "" or (_WHOLE.fullmatch(count) is not None and int(count) == 0)
 
 
 def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, limits: Limits) -> tuple[list[_Row], set[str]] | None:
@@ -360,7 +388,8 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
         positions = {column: position for position, column in enumerate(standard.column_names)}
         header_index -= 1
     else:
-        positions = _map_header(records[header_index], issues, standard)
+        positions, seconds = _map_header(records[header_index], issues, standard)
+        _check_second_columns(records, header_index, positions, seconds, issues)
     for column in standard.column_names:
         if column not in positions:
             aliases = ", ".join(f"'{a}'" for a in standard.columns[standard.column_names.index(column)].aliases[:4])
@@ -544,7 +573,7 @@ def _count_of(row: _Row, section: str | None, state: _State, issues: _Collector,
     if row.unreadable("count"):
         return None
     raw = row.count
-    if _WHOLE.match(raw):
+    if _WHOLE.fullmatch(raw):
         return int(raw)
     if raw:
         issues.add("E106", row.row, "count", raw, "the count is not a whole number of 0 or more")

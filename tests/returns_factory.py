@@ -94,11 +94,12 @@ def return_csv(
     total: int = 12,
     header: Sequence[str] = HEADER,
     newline: str = "\n",
+    separator: str = ",",
 ) -> str:
     """The return as CSV text; rows default to canonical_rows(total)."""
     rows = canonical_rows(total) if rows is None else rows
-    lines = [",".join(_field(h) for h in header)]
-    lines.extend(",".join(_field(str(v)) for v in (authority, period, s, c, n)) for s, c, n in rows)
+    lines = [separator.join(_field(h) for h in header)]
+    lines.extend(separator.join(_field(str(v)) for v in (authority, period, s, c, n)) for s, c, n in rows)
     return newline.join(lines) + newline
 
 

@@ -216,9 +216,8 @@ def test_the_token_cookie_is_readable_by_the_page_but_strictly_same_site(app):
 def _submit_body(contents: str, filename: str) -> dict:
     return {"output": "..submit-result.children...submit-history.children..",
             "outputs": [{"id": "submit-result", "property": "children"}, {"id": "submit-history", "property": "children"}],
-            "inputs": [{"id": "submit-upload", "property": "contents", "value": contents}],
-            "state": [{"id": "submit-upload", "property": "filename", "value": filename}],
-            "changedPropIds": ["submit-upload.contents"]}
+            "inputs": [{"id": "submit-upload-store", "property": "data", "value": {"contents": contents, "filename": filename}}],
+            "changedPropIds": ["submit-upload-store.data"]}
 
 
 def test_a_national_user_replaying_the_submit_callback_is_refused(app):

@@ -36,8 +36,8 @@ def test_sections_and_categories_are_those_of_the_standard_v1():
 
 def test_every_contract_rule_id_exists_with_its_severity():
     rules = load_standard().rules
-    errors = {f"E{n}" for n in range(101, 123)}
-    queries = {f"Q{n}" for n in range(201, 214)}
+    errors = {f"E{n}" for n in range(101, 124)}
+    queries = {f"Q{n}" for n in range(201, 215)}
     assert {r.id for r in rules.values() if r.severity == "error"} == errors
     assert {r.id for r in rules.values() if r.severity == "query"} == queries
     assert all(r.title and r.checks and r.hint for r in rules.values())

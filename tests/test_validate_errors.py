@@ -139,7 +139,9 @@ def test_an_unknown_category_is_e105_and_the_hint_lists_the_codes():
     assert_names_location(issue)
 
 
-@pytest.mark.parametrize("bad", ["-3", "2.5", "twelve", "1e3", "12345678901", "1 2"])
+# "1_000" is a whole number to Python's int(), and "٣" (Arabic-Indic) and "１２" (full width) are digits to
+# a regular expression's \d: none of them is a count written as the standard asks.
+@pytest.mark.parametrize("bad", ["-3", "2.5", "twelve", "1e3", "12345678901", "1 2", "1_000", "٣", "１２", "²"])
 def test_a_count_that_is_not_a_whole_number_is_e106(bad):
     rows = canonical_rows()
     rows = set_count(rows, "sex", "MALE", bad)
@@ -299,7 +301,7 @@ def test_more_rows_than_the_limit_is_e120():
     assert_names_location(issue)
 
 
-@pytest.mark.parametrize("period", ["Q3 2026", "2026-13", "", "13/2026", "Smarch 2026"])
+@pytest.mark.parametrize("period", ["Q3 2026", "2026-13", "", "13/2026", "Smarch 2026", "٢٠٢٦-٠٩", "２０２６-０９", "2026_09"])
 def test_a_period_that_is_not_a_month_is_e121(period):
     result = check(return_csv(period=period))
     issue = only_issue(result, "E121")

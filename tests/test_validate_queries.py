@@ -153,8 +153,9 @@ def test_a_byte_order_mark_is_removed_as_q207():
     assert [i.rule for i in result.issues] == ["Q207"] and len(result.rows) == len(canonical_rows())
 
 
-def test_crlf_line_endings_are_normalised_as_q208():
-    result = check(return_bytes(newline="\r\n"))
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_or_cr_line_endings_are_normalised_as_q208(newline):
+    result = check(return_bytes(newline=newline))
     assert [i.rule for i in result.issues] == ["Q208"] and len(result.rows) == len(canonical_rows())
 
 
@@ -186,6 +187,56 @@ def test_an_unknown_extra_column_is_ignored_as_q211():
     result = check(text)
     issue = only_issue(result, "Q211")
     assert (issue.row, issue.column) == (0, "notes") and len(result.rows) == len(canonical_rows())
+
+
+def _read(result) -> list[tuple[str, str, int]]:
+    return [(r.section, r.category, r.count) for r in result.rows]
+
+
+@pytest.mark.parametrize(("separator", "named"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")])
+def test_a_return_separated_by_semicolons_tabs_or_bars_is_read_as_q214(separator, named):
+    result = check(return_csv(separator=separator))
+    issue = only_issue(result, "Q214")
+    assert [i.rule for i in result.issues] == ["Q214"] and named in issue.message
+    assert _read(result) == _read(check(return_csv()))  # every row, as the comma-separated file reads
+
+
+def test_a_semicolon_return_with_commas_in_a_title_line_is_still_read_by_its_semicolons():
+    text = "Prevent return, October 2026, Anytown\n" + return_csv(separator=";")
+    result = check(text)
+    assert {i.rule for i in result.issues} == {"Q203", "Q214"}  # the title line skipped, the separator repaired
+    assert _read(result) == _read(check(return_csv()))
+
+
+def test_a_comma_return_whose_values_hold_semicolons_stays_comma_separated():
+    lines = return_csv().splitlines()
+    text = "\n".join(line + (",notes" if i == 0 else ",a;b;c;d;e;f") for i, line in enumerate(lines)) + "\n"
+    result = check(text)
+    assert [i.rule for i in result.issues] == ["Q211"] and len(result.rows) == len(canonical_rows())
+
+
+def _second_count_column(values) -> str:
+    lines = return_csv().splitlines()
+    return "\n".join([lines[0] + ",Number of concerns"] + [line + f",{v}" for line, v in zip(lines[1:], values)]) + "\n"
+
+
+def test_a_column_named_twice_with_the_same_values_is_ignored_as_q211():
+    result = check(_second_count_column([row[2] for row in canonical_rows()]))
+    issue = only_issue(result, "Q211")
+    assert result.status == "queried" and "column 5 'count' and column 6 'Number of concerns'" in issue.message
+    assert len(result.rows) == len(canonical_rows())
+
+
+def test_a_column_named_twice_with_different_values_rejects_the_return_on_the_rows_that_differ():
+    rows = canonical_rows()
+    values = [n for _, _, n in rows]
+    values[2], values[5] = values[2] + 1, ""
+    result = check(_second_count_column(values))
+    found = issues_of(result, "E123")
+    assert result.status == "rejected" and [i.row for i in found] == [3, 6]
+    assert (found[0].column, found[0].value) == ("count", str(values[2]))
+    assert f"'{rows[2][2]}' and '{values[2]}'" in found[0].message and "Number of concerns" in found[0].message
+    assert_names_location(found[0])
 
 
 def test_every_label_in_the_standard_is_accepted_as_a_repair():

@@ -23,7 +23,7 @@ from dashboard.auth.config import OidcConfig
 from dashboard.viewer import Viewer
 from etl.errors import InvalidInputError
 
-_GSS = re.compile(r"^[EWSN]\d{8}$")
+_GSS = re.compile(r"[EWSN][0-9]{8}")
 CLIENT_NAME = "oidc"
 
 
@@ -58,7 +58,7 @@ def identity_from_claims(claims: dict, config: OidcConfig) -> OidcIdentity:
     if roles & set(config.council_values):
         code = claims.get(config.authority_claim)
         code = code.strip().upper() if isinstance(code, str) else ""
-        if not _GSS.match(code):
+        if not _GSS.fullmatch(code):
             raise InvalidInputError(
                 "your account has the council role but no authority: ask your administrator to set "
                 f"the {config.authority_claim!r} claim to your authority's GSS code"

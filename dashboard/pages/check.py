@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 import dash
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
-from dashboard import ids
+from dashboard import components, ids
 from dashboard.figures.check import message_panel, validation_report
 from dashboard.upload import decode_upload, human_size
 from etl.errors import OversightError
@@ -47,24 +47,7 @@ def layout(**_query: str) -> html.Div:
                 className="govuk-hint",
                 id=ids.CHECK_HINT,
             ),
-            dcc.Store(id=ids.CHECK_LIMITS, data={"max_file_bytes": limits.max_file_bytes}),
-            dcc.Store(id=ids.CHECK_UPLOAD_STORE),
-            html.Label("Your return (CSV or Excel file)", htmlFor=ids.CHECK_UPLOAD, className="form-label"),
-            dcc.Upload(
-                id=ids.CHECK_UPLOAD,
-                children=html.Div(
-                    [
-                        html.Span("Drag and drop a return here, or "),
-                        html.Span("choose a file", className="upload-link"),
-                    ]
-                ),
-                # No `accept` filter: the browser would silently drop a file of another type, and the
-                # user would see nothing; the server names the problem instead.
-                multiple=False,
-                className="upload-zone",
-                className_active="upload-zone upload-zone-active",
-            ),
-            html.Div(id=ids.CHECK_CLIENT_MESSAGE, role="alert", className="mt-2"),
+            *components.upload_zone(ids.CHECK_UPLOAD, "Your return (CSV or Excel file)", limits.max_file_bytes),
             dcc.Loading(html.Div(id=ids.CHECK_RESULT, className="mt-3"), type="default"),
             html.H2("Start from the template"),
             html.P(
@@ -85,15 +68,7 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-clientside_callback(
-    ClientsideFunction(namespace="oversight", function_name="guardUpload"),
-    Output(ids.CHECK_UPLOAD_STORE, "data"),
-    Output(ids.CHECK_CLIENT_MESSAGE, "children"),
-    Input(ids.CHECK_UPLOAD, "contents"),
-    State(ids.CHECK_UPLOAD, "filename"),
-    State(ids.CHECK_LIMITS, "data"),
-    prevent_initial_call=True,
-)
+components.guard_upload(ids.CHECK_UPLOAD)
 
 
 @callback(Output(ids.CHECK_RESULT, "children"), Input(ids.CHECK_UPLOAD_STORE, "data"), prevent_initial_call=True)

@@ -9,7 +9,7 @@ placed in the inbox with its receipt; the next refresh loads it like any file dr
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from dashboard import components
 from dashboard.auth import guard
@@ -27,7 +27,8 @@ from etl.submissions import submit_return
 dash.register_page(__name__, path="/submit", name="Submit a return", title="Submit a return", order=7,
                    audience="council")
 
-SUBMIT_UPLOAD = "submit-upload"
+SUBMIT_UPLOAD = "submit-upload"  # components.upload_zone adds submit-upload-store, -limits, -client-message
+SUBMIT_UPLOAD_STORE = "submit-upload-store"
 SUBMIT_RESULT = "submit-result"
 SUBMIT_HISTORY = "submit-history"
 NOT_FOR_YOU = "Only council users submit returns, each for their own authority. Sign in with your council account."
@@ -56,38 +57,34 @@ def _form(authority_code: str | None, limit: int) -> list:
             "the next refresh; a rejected one is not sent: fix it and submit it again. Sending a corrected "
             "file for the same month replaces the earlier version."
         ),
-        html.Label("Return file (CSV or XLSX)", htmlFor=SUBMIT_UPLOAD, className="form-label"),
-        dcc.Upload(
-            id=SUBMIT_UPLOAD,
-            children=html.Div(["Drag and drop the return here, or ", html.Span("choose a file", className="link-primary")]),
-            accept=".csv,.xlsx",
-            max_size=limit * 4 // 3 + 1000,
-            multiple=False,
-            className="upload-area mb-3",
-        ),
+        *components.upload_zone(SUBMIT_UPLOAD, "Return file (CSV or XLSX)", limit),
         dcc.Loading(html.Div(id=SUBMIT_RESULT, **{"aria-live": "polite"})),
         html.H2("Your authority's submissions", className="mt-4"),
         html.Div(history_section(), id=SUBMIT_HISTORY),
     ]
 
 
+components.guard_upload(SUBMIT_UPLOAD)
+
+
 @callback(
     Output(SUBMIT_RESULT, "children"),
     Output(SUBMIT_HISTORY, "children"),
-    Input(SUBMIT_UPLOAD, "contents"),
-    State(SUBMIT_UPLOAD, "filename"),
+    Input(SUBMIT_UPLOAD_STORE, "data"),
     prevent_initial_call=True,
 )
-def submit(contents: object, filename: object) -> tuple[object, object]:
+def submit(upload: object) -> tuple[object, object]:
     """Check the viewer, decode, validate, place in the inbox with a receipt; every failure is a message."""
     viewer = current_viewer()
     if viewer.role != "council" or not viewer.authority_code or not viewer.user_id:
         return components.message(NOT_FOR_YOU), dash.no_update
-    if contents is None:
+    if upload is None:
         return "", dash.no_update
+    if not isinstance(upload, dict):
+        return components.message("The upload could not be read. Upload the file again."), dash.no_update
     cfg = guard.config()
     try:
-        data, name = decode_upload(contents, filename)
+        data, name = decode_upload(upload.get("contents"), upload.get("filename"))
         receipt, result = submit_return(data, name, inbox=cfg.inbox, store=cfg.store, username=viewer.user_id,
                                         authority_code=viewer.authority_code)
     except OversightError as error:

@@ -209,7 +209,7 @@ def parse_standard(text: str) -> Standard:
             r["id"]: Rule(r["id"], r["severity"], r["title"], r["checks"].strip(), r["hint"].strip()) for r in raw["rules"]
         }
         period_formats = tuple(
-            PeriodFormat(p["name"], p["example"], re.compile(p["pattern"]), p["description"], bool(p.get("canonical", False)))
+            PeriodFormat(p["name"], p["example"], re.compile(p["pattern"], re.ASCII), p["description"], bool(p.get("canonical", False)))
             for p in raw["period_formats"]
         )
         texts = {key: str(raw[key]).strip() for key in ("purpose", "deadline", "nil_return", "resubmission")}

@@ -105,6 +105,21 @@ def audit_page(browser, server_url) -> Iterator[object]:
 
 
 @pytest.fixture
+def role_audit_page(browser, server_url) -> Iterator[Callable[[str], object]]:
+    """A factory of axe-ready pages (CSP bypassed) signed in as a given role."""
+    contexts = []
+
+    def make(role: str) -> object:
+        context, page = _new_page(browser, server_url, bypass_csp=True, role=role)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def sized_page(browser, server_url) -> Iterator[Callable[[int, int], object]]:
     """A factory of pages at a given viewport size (phone, tablet, laptop)."""
     contexts = []

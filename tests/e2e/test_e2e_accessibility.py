@@ -23,6 +23,30 @@ def test_no_page_has_a_serious_or_critical_axe_violation(audit_page, server_url)
     assert found == {}
 
 
+@pytest.mark.parametrize(("role", "own_page"), [("council", "/submit"), ("national_admin", "/admin")])
+def test_the_pages_only_a_council_or_an_administrator_sees_have_no_serious_axe_violation(role_audit_page, server_url, role, own_page):
+    page = role_audit_page(role)
+    paths = site_paths(page, server_url)
+    assert own_page in paths
+    found = {}
+    for path in [own_page, "/"]:  # its own page, and the overview it opens on as that role
+        page.goto(server_url + path)
+        settle(page)
+        found.update({path: v for v in [axe_violations(page)] if v})
+    assert found == {}
+
+
+def test_a_rejected_submission_report_has_no_serious_axe_violation(role_audit_page, server_url):
+    page = role_audit_page("council")
+    page.goto(server_url + "/submit")
+    settle(page)
+    page.locator("#submit-upload input[type=file]").set_input_files(files=[{
+        "name": "bad.csv", "mimeType": "text/csv",
+        "buffer": b"authority_code,period,section,category,count\nE06000001,2026-09,total,ALL,-3\n"}])
+    page.wait_for_function("() => document.querySelector('#submit-result').innerText.includes('Not sent')")
+    assert axe_violations(page) == []
+
+
 def test_an_opened_dropdown_list_is_named_after_its_control(audit_page, server_url):
     """Open, the list is a named dialog and listbox. Dash 4 moves focus to a radio button inside each
     option, which axe reports as nested-interactive: a known limitation (accessibility statement)."""

@@ -89,6 +89,31 @@ def test_a_council_officer_submits_a_return_and_sees_the_receipt_and_history(fre
     assert page.errors_seen == []
 
 
+def _submit_file(page, name: str, content: bytes, mime: str) -> None:
+    page.locator("#submit-upload input[type=file]").set_input_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+
+
+def test_a_council_officer_submitting_a_file_of_another_type_is_told_why_it_was_not_sent(fresh_page, server_url):
+    page = fresh_page
+    sign_in(page, server_url, "council", "/submit")
+    settle(page)
+    _submit_file(page, "return.txt", b"authority_code\tperiod\tsection\tcategory\tcount\n", "text/plain")
+    page.wait_for_function("() => document.querySelector('#submit-result').innerText.includes('return.txt')")
+    assert "return.txt is not a CSV or XLSX file" in page.locator("#submit-result").inner_text()
+
+
+def test_a_council_officer_submitting_a_file_over_the_limit_is_told_before_it_is_sent(fresh_page, server_url):
+    page = fresh_page
+    sign_in(page, server_url, "council", "/submit")
+    settle(page)
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/_dash-update-component") else None)
+    _submit_file(page, "huge.csv", b"x" * 2_100_000, "text/csv")
+    page.wait_for_function("() => document.querySelector('#submit-upload-client-message').innerText.includes('largest return')")
+    assert "2.1 MB" in page.locator("#submit-upload-client-message").inner_text()
+    assert not any(len(r.post_data or "") > 1_000_000 for r in sent)
+
+
 def test_sign_out_returns_to_the_sign_in_page_and_ends_the_session(fresh_page, server_url):
     page = fresh_page
     sign_in(page, server_url, "national")

@@ -56,8 +56,8 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_sent(page, server_ur
     sent = []
     page.on("request", lambda r: sent.append(r) if r.url.endswith("/_dash-update-component") else None)
     _upload(page, "huge.csv", b"x" * 2_100_000)
-    page.wait_for_function("() => document.querySelector('#check-client-message').innerText.includes('largest return')")
-    assert "2.1 MB" in page.locator("#check-client-message").inner_text()
+    page.wait_for_function("() => document.querySelector('#check-upload-client-message').innerText.includes('largest return')")
+    assert "2.1 MB" in page.locator("#check-upload-client-message").inner_text()
     assert not any(len(r.post_data or "") > 1_000_000 for r in sent)
 
 
