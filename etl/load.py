@@ -40,7 +40,7 @@ from .db import connect, rollback_quietly, sync_reference
 from .errors import DatabaseError, InvalidInputError, OversightError
 from .faults import fault_point
 from .periods import format_period
-from .returns import Issue, ValidationResult
+from .returns import Issue, ValidationResult, file_label
 from .scored_state import ensure_scored, sync_synthetic_marker
 from .settings import sql_text
 from .submissions import receipt_time
@@ -108,6 +108,8 @@ class RunSummary:
     superseded: int = 0
     rescored: bool = False
     contains_synthetic_data: bool = False
+    # Inbox entries a refresh did not read, as (name, why, where it was moved or None when left in place).
+    set_aside: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.files if outcome.status == status)
@@ -140,6 +142,7 @@ class RunSummary:
             "rescored": self.rescored,
             "contains_synthetic_data": self.contains_synthetic_data,
             "files": [outcome.to_dict() for outcome in self.files],
+            "set_aside": [{"name": name, "reason": why, "moved_to": moved} for name, why, moved in self.set_aside],
         }
 
 
@@ -183,6 +186,7 @@ def refresh(
         summary = _write_session("refresh", inbox_files(inbox), db_path, progress=progress, locked=True)
         try:
             file_away(summary, archive, quarantine)
+            set_aside(summary, inbox, quarantine)
         except OSError as exc:  # a full disk or a permission: the database is already up to date
             raise OversightError(
                 f"the database {db_path} is up to date (run {summary.run_id}), but moving the files out of "
@@ -193,12 +197,39 @@ def refresh(
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """The files a refresh should look at: every regular file but dotfiles and the synthetic marker."""
+    """The files a refresh should look at: every regular file but dotfiles and the synthetic marker.
+
+    A symbolic link is never followed (one pointing at a server file would have its lines quoted in the
+    errors of a rejected return, for anyone who can drop files in the inbox to read): see `set_aside`."""
     return sorted(
         path
         for path in inbox.iterdir()
-        if path.is_file() and not path.name.startswith(".") and path.name != SYNTHETIC_MARKER
+        if path.is_file() and not path.is_symlink() and not path.name.startswith(".") and path.name != SYNTHETIC_MARKER
     )
+
+
+NOT_A_RETURN = "not-a-return"  # the quarantine folder of inbox entries set aside unread
+
+
+def set_aside(summary: RunSummary, inbox: Path, quarantine: Path) -> None:
+    """Say what the refresh left unread: symbolic links are moved (the link, never its target) to
+    quarantine/not-a-return/ beside a note of why; folders stay where they are and are named."""
+    for path in sorted(inbox.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink():
+            why = "a symbolic link, which a refresh never follows (nothing was read); put the return file itself in the inbox"
+            folder = quarantine / NOT_A_RETURN
+            folder.mkdir(parents=True, exist_ok=True)
+            destination = _free_name(folder, path.name)
+            destination.with_name(destination.name + ".errors.txt").write_text(
+                f"Inbox entry: {file_label(path)}\nSet aside by oversight refresh (run {summary.run_id}) on "
+                f"{summary.started_at:%Y-%m-%d %H:%M} UTC: it is {why}.\n", encoding="utf-8")
+            os.rename(path, destination)  # moves the link itself
+            summary.set_aside.append((file_label(path), why, str(destination)))
+        elif path.is_dir():
+            summary.set_aside.append((file_label(path), "a folder; returns inside folders are not read, so put them "
+                                      "in the inbox itself", None))
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -274,6 +305,11 @@ class _Candidate:
     received_at: datetime
     is_synthetic: bool
 
+    @property
+    def name(self) -> str:
+        """What is stored and printed as the file's name (the file keeps its own)."""
+        return file_label(self.path)
+
     @classmethod
     def of(cls, path: Path, received_at: datetime | None) -> "_Candidate":
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -325,11 +361,11 @@ def _store_all(
     try:
         for done, (candidate, new) in enumerate(zip(candidates, fresh)):
             if report is not None:
-                report(done, len(candidates), candidate.path.name, None)
+                report(done, len(candidates), candidate.name, None)
             outcome = writer.store(candidate, next(results)) if new else writer.unchanged(candidate)
             writer.summary.files.append(outcome)
             if report is not None:
-                report(done + 1, len(candidates), candidate.path.name, outcome)
+                report(done + 1, len(candidates), candidate.name, outcome)
             if bar is not None:
                 bar.advance()
     finally:
@@ -466,7 +502,7 @@ class _Writer:
     def unchanged(self, candidate: _Candidate) -> FileOutcome:
         known = self.known[candidate.sha256]
         return FileOutcome(
-            file=candidate.path.name, status="unchanged", authority_code=known.authority_code,
+            file=candidate.name, status="unchanged", authority_code=known.authority_code,
             period=known.period, issue_count=known.issue_count, submission_id=known.submission_id,
             stored_status=known.stored_status, path=candidate.path,
         )
@@ -476,7 +512,7 @@ class _Writer:
         if result.sha256 in self.known:  # the same content twice in one run
             return self.unchanged(candidate)
         outcome = FileOutcome(
-            file=candidate.path.name, status=result.status, authority_code=result.authority_code,
+            file=candidate.name, status=result.status, authority_code=result.authority_code,
             period=result.period, issue_count=len(result.issues), submission_id=self.next_id,
             path=candidate.path, issues=list(result.issues),
         )
@@ -520,7 +556,7 @@ class _Writer:
             rollback_quietly(self.con)
             self._flush_failed = True
             if isinstance(exc, duckdb.Error):
-                names = [candidate.path.name for candidate, _, _ in batch.submissions]
+                names = [candidate.name for candidate, _, _ in batch.submissions]
                 which = names[0] if len(names) == 1 else f"the {len(names)} files {names[0]} to {names[-1]}"
                 raise DatabaseError(
                     f"could not store {which}: {exc}. The live database is unchanged; "
@@ -673,7 +709,7 @@ def _write_batch(con: duckdb.DuckDBPyConnection, batch: _Batch, run_id: int) -> 
     """The batch's rows, one statement per table (Arrow tables scanned by DuckDB), in the open transaction."""
     loaded_at = utc_now()
     rows = [
-        (new.submission_id, run_id, candidate.path.name, result.sha256, result.size_bytes, result.file_format,
+        (new.submission_id, run_id, candidate.name, result.sha256, result.size_bytes, result.file_format,
          result.encoding, candidate.received_at, loaded_at, result.authority_code, result.period, new.version,
          "rejected" if result.status == "rejected" else new.status, new.is_current, candidate.is_synthetic,
          result.status)

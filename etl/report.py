@@ -94,6 +94,9 @@ def render_run(summary) -> Group:
         parts.append(files)
         if len(attention) > 50:
             parts.append(Text(f"... and {len(attention) - 50} more (use --json for the full list)"))
+    for name, why, moved in summary.set_aside:
+        where = f" Moved to {moved}." if moved else " Left in the inbox."
+        parts.append(Text(f"Not read: {name}, {why}.{where}", style="yellow"))
     if summary.contains_synthetic_data:
         parts.append(Text("This database contains SYNTHETIC demonstration data.", style="bold yellow"))
     return Group(*parts)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "query"]
 Status = Literal["accepted", "queried", "rejected"]
+
+
+def file_label(path: Path) -> str:
+    """A file's name as text that can be stored and shown: a name that is not UTF-8 on disk (Windows-1252
+    bytes copied onto a Linux server, say) keeps its readable parts, with U+FFFD for each byte that is not.
+    The file itself keeps its own name; only what is stored and printed about it uses this."""
+    name = path.name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", errors="replace")
+    return name
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from .findings import SHOWN_ROWS, rows_text
 from .periods import format_period, month_start
 from .readers import FormulaCell, RawTable, detect_format, read_table
 from .reference import Reference, load_reference
-from .returns import CountRow, Issue, ValidationResult
+from .returns import CountRow, Issue, ValidationResult, file_label
 from .settings import Limits
 from .settings import today as settings_today
 from .spec import Standard, load_standard, normalise_label
@@ -206,19 +206,20 @@ def validate_file(path: Path, *, reference: Reference | None = None, today: date
     """Validate a return file on disk; its size is checked before any byte is read."""
     path = Path(path)
     limits = limits or Limits()
+    label = file_label(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return _unread(path.name, 0, "E101", f"the file cannot be opened ({exc.strerror or exc})", None)
+        return _unread(label, 0, "E101", f"the file cannot be opened ({exc.strerror or exc})", None)
     if not path.is_file():
-        return _unread(path.name, 0, "E101", "this is not a file (it is a folder or a device)", None)
+        return _unread(label, 0, "E101", "this is not a file (it is a folder or a device)", None)
     if size > limits.max_file_bytes:
-        return _unread(path.name, size, "E119", f"the file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}", str(size))
+        return _unread(label, size, "E119", f"the file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}", str(size))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return _unread(path.name, size, "E101", f"the file cannot be read ({exc.strerror or exc})", None)
-    return validate_bytes(data, path.name, reference=reference, today=today, limits=limits)
+        return _unread(label, size, "E101", f"the file cannot be read ({exc.strerror or exc})", None)
+    return validate_bytes(data, label, reference=reference, today=today, limits=limits)
 
 
 def validate_bytes(data: bytes, filename: str, *, reference: Reference | None = None, today: date | None = None, limits: Limits | None = None) -> ValidationResult:

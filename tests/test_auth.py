@@ -328,7 +328,7 @@ def test_an_administrator_starts_a_refresh_from_the_site_and_follows_it(db, tmp_
     from dashboard.server import create_app
 
     inbox = tmp_path / "inbox"
-    inbox.mkdir()
+    (inbox / "october returns").mkdir(parents=True)  # a folder: not read, and the page says so
     try:
         admin_app = create_app(db, inbox=inbox)
         start = {"output": _callback_key(admin_app, "admin-refresh-message.children"),
@@ -353,6 +353,7 @@ def test_an_administrator_starts_a_refresh_from_the_site_and_follows_it(db, tmp_
             time.sleep(0.5)
         text = str(reply["admin-refresh-status"])
         assert "Last refresh finished" in text and "0 files" in text
+        assert "Not read from the inbox (1)" in text and "october returns, a folder" in text
         assert [e for e in events(db, "refresh_started") if e["username"] == "demo.admin"]
     finally:
         database.configure(db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -79,3 +80,35 @@ def test_a_mixed_inbox_is_counted_in_the_summary(tmp_path: Path) -> None:
     d = refresh(inbox, tmp_path / "o.duckdb").to_dict()
     assert (d["files_seen"], d["files_rejected"], d["files_accepted"] + d["files_queried"]) == (2, 1, 1)
     assert {f["file"]: f["status"] for f in d["files"]}["b.csv"] == "rejected"
+
+
+def test_a_file_whose_name_is_not_utf8_is_loaded_under_a_readable_name_and_archived_under_its_own(tmp_path: Path) -> None:
+    inbox, db = tmp_path / "inbox", tmp_path / "o.duckdb"
+    inbox.mkdir()
+    raw_name = b"caf\xe9 return.csv"  # Windows-1252 bytes copied onto a UTF-8 file system
+    (inbox / os.fsdecode(raw_name)).write_text(
+        return_csv("E06000001", "2026-09", 3), encoding="utf-8")
+    write_return(inbox, "other.csv", bad_return())
+    summary = refresh(inbox, db)
+    assert sorted(o.status for o in summary.files) == ["accepted", "rejected"]
+    assert query(db, "select file_name from submission order by file_name") == [("caf\ufffd return.csv",), ("other.csv",)]
+    archived = [p.name.encode("utf-8", "surrogateescape") for p in (tmp_path / "archive" / "2026-09").iterdir()]
+    assert archived == [raw_name]  # the file itself keeps its name, byte for byte
+
+
+def test_a_symbolic_link_in_the_inbox_is_never_followed_and_is_set_aside_with_the_reason(tmp_path: Path) -> None:
+    inbox, db = tmp_path / "inbox", tmp_path / "o.duckdb"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:the server's own file\n", encoding="utf-8")
+    write_return(inbox, "good.csv", return_csv("E06000001", "2026-09", 3))
+    (inbox / "link.csv").symlink_to(secret)
+    summary = refresh(inbox, db, quarantine_dir=tmp_path / "q")
+    assert [o.file for o in summary.files] == ["good.csv"]
+    assert [name for name, _, _ in summary.set_aside] == ["link.csv"]
+    kept = tmp_path / "q" / "not-a-return" / "link.csv"
+    assert kept.is_symlink() and not (inbox / "link.csv").exists()
+    reason = (tmp_path / "q" / "not-a-return" / "link.csv.errors.txt").read_text(encoding="utf-8")
+    assert "symbolic link" in reason and "root:x" not in reason
+    assert query(db, "select count(*) from submission") == [(1,)]
+    stored = query(db, "select string_agg(message, ' ') from validation_issue")[0][0] or ""
+    assert "root:x" not in stored

@@ -137,7 +137,13 @@ def refresh_status() -> object:
         counts = {state: sum(1 for f in files if f.get("status") == state) for state in ("accepted", "queried", "rejected", "unchanged")}
         text = (f"Last refresh finished {job.finished_at:%H:%M:%S} UTC ({started}): {len(files)} files; "
                 + ", ".join(f"{n} {state}" for state, n in counts.items()) + ".")
-        return html.P(text, id="admin-refresh-state")
+        unread = [entry for entry in summary.get("set_aside") or [] if isinstance(entry, dict)]
+        if not unread:
+            return html.P(text, id="admin-refresh-state")
+        return html.Div([html.P(text, id="admin-refresh-state"),
+                         html.P(f"Not read from the inbox ({len(unread)}):"),
+                         html.Ul([html.Li(f"{str(e.get('name'))[:200]}, {str(e.get('reason'))[:300]}") for e in unread[:20]],
+                                 id="admin-refresh-set-aside")])
     tail = job.output().strip().splitlines()[-3:]
     return html.Div([html.P(f"Last refresh failed ({started}, exit code {job.exit_code}):", id="admin-refresh-state"),
                      html.Pre("\n".join(line[:300] for line in tail))])
