@@ -145,7 +145,7 @@ def serve(filename: str) -> flask.Response:
 
 
 def _safe_name(filename: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in filename)[:100].strip(".-")
+    cleaned = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_." else "-" for ch in filename)[:100].strip(".-")
     return cleaned or "data"
 
 

@@ -106,7 +106,7 @@ def test_a_council_officer_signs_in_bound_to_the_authority_in_the_claims(site, p
     provider.user_claims = dict(COUNCIL)
     done = browser.get(approve(browser, start(site_url, browser)), allow_redirects=False, timeout=60)
     assert done.status_code == 303
-    assert signed_in_as(site_url, browser) == "Signed in as Lee Officer (council: E08000035)"
+    assert signed_in_as(site_url, browser) == "Signed in as Lee Officer (council: Leeds, E08000035)"
     assert browser.get(f"{site_url}/admin/audit.csv", timeout=30).status_code == 404
     event = audit.events(store_path(db), event="sign_in", username="officer@leeds.gov.uk")[0]
     assert (event["role"], event["authority_code"]) == ("council", "E08000035")

@@ -30,6 +30,14 @@ def is_admin(viewer: Viewer | None = None) -> bool:
     return viewer.role == "national" and viewer.is_admin
 
 
+def _authority_named(code: str | None) -> str:
+    """'Leeds, E08000035': an officer sees which authority the site treats as theirs by name."""
+    from etl.reference import load_reference
+
+    authority = load_reference().authorities.get(code or "")
+    return f"{authority.name}, {code}" if authority else str(code)
+
+
 def account_bar() -> html.Div | None:
     """'Signed in as <name> (role)' and a sign-out button (a form POST with the session's token)."""
     if not flask.has_request_context():
@@ -39,7 +47,7 @@ def account_bar() -> html.Div | None:
         return html.Div(html.A("Sign in", href="/sign-in", className="govuk-header__link"), className="app-account")
     from dashboard.auth.sessions import csrf_token
 
-    role = {"national": "national", "council": f"council: {viewer.authority_code}", "public": "public"}[viewer.role]
+    role = {"national": "national", "council": f"council: {_authority_named(viewer.authority_code)}", "public": "public"}[viewer.role]
     if viewer.is_admin:
         role += ", administrator"
     return html.Div(

@@ -49,7 +49,7 @@ def test_a_council_officer_signs_in_with_the_identity_provider_button(browser, o
         page.wait_for_url(f"{url}/check", timeout=60_000)
         settle(page)
         assert urlsplit(page.url).path == "/check"
-        assert "Signed in as Lee Officer (council: E08000035)" in page.locator("#account-bar").inner_text()
+        assert "Signed in as Lee Officer (council: Leeds, E08000035)" in page.locator("#account-bar").inner_text()
         assert "Submit a return" in page.locator("#shell-nav").inner_text()
         # The site's callbacks run in this session (the navigation marked the current page).
         assert page.locator("#shell-nav [aria-current=page]").inner_text() == "Check a return"
