@@ -24,6 +24,30 @@ class Migration:
     path: Path
 
 
+_DUCKDB_MAGIC = (8, b"DUCK")  # every DuckDB file has these bytes at this offset, after its header checksum
+
+
+def check_database_file(path: Path | str) -> None:
+    """Refuse, with what to do, a --db that is a folder or a file that is not a DuckDB database (before
+    anything is copied, locked or opened: DuckDB's own words would blame another program)."""
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file: pass --db with a file, such as {path / 'oversight.duckdb'}")
+    offset, magic = _DUCKDB_MAGIC
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(offset + len(magic))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if head and head[offset:] != magic:
+        raise DatabaseError(
+            f"{path} is not a DuckDB database file: check --db (the project's database is data/oversight.duckdb "
+            "unless $OVERSIGHT_DB says otherwise); nothing was changed"
+        )
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file; a read-only open of a missing file or a locked file raises DatabaseError."""
     path = Path(path)
@@ -31,6 +55,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         raise DatabaseError(
             f"no database at {path}: load some returns first (`oversight refresh --db {path}`) or pass --db"
         )
+    check_database_file(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -39,7 +39,7 @@ from typing import Iterator
 
 import duckdb
 
-from .db import connect, migrate, rollback_quietly, sync_reference_if_due
+from .db import check_database_file, connect, migrate, rollback_quietly, sync_reference_if_due
 from .errors import DatabaseError, DatabaseLockedError, DiskFullError, OversightError
 from .faults import fault_point
 
@@ -73,6 +73,7 @@ def write_lock(db_path: Path | str, command: str = "") -> Iterator[None]:
     The kernel drops the lock when its process dies, so a crash never leaves a stale lock behind.
     """
     db_path = Path(db_path)
+    check_database_file(db_path)  # a folder or another kind of file: say so before making a lock beside it
     db_path.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(db_path)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

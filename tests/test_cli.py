@@ -36,3 +36,26 @@ def test_every_command_help_exits_0_and_prints_its_docstring(name: str) -> None:
     first_paragraph = (inspect.getdoc(COMMANDS[name].callback) or "").split("\n\n")[0]
     assert first_paragraph and _words(first_paragraph) in _words(result.output)
     assert f"Usage: oversight {name} " in result.output
+
+
+@pytest.mark.parametrize("command", [["status"], ["score"], ["refresh", "--inbox", "{inbox}"], ["users", "list"]])
+@pytest.mark.parametrize("wrong", ["folder", "text file"])
+def test_a_db_that_is_a_folder_or_not_a_duckdb_file_is_refused_by_name_and_nothing_is_made(tmp_path, command, wrong) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    if wrong == "folder":
+        db = tmp_path / "data"
+        db.mkdir()
+    else:
+        db = tmp_path / "notes.duckdb"
+        db.write_text("minutes of the last meeting\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    args = [part.format(inbox=inbox) for part in command] + ["--db", str(db)]
+    result = CliRunner().invoke(app, args, prog_name="oversight", env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 2, result.output
+    said = _words(result.output)
+    expected = "is a folder, not a database file" if wrong == "folder" else "is not a DuckDB database file"
+    assert expected in said and str(db) in said and "another program" not in said
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no lock, no working copy, nothing beside it
+    if wrong == "text file":
+        assert db.read_text(encoding="utf-8") == "minutes of the last meeting\n"
