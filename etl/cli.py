@@ -128,7 +128,7 @@ def status(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
 
 @app.command()
 def template(
-    out: Path = typer.Option(Path("return-template.xlsx"), "--out", help="Where to write the workbook."),
+    out: Path = typer.Option(Path("return-template.xlsx"), "--out", help="Where to write the workbook (a file, or a folder to write return-template.xlsx in)."),
     period: Optional[str] = typer.Option(None, "--period", help="Prefill the period (YYYY-MM)."),
     authority: Optional[str] = typer.Option(None, "--authority", help="Prefill the authority GSS code."),
 ) -> None:
@@ -190,8 +190,8 @@ class ScoreWindow(str, Enum):
 
 @app.command()
 def explain(
-    authority: str = typer.Option(..., "--authority", help="Authority GSS code, e.g. E06000043."),
-    period: str = typer.Option(..., "--period", help="Period YYYY-MM."),
+    authority: str = typer.Option(..., "--authority", help="Authority GSS code (e.g. E06000043), DfE number or name."),
+    period: Optional[str] = typer.Option(None, "--period", help="Period YYYY-MM (default: the latest month scored)."),
     window: ScoreWindow = typer.Option(
         ScoreWindow.month, "--window", help="month: that month alone; rolling12: the 12 months ending in it."
     ),

@@ -87,6 +87,9 @@ def _instructions(standard: Standard, sheet, period: date | None, authority: str
     sheet.column_dimensions["A"].width = 140
 
 
+DEFAULT_FILE_NAME = "return-template.xlsx"
+
+
 def write_template(out: Path, period: str | None = None, authority: str | None = None,
                    *, reference: Reference | None = None) -> Path:
     """Write the blank return workbook to `out` and return its path.
@@ -162,6 +165,11 @@ def write_template(out: Path, period: str | None = None, authority: str | None =
     sheet.freeze_panes = "A2"
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(out)
+    if out.is_dir():  # a folder: the workbook goes in it under the usual name
+        out = out / DEFAULT_FILE_NAME
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        workbook.save(out)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot write {out}: {exc.strerror or exc}; choose another --out") from exc
     return out

@@ -70,6 +70,30 @@ def test_unknown_authority_is_a_clear_error(db: Path) -> None:
         explain_score(db, "E99999999", SEP)
 
 
+@pytest.mark.parametrize("written", ["805", "hartlepool", "e06000001"])  # Hartlepool's DfE number, name, lower case
+def test_an_authority_is_found_by_dfe_number_or_name_as_the_validator_resolves_it(db: Path, written: str) -> None:
+    explanation = explain_score(db, written, SEP)
+    assert (explanation.authority_code, explanation.authority_name) == (CODE, "Hartlepool")
+
+
+def test_without_a_period_the_latest_month_scored_is_explained(db: Path) -> None:
+    latest = query(db, "select max(period) from score where authority_code = ? and \"window\" = 'month'", [CODE])[0][0]
+    assert explain_score(db, CODE).period == f"{latest:%Y-%m}"
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    result = CliRunner().invoke(app, ["explain", "--authority", CODE, "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["period"] == f"{latest:%Y-%m}"
+
+
+def test_a_month_with_no_score_names_the_latest_that_has_one(db: Path) -> None:
+    latest = query(db, "select max(period) from score where authority_code = ?", [CODE])[0][0]
+    with pytest.raises(NotFoundError, match=f"its latest score is for {latest:%Y-%m}"):
+        explain_score(db, CODE, "2019-01")
+
+
 @pytest.mark.parametrize("window", ["month", "rolling12"])
 def test_explain_command_passes_the_window_on(db: Path, window: str) -> None:
     from typer.testing import CliRunner

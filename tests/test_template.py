@@ -76,3 +76,15 @@ def test_the_instructions_sheet_explains_how_to_fill_in_the_return(tmp_path):
     assert "How to fill in this return" in lines
     assert any("E06000001" in line and "2026-09" in line for line in lines)
     assert any(line.startswith("concern_type:") for line in lines)
+
+
+def test_a_folder_as_out_gets_the_workbook_under_its_usual_name(tmp_path: Path) -> None:
+    path = write_template(tmp_path)
+    assert path == tmp_path / "return-template.xlsx" and path.stat().st_size > 0
+
+
+def test_an_out_that_cannot_be_written_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="cannot write .*choose another --out"):
+        write_template(blocker / "template.xlsx")  # its folder would be a file

@@ -135,9 +135,9 @@ class Explanation:
 
 
 def explain_sql(name: str) -> str:
-    """The text of etl/sql/explain_<name>.sql (scores, components, flags): the one source of these
-    queries for `oversight explain` and the dashboard's authority page. Parameters: $code, $period
-    and (scores, components) $window."""
+    """The text of etl/sql/explain_<name>.sql (authority, scores, components, flags, observed): the one
+    source of these queries for `oversight explain` and the dashboard's authority page. Parameters:
+    $code, and $period and/or $window as each file says."""
     return sql_text(f"explain_{name}.sql")
 
 
@@ -147,49 +147,59 @@ def _component(dimension, rule_id, points_lost, composite_points, detail, fix, s
                      row_number, format_period(source_period) if source_period else None)
 
 
+def _authority_code(text: str) -> str:
+    """The GSS code `text` names (as the validator resolves authority codes), else the text upper-cased."""
+    from ..reference import load_reference
+    from ..validate import resolve_authority
+
+    resolved = resolve_authority(load_reference(), text) if text.strip() else None
+    return resolved[0] if resolved else text.strip().upper()
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-def explain_score(db_path: Path | str, authority: str, period: str, window: str = "month") -> Explanation:
-    """Read the stored scores and explanation rows of one authority and period (read-only)."""
+def explain_score(db_path: Path | str, authority: str, period: str | None = None, window: str = "month") -> Explanation:
+    """Read the stored scores and explanation rows of one authority and period (read-only).
+
+    authority: a GSS code, or any spelling the return standard resolves (DfE number, name, alias code);
+    period: YYYY-MM, or None for the latest month the authority has a score for.
+    """
     if window not in WINDOWS:
         raise InvalidInputError(f"window {window!r} is not one of {', '.join(WINDOWS)}")
-    month = parse_period(period)
-    code = authority.strip().upper()
+    month = parse_period(period) if period is not None else None
+    code = _authority_code(authority)
     con = connect(Path(db_path), read_only=True)
     try:
-        name_row = con.execute("select name from ref_authority where gss_code = $c", {"c": code}).fetchone()
-        if name_row is None:
-            raise NotFoundError(f"no authority with GSS code {code}: check the code (e.g. E06000043) on the benchmark page")
+        found = con.execute(explain_sql("authority"), {"code": code, "window": window}).fetchone()
+        if found is None:
+            raise NotFoundError(
+                f"no authority with GSS code {code}: give its GSS code (e.g. E06000043), DfE number or name, "
+                "as on the benchmark page"
+            )
+        name, latest = found
+        if month is None and latest is None:
+            raise NotFoundError(f"no score for {code} ({name}) yet: load its returns, or run `oversight score`")
+        month = month or latest
         scores = con.execute(explain_sql("scores"), {"code": code, "period": month, "window": window}).fetchall()
         if not scores:
             raise NotFoundError(
                 f"no score for {code} in {format_period(month)}: the authority owed no return that month, or the "
                 "database has not been scored (run `oversight score`)"
+                + (f"; its latest score is for {format_period(latest)}" if latest else "")
             )
         rows = con.execute(explain_sql("components"), {"code": code, "period": month, "window": window}).fetchall()
         flag_rows = [(flag_type, measure, detail) for flag_type, measure, _value, detail
                      in con.execute(explain_sql("flags"), {"code": code, "period": month}).fetchall()]
-        observed_rows = con.execute(
-            """
-            select a.measure, a.value, a.numerator, a.denominator, a.lower95, a.upper95, e.value
-            from measure_value as a
-            left join measure_value as e
-              on e.level = 'england' and e.period = a.period and e."window" = a."window" and e.measure = a.measure
-            where a.level = 'authority' and a.code = $c and a.period = $p and a."window" = 'rolling12'
-              and a.measure like 'share_%'
-            order by a.measure
-            """,
-            {"c": code, "p": month},
-        ).fetchall()
+        observed_rows = con.execute(explain_sql("observed"), {"code": code, "period": month}).fetchall()
     finally:
         con.close()
     by_dimension = {d: s for d, s, _, _ in scores}
     composite = next(((s, b, v) for d, s, b, v in scores if d == "composite"), (None, None, scores[0][3]))
     return Explanation(
         authority_code=code,
-        authority_name=name_row[0],
+        authority_name=name,
         period=format_period(month),
         window=window,
         composite=composite[0],
