@@ -30,7 +30,7 @@ def is_admin(viewer: Viewer | None = None) -> bool:
     return viewer.role == "national" and viewer.is_admin
 
 
-def _authority_named(code: str | None) -> str:
+def authority_label(code: str | None) -> str:
     """'Leeds, E08000035': an officer sees which authority the site treats as theirs by name."""
     from etl.reference import load_reference
 
@@ -47,7 +47,7 @@ def account_bar() -> html.Div | None:
         return html.Div(html.A("Sign in", href="/sign-in", className="govuk-header__link"), className="app-account")
     from dashboard.auth.sessions import csrf_token
 
-    role = {"national": "national", "council": f"council: {_authority_named(viewer.authority_code)}", "public": "public"}[viewer.role]
+    role = {"national": "national", "council": f"council: {authority_label(viewer.authority_code)}", "public": "public"}[viewer.role]
     if viewer.is_admin:
         role += ", administrator"
     return html.Div(

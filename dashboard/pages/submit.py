@@ -13,7 +13,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard import components
 from dashboard.auth import guard
-from dashboard.auth.access import may_open
+from dashboard.auth.access import authority_label, may_open
 from dashboard.figures.check import issues_table, validation_report
 from dashboard.queries.submissions import history
 from dashboard.upload import decode_upload, human_size
@@ -51,7 +51,7 @@ def layout(**_query: str) -> html.Div:
 def _form(authority_code: str | None, limit: int) -> list:
     return [
         html.P(
-            f"Send your authority's ({authority_code}) monthly return as CSV or Excel (.xlsx), up to "
+            f"Send your authority's ({authority_label(authority_code)}) monthly return as CSV or Excel (.xlsx), up to "
             f"{human_size(limit)}. It is checked at once against the return standard, with the same report "
             "as `oversight validate`. An accepted or queried return is received with a receipt and loaded at "
             "the next refresh; a rejected one is not sent: fix it and submit it again. Sending a corrected "
