@@ -75,7 +75,7 @@ def test_the_package_licence_is_an_spdx_expression():
 
 def test_the_readme_lists_the_options_people_look_for():
     table = (ROOT / "README.md").read_text(encoding="utf-8")
-    for option in ("template [--out FILE]", "[--window month", "explain --authority CODE --period YYYY-MM [--window month\\|rolling12] [--db PATH]",
+    for option in ("template [--out FILE]", "[--window month", "explain --authority CODE [--period YYYY-MM] [--window month\\|rolling12] [--db PATH]",
                    "score [--db PATH]", "users add"):
         assert option in table, option
 
