@@ -256,6 +256,30 @@ def test_a_numeric_column_before_a_text_filter_is_inferred_as_a_filter(tmp_path:
     assert tidy.filters == ["age", "group"] and tidy.indicator_names == ["children"]
 
 
+def test_a_stray_cell_in_an_indicator_is_named_not_taken_with_the_indicators_before_it_for_filters(tmp_path: Path) -> None:
+    rows = rows_of(REFERRALS)[:40]
+    rows[7]["not_in_need_count"] = ".."  # no metadata: the columns are inferred
+    with pytest.raises(ContextFileError, match=r"row 8, column not_in_need_count: '\.\.'"):
+        read_tidy(write_csv(tmp_path / "referrals-stray.csv", rows))
+
+
+def _national(age: str, **cells: str) -> dict[str, str]:
+    return {"time_period": "2024", "time_identifier": "Calendar year", "geographic_level": "National",
+            "country_code": "E92000001", "age": age, **cells}
+
+
+def test_an_indicator_suppressed_throughout_is_an_indicator_and_leaves_the_others_alone(tmp_path: Path) -> None:
+    rows = [_national(age, children=str(100 + i), rate="c") for i, age in enumerate(["0", "1", "2", "Total"])]
+    tidy = read_tidy(write_csv(tmp_path / "suppressed.csv", rows))
+    assert tidy.filters == ["age"] and tidy.indicator_names == ["children", "rate"]
+
+
+def test_a_numeric_filter_with_a_total_row_stays_a_filter_whatever_its_share_of_numbers(tmp_path: Path) -> None:
+    rows = [_national(age, children=str(100 + i)) for i, age in enumerate([*map(str, range(17)), "Total"])]
+    tidy = read_tidy(write_csv(tmp_path / "ages-total.csv", rows))  # 17 of 18 cells numbers: still the filter
+    assert tidy.filters == ["age"] and tidy.indicator_names == ["children"]
+
+
 def test_levels_are_recognised_whatever_their_capitalisation_and_other_levels_are_only_counted(tmp_path: Path) -> None:
     rows = rows_of(REFERRALS)[:30]
     for row in rows:

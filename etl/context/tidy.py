@@ -159,14 +159,25 @@ def _read_meta(path: Path) -> pl.DataFrame:
     return meta
 
 
+# At least this share of a column's cells must be numbers or symbols for it to be read as an indicator
+# whose other cells are mistakes (a stray '..' or 'n/a'): the import then names those cells instead of
+# quietly taking the column, and every indicator before it, for filters.
+_MOSTLY_VALUES = 0.9
+
+
 def _is_value_column(column: pl.Series) -> bool:
-    """Every non-empty cell a number or a symbol, and at least one cell a number."""
+    """An indicator by its cells: numbers or symbols (all symbols: an indicator suppressed throughout), at
+    least `_MOSTLY_VALUES` of them, and no cell that names a total ("Total", "All"), which only filters hold."""
     present = column.drop_nulls()
     if present.is_empty():
         return False
+    lowered = present.str.to_lowercase()
     numeric = present.str.replace_all(",", "").str.contains(_NUMBER)
-    symbol = present.str.to_lowercase().is_in(list(SYMBOLS))
-    return bool((numeric | symbol).all()) and bool(numeric.any())
+    symbol = lowered.is_in(list(SYMBOLS))
+    values = numeric | symbol
+    if bool(lowered.is_in(list(_TOTAL_VALUES)).any()):
+        return False
+    return bool(values.mean() >= _MOSTLY_VALUES) and (bool(numeric.any()) or bool(values.all()))
 
 
 def _classify(frame: pl.DataFrame, meta: pl.DataFrame | None, name: str) -> tuple[list[str], list[IndicatorInfo], str, list[str]]:
