@@ -268,6 +268,19 @@ def _national(age: str, **cells: str) -> dict[str, str]:
             "country_code": "E92000001", "age": age, **cells}
 
 
+def test_a_download_cut_off_mid_line_is_rejected_not_read_with_its_last_number_cut_short(tmp_path: Path) -> None:
+    text = REFERRALS.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    cut = "\n".join(lines[:60]) + "\n" + lines[60][: len(lines[60]) // 2]  # the download stopped mid-line
+    path = tmp_path / "referrals-cut.csv"
+    path.write_text(cut, encoding="utf-8")
+    with pytest.raises(ContextFileError, match="looks cut short: its last line ends without a line break"):
+        read_tidy(path)
+    whole_without_final_break = tmp_path / "referrals-whole.csv"  # many writers end without a line break
+    whole_without_final_break.write_text("\n".join(lines[:60]), encoding="utf-8")
+    assert read_tidy(whole_without_final_break).rows_read == 59
+
+
 def test_an_indicator_suppressed_throughout_is_an_indicator_and_leaves_the_others_alone(tmp_path: Path) -> None:
     rows = [_national(age, children=str(100 + i), rate="c") for i, age in enumerate(["0", "1", "2", "Total"])]
     tidy = read_tidy(write_csv(tmp_path / "suppressed.csv", rows))

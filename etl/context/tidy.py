@@ -8,6 +8,7 @@ says which. Indicator cells are numbers or the GSS/DfE symbols in `SYMBOLS`, kep
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -136,6 +137,7 @@ def read_cells(data: bytes, name: str) -> pl.DataFrame:
         text, _encoding, _repairs = decode_text(data)
     except ReturnFileError as exc:
         raise ContextFileError(f"{name}: {exc}") from exc
+    _check_not_cut_short(text, name)
     try:
         frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False, truncate_ragged_lines=False)
     except pl.exceptions.PolarsError as exc:
@@ -146,6 +148,23 @@ def read_cells(data: bytes, name: str) -> pl.DataFrame:
     frame = frame.rename(renamed)
     # Trim every cell; an empty cell is null.
     return frame.with_columns(pl.all().str.strip_chars().replace("", None))
+
+
+def _check_not_cut_short(text: str, name: str) -> None:
+    """A download cut off mid-line ends without a line break, in a last line with fewer cells than the
+    header; read as it is, its cells would be stored as if they were published. (A cut inside the last
+    cell leaves the count of cells whole, and cannot be told from a file written without a final break.)"""
+    if not text or text.endswith(("\n", "\r")):
+        return
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return
+    header, last = (next(csv.reader([line]), []) for line in (lines[0], lines[-1]))
+    if len(last) < len(header):
+        raise ContextFileError(
+            f"{name} looks cut short: its last line ends without a line break and has {len(last)} of the "
+            f"{len(header)} columns. Download the file again (nothing was imported)"
+        )
 
 
 def _read_meta(path: Path) -> pl.DataFrame:
