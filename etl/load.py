@@ -186,7 +186,7 @@ def refresh(
         summary = _write_session("refresh", inbox_files(inbox), db_path, progress=progress, locked=True)
         try:
             file_away(summary, archive, quarantine)
-            set_aside(summary, inbox, quarantine)
+            set_aside_unread(summary, inbox, quarantine)
         except OSError as exc:  # a full disk or a permission: the database is already up to date
             raise OversightError(
                 f"the database {db_path} is up to date (run {summary.run_id}), but moving the files out of "
@@ -200,7 +200,7 @@ def inbox_files(inbox: Path) -> list[Path]:
     """The files a refresh should look at: every regular file but dotfiles and the synthetic marker.
 
     A symbolic link is never followed (one pointing at a server file would have its lines quoted in the
-    errors of a rejected return, for anyone who can drop files in the inbox to read): see `set_aside`."""
+    errors of a rejected return, for anyone who can drop files in the inbox to read): see `set_aside_unread`."""
     return sorted(
         path
         for path in inbox.iterdir()
@@ -211,7 +211,7 @@ def inbox_files(inbox: Path) -> list[Path]:
 NOT_A_RETURN = "not-a-return"  # the quarantine folder of inbox entries set aside unread
 
 
-def set_aside(summary: RunSummary, inbox: Path, quarantine: Path) -> None:
+def set_aside_unread(summary: RunSummary, inbox: Path, quarantine: Path) -> None:
     """Say what the refresh left unread: symbolic links are moved (the link, never its target) to
     quarantine/not-a-return/ beside a note of why; folders stay where they are and are named."""
     for path in sorted(inbox.iterdir()):
