@@ -299,7 +299,7 @@ def upload_zone(upload_id: str, label: str, max_file_bytes: int) -> list:
     """
     return [
         dcc.Store(id=f"{upload_id}-limits", data={"max_file_bytes": max_file_bytes}),
-        dcc.Store(id=f"{upload_id}-store"),
+        dcc.Store(id=f"{upload_id}-store"),  # ids.CHECK_UPLOAD_STORE and submit's SUBMIT_UPLOAD_STORE
         html.Label(label, htmlFor=upload_id, className="form-label"),
         dcc.Upload(
             id=upload_id,

@@ -92,7 +92,7 @@ RETURNS_MESSAGE = "returns-message"
 # ---- page 5: check a return (dashboard-2) ----------------------------------------------------------
 CHECK_HINT = "check-hint"
 CHECK_UPLOAD = "check-upload"  # components.upload_zone adds check-upload-store, -limits, -client-message
-CHECK_UPLOAD_STORE = "check-upload-store"
+CHECK_UPLOAD_STORE = f"{CHECK_UPLOAD}-store"
 CHECK_RESULT = "check-result"
 CHECK_MESSAGE = "check-message"
 CHECK_STATUS = "check-status"

@@ -128,7 +128,7 @@ def status(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
 
 @app.command()
 def template(
-    out: Path = typer.Option(Path("return-template.xlsx"), "--out", help="Where to write the workbook (a file, or a folder to write return-template.xlsx in)."),
+    out: Path = typer.Option(Path("."), "--out", help="Where to write the workbook: a file, or a folder to write return-template.xlsx in (default: the current folder)."),
     period: Optional[str] = typer.Option(None, "--period", help="Prefill the period (YYYY-MM)."),
     authority: Optional[str] = typer.Option(None, "--authority", help="Prefill the authority GSS code."),
 ) -> None:

@@ -20,33 +20,28 @@ QUOTING = ("practice_low", "practice_high", "practice_contradiction", "transfers
 
 
 @pytest.fixture(scope="module")
-def con(small_con):
-    return small_con
-
-
-@pytest.fixture(scope="module")
-def flagged(con) -> tuple[str, str]:
+def flagged(small_con) -> tuple[str, str]:
     """(an authority with a flag quoting its counts in the 12 months to the latest month, another authority)."""
-    row = con.execute(
+    row = small_con.execute(
         """select authority_code from flag where list_contains(?, flag_type) and period between ? and ?
            group by authority_code order by count(*) desc, authority_code limit 1""",
         [list(QUOTING), add_months(LATEST, -11), LATEST]).fetchone()
     assert row, "the small demo should raise a flag quoting counts in its last 12 months"
-    other = con.execute("select gss_code from ref_authority where gss_code <> ? and valid_to is null order by gss_code limit 1",
+    other = small_con.execute("select gss_code from ref_authority where gss_code <> ? and valid_to is null order by gss_code limit 1",
                         [row[0]]).fetchone()[0]
     return row[0], other
 
 
-def _flags(con, code: str, viewer: Viewer) -> pl.DataFrame:
+def _flags(small_con, code: str, viewer: Viewer) -> pl.DataFrame:
     from dashboard.queries import findings
 
     with viewing_as(viewer):
-        return findings.authority_flags(con, code, LATEST, "rolling12")
+        return findings.authority_flags(small_con, code, LATEST, "rolling12")
 
 
-def test_another_council_gets_no_count_quoting_text_or_value_and_no_monthly_count_flag(con, flagged):
+def test_another_council_gets_no_count_quoting_text_or_value_and_no_monthly_count_flag(small_con, flagged):
     code, other = flagged
-    theirs = _flags(con, code, Viewer.council(other))
+    theirs = _flags(small_con, code, Viewer.council(other))
     assert not theirs.filter(pl.col("flag_type").is_in(disclosure_queries.MONTHLY_COUNT_FLAGS)).height
     quoting = theirs.filter(pl.col("flag_type").is_in(QUOTING))
     assert quoting.height, "a flag on a share should still be listed, with its text withheld"
@@ -54,11 +49,11 @@ def test_another_council_gets_no_count_quoting_text_or_value_and_no_monthly_coun
     assert quoting["value"].null_count() == quoting.height and set(quoting["disclosure"].to_list()) == {"c"}
 
 
-def test_the_authoritys_own_officer_and_national_viewers_get_its_flags_whole(con, flagged):
+def test_the_authoritys_own_officer_and_national_viewers_get_its_flags_whole(small_con, flagged):
     code, _ = flagged
-    raw = con.execute("""select count(*) from flag where authority_code = ? and period between ? and ?""",
+    raw = small_con.execute("""select count(*) from flag where authority_code = ? and period between ? and ?""",
                       [code, add_months(LATEST, -11), LATEST]).fetchone()[0]
     for viewer in (Viewer.council(code), Viewer.national()):
-        flags = _flags(con, code, viewer)
+        flags = _flags(small_con, code, viewer)
         assert flags.height == raw
         assert not flags["detail"].str.starts_with("withheld").any()

@@ -102,59 +102,54 @@ def test_shares_are_their_own_series_and_the_flags_masking_ignores_them():
 # ---- through the data-access layer and the page, on the small synthetic database ------------------------
 
 @pytest.fixture(scope="module")
-def con(small_con):
-    return small_con
-
-
-@pytest.fixture(scope="module")
-def two_with_shares(con) -> tuple[str, str]:
-    codes = con.execute(
+def two_with_shares(small_con) -> tuple[str, str]:
+    codes = small_con.execute(
         """select code from measure_value where level = 'authority' and measure = ? and period = ? and "window" = 'rolling12'
            and value is not null order by code limit 2""", [MEASURE, parse_period(DEMO_END)]).fetchall()
     assert len(codes) == 2, "the small demo should give two authorities a family-flag share"
     return codes[0][0], codes[1][0]
 
 
-def _share_row(con, code: str, viewer: Viewer) -> dict:
+def _share_row(small_con, code: str, viewer: Viewer) -> dict:
     from dashboard.queries import authority
 
     with viewing_as(viewer):
-        spine = authority.spine(con, code, parse_period(DEMO_END), "rolling12")
+        spine = authority.spine(small_con, code, parse_period(DEMO_END), "rolling12")
     return spine.filter(pl.col("measure") == MEASURE).row(0, named=True)
 
 
-def test_a_council_sees_its_own_share_with_its_interval_but_not_another_authoritys(con, two_with_shares):
+def test_a_council_sees_its_own_share_with_its_interval_but_not_another_authoritys(small_con, two_with_shares):
     own, other = two_with_shares
     council = Viewer.council(own)
-    mine = _share_row(con, own, council)
+    mine = _share_row(small_con, own, council)
     assert mine["authority"] is not None and mine["lower"] <= mine["authority"] <= mine["upper"]
     assert mine["minimum"] is None and mine["maximum"] is None and mine["authority_rank"] is None  # England's spread
     assert mine["neighbours"] is None and mine["disclosure"] == disclosure.SUPPRESSED
-    theirs = _share_row(con, other, council)
+    theirs = _share_row(small_con, other, council)
     assert theirs["authority"] is None and theirs["lower"] is None and theirs["disclosure"] == disclosure.SUPPRESSED
-    national = _share_row(con, other, Viewer.national())
+    national = _share_row(small_con, other, Viewer.national())
     assert national["authority"] is not None and national["minimum"] is not None and national["maximum"] is not None
 
 
-def test_the_map_of_a_share_shows_a_council_only_its_own_authority(con, two_with_shares):
+def test_the_map_of_a_share_shows_a_council_only_its_own_authority(small_con, two_with_shares):
     from dashboard.queries import overview
 
     own, _ = two_with_shares
     with viewing_as(Viewer.council(own)):
-        values = overview.authority_values(con, parse_period(DEMO_END), "rolling12", MEASURE)
+        values = overview.authority_values(small_con, parse_period(DEMO_END), "rolling12", MEASURE)
     assert values.filter(pl.col("value").is_not_null())["authority_code"].to_list() == [own]
     with viewing_as(Viewer.national()):
-        everyone = overview.authority_values(con, parse_period(DEMO_END), "rolling12", MEASURE)
+        everyone = overview.authority_values(small_con, parse_period(DEMO_END), "rolling12", MEASURE)
     assert everyone.filter(pl.col("value").is_not_null()).height > 1
 
 
-def test_the_benchmark_table_compares_a_share_with_england_by_its_interval_and_names_it_in_words(con, two_with_shares):
+def test_the_benchmark_table_compares_a_share_with_england_by_its_interval_and_names_it_in_words(small_con, two_with_shares):
     from dashboard import findings
     from dashboard.queries import authority, common
 
     own, _ = two_with_shares
     with viewing_as(Viewer.national()):
-        spine = authority.spine(con, own, parse_period(DEMO_END), "rolling12")
+        spine = authority.spine(small_con, own, parse_period(DEMO_END), "rolling12")
     row = findings.benchmark_table(spine, pl.DataFrame(schema={"measure": pl.String, "numerator": pl.Float64,
                                                                 "denominator": pl.Float64})) \
         .filter(pl.col("label") == common.measure_label(MEASURE)).row(0, named=True)
@@ -186,15 +181,15 @@ def test_the_authority_page_opens_on_a_council_officers_own_authority(small_db, 
         assert find(authority.layout(), ids.AUTHORITY_CODE).value == first_by_name
 
 
-def test_a_regions_share_has_the_wilson_interval_of_its_pooled_counts_not_a_spread_of_authorities(con):
+def test_a_regions_share_has_the_wilson_interval_of_its_pooled_counts_not_a_spread_of_authorities(small_con):
     from dashboard.queries import regional
 
     period = parse_period(DEMO_END)
     with viewing_as(Viewer.national()):
-        table = regional.region_intervals(con, period, "rolling12", MEASURE).filter(pl.col("value").is_not_null())
+        table = regional.region_intervals(small_con, period, "rolling12", MEASURE).filter(pl.col("value").is_not_null())
     assert table.height > 0
     row = table.row(0, named=True)
-    numerator, denominator = con.execute(
+    numerator, denominator = small_con.execute(
         """select numerator, denominator from measure_value where level = 'region' and code = ? and period = ?
            and "window" = 'rolling12' and measure = ?""", [row["region_code"], period, MEASURE]).fetchone()
     z, p, n = 1.959963984540054, numerator / denominator, denominator  # Wilson (1927)

@@ -94,6 +94,6 @@ def download_template(n_clicks: object) -> dict | None:
     from etl.template import write_template
 
     with tempfile.TemporaryDirectory() as folder:
-        path = write_template(Path(folder) / "return-template.xlsx", period=None, authority=None)
+        path = write_template(Path(folder), period=None, authority=None)
         content = Path(path).read_bytes()
     return dcc.send_bytes(content, "prevent-extremism-concerns-return-template.xlsx")

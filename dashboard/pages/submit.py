@@ -28,7 +28,7 @@ dash.register_page(__name__, path="/submit", name="Submit a return", title="Subm
                    audience="council")
 
 SUBMIT_UPLOAD = "submit-upload"  # components.upload_zone adds submit-upload-store, -limits, -client-message
-SUBMIT_UPLOAD_STORE = "submit-upload-store"
+SUBMIT_UPLOAD_STORE = f"{SUBMIT_UPLOAD}-store"
 SUBMIT_RESULT = "submit-result"
 SUBMIT_HISTORY = "submit-history"
 NOT_FOR_YOU = "Only council users submit returns, each for their own authority. Sign in with your council account."

@@ -156,10 +156,11 @@ def _check_not_cut_short(text: str, name: str) -> None:
     cell leaves the count of cells whole, and cannot be told from a file written without a final break.)"""
     if not text or text.endswith(("\n", "\r")):
         return
-    lines = text.splitlines()
-    if len(lines) < 2:
-        return
-    header, last = (next(csv.reader([line]), []) for line in (lines[0], lines[-1]))
+    first_break = re.search(r"\r\n|\r|\n", text)
+    if first_break is None:
+        return  # one line: a header alone, which read_tidy refuses for having no rows
+    last_break = max(text.rfind("\n"), text.rfind("\r"))  # not splitlines(): files run to millions of rows
+    header, last = (next(csv.reader([line]), []) for line in (text[:first_break.start()], text[last_break + 1:]))
     if len(last) < len(header):
         raise ContextFileError(
             f"{name} looks cut short: its last line ends without a line break and has {len(last)} of the "
