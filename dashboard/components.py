@@ -143,9 +143,13 @@ def data_table(
     # Safe: table_html escapes every value; the only markup is its fixed table structure.
     table = dcc.Markdown(table_html(shown, caption, headings, links, sorted_by, marks, statistical), dangerously_allow_html=True,
                          className="table-markdown")
-    return html.Div(
-        [html.Div(table, className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption}, **props), *note]
-    )
+    return html.Div([scroll_region(table, caption, **props), *note])
+
+
+def scroll_region(table: object, label: str, **props: object) -> html.Div:
+    """A table in a region that scrolls sideways when it is wider than the screen (WCAG 1.4.10: the page
+    itself reflows at 320 px), focusable so the keyboard can scroll it and named for screen readers."""
+    return html.Div(table, className="table-scroll", tabIndex=0, role="region", **{"aria-label": label}, **props)
 
 
 def plain_table(frame: pl.DataFrame, columns: Mapping[str, str], caption: str, table_id: str | None = None,

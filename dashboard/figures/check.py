@@ -12,6 +12,7 @@ import polars as pl
 from dash import html
 
 from dashboard import ids
+from dashboard.components import csv_link, scroll_region, slug, xlsx_link
 from etl.findings import Finding, group_issues, lead_line
 from etl.returns import ValidationResult
 
@@ -51,22 +52,11 @@ def issues_table(result: ValidationResult) -> html.Div:
     head = html.Thead(
         html.Tr([html.Th(c, scope="col") for c in ("Rule", "Severity", "Rows", "Column", "Value", "Message", "How to fix")])
     )
-    return html.Div(
-        html.Table(
-            [
-                html.Caption(
-                    f"{_count(errors, 'error', 'errors')} and "
-                    f"{_count(len(findings) - errors, 'query', 'queries')} in {result.file}. "
-                    "Row 0 is the header; row 1 is the first data row."
-                ),
-                head,
-                html.Tbody([_finding_row(finding) for finding in findings]),
-            ],
-            className="table table-sm",
-            id=ids.CHECK_ISSUES_TABLE,
-        ),
-        className="table-scroll",
-    )
+    caption = (f"{_count(errors, 'error', 'errors')} and {_count(len(findings) - errors, 'query', 'queries')} in "
+               f"{result.file}. Row 0 is the header; row 1 is the first data row.")
+    table = html.Table([html.Caption(caption), head, html.Tbody([_finding_row(finding) for finding in findings])],
+                       className="table table-sm", id=ids.CHECK_ISSUES_TABLE)
+    return scroll_region(table, caption)
 
 
 def report_frame(result: ValidationResult) -> pl.DataFrame:
@@ -110,7 +100,6 @@ def validation_report(result: ValidationResult) -> html.Div:
         parts.append(issues_table(result))
     else:
         parts.append(html.P("No errors and no queries."))
-    from dashboard.components import csv_link, slug, xlsx_link
 
     # Not stamped as synthetic: the report is about the user's own file, not the demonstration data.
     frame, name = report_frame(result), f"check-report-{slug(result.file)}"

@@ -105,21 +105,24 @@ def _user_options(users: list) -> list[dict]:
     return [{"label": f"{u.username} ({'disabled' if u.disabled_at else u.role})", "value": u.username} for u in users]
 
 
-def users_table(users: list) -> html.Table:
+def users_table(users: list) -> html.Div:
     head = html.Thead(html.Tr([html.Th(t, scope="col") for t in ("User", "Name", "Role", "Authority", "Administrator", "State")]))
     rows = [html.Tr([html.Td(u.username), html.Td(u.display_name), html.Td(u.role), html.Td(u.authority_code or ""),
                      html.Td("yes" if u.is_admin else "no"),
                      html.Td("disabled" if u.disabled_at else ("demo" if u.is_demo else "active"))]) for u in users]
-    return html.Table([html.Caption(f"{len(users)} users"), head, html.Tbody(rows)], className="table table-sm", id="admin-users")
+    caption = f"{len(users)} users"
+    return components.scroll_region(html.Table([html.Caption(caption), head, html.Tbody(rows)], className="table table-sm",
+                                               id="admin-users"), caption)
 
 
-def audit_table() -> html.Table:
+def audit_table() -> html.Div:
     events = audit.events(guard.config().store, limit=AUDIT_ROWS)
     head = html.Thead(html.Tr([html.Th(t, scope="col") for t in ("When (UTC)", "User", "Role", "Event", "About", "Detail", "Address")]))
     rows = [html.Tr([html.Td(e["at"]), html.Td(e["username"] or ""), html.Td(e["role"]), html.Td(e["event"]),
                      html.Td(e["target"] or ""), html.Td(e["detail"] or ""), html.Td(e["address"] or "")]) for e in events]
-    return html.Table([html.Caption(f"The latest {len(events)} audit events"), head, html.Tbody(rows)],
-                      className="table table-sm", id="admin-audit")
+    caption = f"The latest {len(events)} audit events"
+    return components.scroll_region(html.Table([html.Caption(caption), head, html.Tbody(rows)], className="table table-sm",
+                                               id="admin-audit"), caption)
 
 
 def refresh_status() -> object:

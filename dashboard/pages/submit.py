@@ -125,5 +125,6 @@ def history_section() -> object:
             html.Td(entry["by"] or "inbox"), html.Td(str(entry["version"]) if entry["version"] else ""),
             html.Td(entry["state"]), html.Td(detail),
         ]))
-    return html.Table([html.Caption("Every version received for your authority, newest first"), head, html.Tbody(rows)],
-                      className="table table-sm", id="submit-history-table")
+    caption = "Every version received for your authority, newest first"
+    return components.scroll_region(html.Table([html.Caption(caption), head, html.Tbody(rows)], className="table table-sm",
+                                               id="submit-history-table"), caption)

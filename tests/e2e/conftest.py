@@ -120,12 +120,12 @@ def role_audit_page(browser, server_url) -> Iterator[Callable[[str], object]]:
 
 
 @pytest.fixture
-def sized_page(browser, server_url) -> Iterator[Callable[[int, int], object]]:
-    """A factory of pages at a given viewport size (phone, tablet, laptop)."""
+def sized_page(browser, server_url) -> Iterator[Callable[..., object]]:
+    """A factory of pages at a given viewport size (phone, tablet, laptop), signed in as `role`."""
     contexts = []
 
-    def make(width: int, height: int = 900) -> object:
-        context, page = _new_page(browser, server_url, width, height)
+    def make(width: int, height: int = 900, role: str = "national") -> object:
+        context, page = _new_page(browser, server_url, width, height, role=role)
         contexts.append(context)
         return page
 
