@@ -39,7 +39,8 @@ We know some parts are not fully accessible:
 - hover text on charts is not available to keyboard users; the same values are in the data tables;
 - in an open drop-down list, each option holds a radio button that receives keyboard focus (the
   behaviour of the Dash component the lists are built with); screen readers announce the option's
-  name and whether it is chosen, but automated checkers report the nesting;
+  name and whether it is chosen, but automated checkers report the nesting and the option role on
+  its label element;
 - the map on the national overview cannot be operated with a keyboard; the same measure for every
   authority is in its data table, and the authority benchmark page can be reached by name or code.
 

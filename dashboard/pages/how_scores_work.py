@@ -9,7 +9,7 @@ import polars as pl
 from dash import dcc, html
 
 from dashboard import components, ids
-from dashboard.docs_render import demote_headings, load_config, read_doc
+from dashboard.docs_render import load_config, read_doc
 from etl.settings import PROJECT_ROOT
 
 dash.register_page(__name__, path="/how-scores-work", name="How the scores work", title="How the scores work",
@@ -42,7 +42,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             html.H1("How the scores work"),
-            dcc.Markdown(demote_headings(body), className="markdown-body", dangerously_allow_html=False,
+            dcc.Markdown(body, className="markdown-body", dangerously_allow_html=False,
                          link_target="_self") if body else components.message("docs/how-the-scores-work.md is missing."),
             html.H2("The weights and bands in force"),
             components.data_table(weights_frame(config), "Weight of each question in the composite score (%)",

@@ -66,7 +66,8 @@ def layout(**_query: str) -> html.Div:
             html.Nav(
                 html.Ul(
                     [html.Li(html.A(heading, href=f"#{anchor}")) for anchor, heading, _ in SECTIONS]
-                    + [html.Li(html.A("Scoring configuration", href="#configuration"))]
+                    + [html.Li(html.A("Scoring configuration", href="#configuration"))],
+                    className="link-list",
                 ),
                 **{"aria-label": "Contents"},
             ),

@@ -106,11 +106,11 @@ def audit_page(browser, server_url) -> Iterator[object]:
 
 @pytest.fixture
 def role_audit_page(browser, server_url) -> Iterator[Callable[[str], object]]:
-    """A factory of axe-ready pages (CSP bypassed) signed in as a given role."""
+    """A factory of axe-ready pages (CSP bypassed) signed in as a given role, at a given width."""
     contexts = []
 
-    def make(role: str) -> object:
-        context, page = _new_page(browser, server_url, bypass_csp=True, role=role)
+    def make(role: str, width: int = 1366) -> object:
+        context, page = _new_page(browser, server_url, width, bypass_csp=True, role=role)
         contexts.append(context)
         return page
 

@@ -1,5 +1,6 @@
-"""Accessibility in the browser: axe-core finds no serious or critical violation on any page, focused
-links stay readable, and the authority picker searches as you type."""
+"""Accessibility in the browser: axe-core (with WCAG 2.2's target size) finds no violation on any page, on
+a laptop and at the 320 px reflow width, focused links stay readable, and the authority picker searches as
+you type."""
 
 from __future__ import annotations
 
@@ -10,40 +11,42 @@ from e2e.e2e_helpers import axe_violations, settle, site_paths
 pytestmark = pytest.mark.e2e
 
 
-def test_no_page_has_a_serious_or_critical_axe_violation(audit_page, server_url):
-    paths = site_paths(audit_page, server_url)
-    assert {"/", "/regional", "/authority", "/returns", "/check", "/methodology"} <= set(paths)
+def _violations_by_page(page, server_url: str, paths: list[str]) -> dict[str, list[dict]]:
     found = {}
     for path in paths:
-        audit_page.goto(server_url + path)
-        settle(audit_page)
-        violations = axe_violations(audit_page)
-        if violations:
-            found[path] = violations
-    assert found == {}
-
-
-@pytest.mark.parametrize(("role", "own_page"), [("council", "/submit"), ("national_admin", "/admin")])
-def test_the_pages_only_a_council_or_an_administrator_sees_have_no_serious_axe_violation(role_audit_page, server_url, role, own_page):
-    page = role_audit_page(role)
-    paths = site_paths(page, server_url)
-    assert own_page in paths
-    found = {}
-    for path in [own_page, "/"]:  # its own page, and the overview it opens on as that role
         page.goto(server_url + path)
         settle(page)
         found.update({path: v for v in [axe_violations(page)] if v})
-    assert found == {}
+    return found
+
+
+@pytest.mark.parametrize("width", [1366, 320])
+def test_no_page_has_an_axe_violation(role_audit_page, server_url, width):
+    """At 320 px the footer's and the contents' stacked links were below WCAG 2.2's 24 px target size."""
+    page = role_audit_page("national", width)
+    paths = site_paths(page, server_url)
+    assert {"/", "/regional", "/authority", "/returns", "/check", "/methodology"} <= set(paths)
+    assert _violations_by_page(page, server_url, paths) == {}
+
+
+@pytest.mark.parametrize("width", [1366, 320])
+@pytest.mark.parametrize(("role", "own_page"), [("council", "/submit"), ("national_admin", "/admin")])
+def test_the_pages_only_a_council_or_an_administrator_sees_have_no_axe_violation(role_audit_page, server_url, role, own_page, width):
+    page = role_audit_page(role, width)
+    assert own_page in site_paths(page, server_url)
+    # its own page, and the overview it opens on as that role
+    assert _violations_by_page(page, server_url, [own_page, "/"]) == {}
 
 
 def test_an_opened_dropdown_list_is_named_after_its_control(audit_page, server_url):
-    """Open, the list is a named dialog and listbox. Dash 4 moves focus to a radio button inside each
-    option, which axe reports as nested-interactive: a known limitation (accessibility statement)."""
+    """Open, the list is a named dialog and listbox. Dash 4 draws each option as a <label role="option">
+    holding a radio button that takes focus, which axe reports as nested-interactive and (minor)
+    aria-allowed-role: a known limitation of the component (accessibility statement)."""
     audit_page.goto(server_url + "/regional")
     settle(audit_page)
     audit_page.locator("#regional-region").click()
     audit_page.get_by_role("option").first.wait_for()
-    found = [v for v in axe_violations(audit_page) if v["id"] != "nested-interactive"]
+    found = [v for v in axe_violations(audit_page) if v["id"] not in ("nested-interactive", "aria-allowed-role")]
     assert found == []
     assert audit_page.get_by_role("listbox", name="Region").count() == 1
 
@@ -52,7 +55,7 @@ def test_an_opened_dropdown_list_is_named_after_its_control(audit_page, server_u
     ("national", "/check", "check-upload", "!!document.querySelector('#check-status')"),  # any viewer checks a return
     ("council", "/submit", "submit-upload", "document.querySelector('#submit-result').innerText.includes('Not sent')"),
 ])
-def test_the_report_of_a_rejected_return_has_no_serious_axe_violation(role_audit_page, server_url, role, path, upload, shown):
+def test_the_report_of_a_rejected_return_has_no_axe_violation(role_audit_page, server_url, role, path, upload, shown):
     page = role_audit_page(role)
     page.goto(server_url + path)
     settle(page)
