@@ -38,6 +38,33 @@ def test_the_pages_only_a_council_or_an_administrator_sees_have_no_axe_violation
     assert _violations_by_page(page, server_url, [own_page, "/"]) == {}
 
 
+# WCAG 2.2 1.4.12 Text spacing: the spacing a reader may impose, as the W3C's own test applies it.
+TEXT_SPACING = ("* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }"
+                " p { margin-bottom: 2em !important; }")
+# Text an element cuts off (overflow hidden or an ellipsis) once spaced; visually hidden text (the skip link
+# until focused, screen-reader captions) is meant to be clipped.
+_CLIPPED_TEXT = """() => [...document.querySelectorAll('body *')].filter(e => {
+    if (e instanceof SVGElement || !e.clientWidth || !(e.innerText || '').trim()) { return false; }
+    if (e.closest('.visually-hidden, .govuk-visually-hidden, .govuk-skip-link')) { return false; }
+    const style = getComputedStyle(e);
+    const clipsX = (style.overflowX === 'hidden' || style.textOverflow === 'ellipsis') && e.scrollWidth > e.clientWidth + 1;
+    const clipsY = style.overflowY === 'hidden' && e.scrollHeight > e.clientHeight + 1;
+    return clipsX || clipsY;
+}).map(e => (e.id || e.tagName) + ': ' + e.innerText.slice(0, 40)).slice(0, 5)"""
+
+
+def test_no_text_is_cut_off_when_a_reader_spaces_it_out(role_audit_page, server_url):
+    """The returns grid cut long authority names with an ellipsis ("Bournemouth, Christchurch and Poole")."""
+    page = role_audit_page("national")
+    found = {}
+    for path in site_paths(page, server_url):
+        page.goto(server_url + path)
+        settle(page)
+        page.add_style_tag(content=TEXT_SPACING)
+        found.update({path: clipped for clipped in [page.evaluate(_CLIPPED_TEXT)] if clipped})
+    assert found == {}
+
+
 def test_an_opened_dropdown_list_is_named_after_its_control(audit_page, server_url):
     """Open, the list is a named dialog and listbox. Dash 4 draws each option as a <label role="option">
     holding a radio button that takes focus, which axe reports as nested-interactive and (minor)
