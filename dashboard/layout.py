@@ -25,8 +25,10 @@ ATTRIBUTION = (
 )
 
 
-# The page template: Dash's own, with the page's language declared (WCAG 3.1.1) and without the
-# <footer> Dash wraps its scripts in (a second contentinfo landmark beside the site's footer).
+# The page template: Dash's own, with the page's language declared (WCAG 3.1.1), without the <footer>
+# Dash wraps its scripts in (a second contentinfo landmark beside the site's footer), and with a message
+# for a browser that runs no JavaScript (Dash draws every page with it; the sign-in form needs none), which
+# otherwise saw "Loading..." for ever.
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en-GB">
     <head>
@@ -36,6 +38,13 @@ INDEX_STRING = """<!DOCTYPE html>
         {%css%}
     </head>
     <body>
+        <noscript>
+            <main class="container py-4" id="no-javascript">
+                <h1>This dashboard needs JavaScript</h1>
+                <p>Its pages, charts and tables are drawn in your browser. Switch JavaScript on for this
+                site, or use a browser that runs it, then reload the page.</p>
+            </main>
+        </noscript>
         {%app_entry%}
         {%config%}
         {%scripts%}
