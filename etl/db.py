@@ -126,6 +126,12 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         ) from exc
 
 
+def meta_value(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """The value stored under `key` in the `meta` table, or None when there is none."""
+    row = con.execute("select value from meta where key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
 # Set by a migration whose release changed what the reference tables hold (007): the next write session
 # refills them before it does anything else.
 REFERENCE_SYNC_DUE = "reference_sync_due"
@@ -133,7 +139,7 @@ REFERENCE_SYNC_DUE = "reference_sync_due"
 
 def sync_reference_if_due(con: duckdb.DuckDBPyConnection) -> bool:
     """Refill the ref_* tables from the built reference data if a migration marked them due; True if it did."""
-    if con.execute("select 1 from meta where key = ?", [REFERENCE_SYNC_DUE]).fetchone() is None:
+    if meta_value(con, REFERENCE_SYNC_DUE) is None:
         return False
     sync_reference(con)
     return True

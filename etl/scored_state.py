@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from .db import meta_value
 from .settings import sql_text, today
 from .faults import fault_point
 
@@ -62,8 +63,12 @@ _MODELS_DIGESTS: dict[tuple, str] = {}
 
 
 def recorded_state(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = con.execute("select value from meta where key = ?", [SCORED_STATE_KEY]).fetchone()
-    return row[0] if row else None
+    return meta_value(con, SCORED_STATE_KEY)
+
+
+def contains_synthetic_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any stored submission is synthetic, as the last write session recorded (`mark_synthetic`)."""
+    return meta_value(con, SYNTHETIC_KEY) == "true"
 
 
 def ensure_scored(con: duckdb.DuckDBPyConnection, *, config=None, force: bool = False):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .db import connect
 from .periods import format_period
+from .scored_state import contains_synthetic_data
 from .settings import sql_text
 
 RECENT_RUNS = 5
@@ -108,8 +109,7 @@ def database_status(db_path: Path | str) -> StatusReport:
         cursor = con.execute(_sql("status_load_runs"), {"limit": RECENT_RUNS})
         names = [column[0] for column in cursor.description]
         report.runs = [dict(zip(names, row)) for row in cursor.fetchall()]
-        meta = con.execute("select value from meta where key = 'contains_synthetic_data'").fetchone()
-        report.contains_synthetic_data = bool(meta and meta[0] == "true")
+        report.contains_synthetic_data = contains_synthetic_data(con)
         period = con.execute(_sql("status_latest_period")).fetchone()[0]
         if period is not None:
             rows = con.execute(_sql("status_period_returns"), {"period": period}).fetchall()

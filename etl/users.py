@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from .clock import utc_now
 from .errors import InvalidInputError, NotFoundError
-from .scored_state import SYNTHETIC_KEY
+from .scored_state import contains_synthetic_data
 from .settings import sql_text
 
 ROLES = ("national", "council")
@@ -197,8 +197,7 @@ def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -
 
 def seed_demo_users(con: duckdb.DuckDBPyConnection) -> list[User]:
     """Create (or reset) the demonstration accounts; only on a database holding synthetic data."""
-    synthetic = con.execute("select value from meta where key = ?", [SYNTHETIC_KEY]).fetchone()
-    if not synthetic or synthetic[0].strip().lower() != "true":
+    if not contains_synthetic_data(con):
         raise InvalidInputError(
             "demo users have published passwords, so they are only for a database of synthetic data; "
             "add real users with `oversight users add`"
