@@ -101,11 +101,22 @@ def test_funnel_marks_each_flag_with_its_own_shape_and_legend_entry():
     limits = pl.DataFrame({"population": [800.0, 30000.0], "lower95": [1.0, 7.0], "upper95": [20.0, 11.0],
                            "lower998": [0.0, 6.0], "upper998": [30.0, 12.0]})
     figure = regional.funnel_figure(_funnel_points(), limits, 9.0, "Rate", highlight_region="North")
-    legend = {t.name: t.marker.symbol for t in figure.data if t.showlegend and t.mode == "markers"}
+    # plotly shows no legend entry for a trace without points: count only traces that draw something
+    legend = {t.name: t.marker.symbol for t in figure.data if t.showlegend and t.mode == "markers" and len(t.x)}
     assert legend == {"Within the 95% limits": "circle", "Above the 95% limit": "triangle-up",
                       "Below the 99.8% limit": "diamond"}
-    solid = [t for t in figure.data if t.mode == "markers" and t.showlegend]
-    assert sorted(name for t in solid for name in t.text) == ["Alpha", "Gamma"]  # the chosen region, drawn solid
+    solid = {name for t in figure.data if t.mode == "markers" and t.marker.opacity == 1.0 for name in t.text}
+    assert solid == {"Alpha", "Gamma"}  # the chosen region, drawn solid; Beta (South) faded
+
+
+def test_a_flag_no_authority_of_the_chosen_region_has_is_still_in_the_legend():
+    """South's only authority is within the limits: the faded diamond and triangle of the North's two
+    still need their legend entries."""
+    limits = pl.DataFrame({"population": [800.0, 30000.0], "lower95": [1.0, 7.0], "upper95": [20.0, 11.0],
+                           "lower998": [0.0, 6.0], "upper998": [30.0, 12.0]})
+    figure = regional.funnel_figure(_funnel_points(), limits, 9.0, "Rate", highlight_region="South")
+    legend = {t.name: t.marker.opacity for t in figure.data if t.showlegend and t.mode == "markers" and len(t.x)}
+    assert legend == {"Within the 95% limits": 1.0, "Above the 95% limit": 0.3, "Below the 99.8% limit": 0.3}
 
 
 def test_funnel_draws_limits_only_over_the_populations_present():

@@ -130,9 +130,13 @@ def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float
         in_region = part.filter(pl.col("region_name") == highlight_region) if highlight_region else part
         others = part.filter(pl.col("region_name") != highlight_region) if highlight_region else part.clear()
         for subset, solid in ((others, False), (in_region, True)):
+            if subset.is_empty():
+                continue
+            # One legend entry per flag: on the solid markers, or on the faded ones when the region has none
+            # (plotly draws no legend entry for a trace without points, so the faded diamonds went unexplained).
             figure.add_trace(go.Scatter(
                 x=subset["population"].to_list(), y=subset["rate"].to_list(), mode="markers", name=text,
-                legendgroup=flag, showlegend=solid,  # one legend entry per flag, drawn solid
+                legendgroup=flag, showlegend=solid or in_region.is_empty(),
                 marker={"color": colour, "symbol": symbol, "size": 10 if solid else 8, "opacity": 1.0 if solid else 0.3,
                         "line": {"color": "white", "width": 0.5}},
                 text=subset["name"].to_list(), customdata=_hover_data(subset),
