@@ -44,6 +44,7 @@ from .returns import Issue, ValidationResult, file_label
 from .scored_state import ensure_scored, sync_synthetic_marker
 from .settings import sql_text
 from .submissions import receipt_time
+from .wording import plural
 from .write_session import lock_path, next_path, write_lock, write_session
 
 __all__ = [
@@ -803,7 +804,7 @@ def _write_errors(path: Path, outcome: FileOutcome, issues: list[Issue], summary
     lines = [
         f"Return file: {outcome.file}",
         f"Rejected by oversight {summary.command} (run {summary.run_id}) on {summary.started_at:%Y-%m-%d %H:%M} UTC.",
-        f"{len(errors)} error(s) and {len(queries)} query(ies). Nothing from this file was loaded.",
+        f"{plural(len(errors), 'error')} and {plural(len(queries), 'query', 'queries')}. Nothing from this file was loaded.",
         "Correct every error below and send the whole corrected file again; "
         "`oversight validate FILE` checks it before you send it.",
         "",

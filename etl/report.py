@@ -7,6 +7,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .wording import plural
+
 
 # --- one validation result (`oversight validate`) ----------------------------------------------
 
@@ -48,7 +50,7 @@ def render_validation(result) -> Group:
         errors = sum(1 for f in findings if f.severity == "error")
         queries = len(findings) - errors
         parts.append(Text(
-            f"\n{errors} error{'' if errors == 1 else 's'} and {queries} quer{'y' if queries == 1 else 'ies'}. "
+            f"\n{plural(errors, 'error')} and {plural(queries, 'query', 'queries')}. "
             "Row 0 is the header; row 1 is the first data row.",
             style="bold",
         ))

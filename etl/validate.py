@@ -24,6 +24,7 @@ from .returns import CountRow, Issue, ValidationResult, file_label
 from .settings import Limits
 from .settings import today as settings_today
 from .spec import Standard, load_standard, normalise_label
+from .wording import plural
 
 # ASCII digits only: \d would take Arabic-Indic or full-width digits, which int() reads as numbers.
 _WHOLE = re.compile(r"[0-9]{1,9}")  # 9 digits: far above any real count, and safe in a 32-bit column
@@ -380,7 +381,7 @@ def _header_and_rows(table: RawTable, issues: _Collector, standard: Standard, li
         return None
     skipped = sum(1 for record in records[:header_index] if any(cell.strip() for cell in record))
     if skipped:
-        issues.add("Q203", 0, None, None, f"the header was found on line {header_index + 1}; {skipped} line(s) above it were ignored",
+        issues.add("Q203", 0, None, None, f"the header was found on line {header_index + 1}; {plural(skipped, 'line')} above it were ignored",
                    "Start the file with the header row; remove titles and notes above it.")
     if _headerless(records[header_index], standard):
         # The first line is already a row of the return: read every line in the standard's column order.
@@ -710,7 +711,7 @@ def _check_practice(state: _State, issues: _Collector, standard: Standard) -> No
         if len(missing) == len(practice.category_codes):
             issues.add("Q210", None, "section", practice.code, f"the '{practice.code}' declarations are missing")
         elif missing:
-            issues.add("Q210", None, "category", ", ".join(missing), f"{len(missing)} '{practice.code}' declaration(s) are missing: {', '.join(missing)}")
+            issues.add("Q210", None, "category", ", ".join(missing), f"{len(missing)} '{practice.code}' {'declaration is' if len(missing) == 1 else 'declarations are'} missing: {', '.join(missing)}")
 
 
 def _check_transfers(state: _State, issues: _Collector, reference: Reference, authority: str | None, period: date | None) -> None:

@@ -37,6 +37,9 @@ def test_a_rejected_file_is_quarantined_beside_a_readable_list_of_its_errors(tmp
         assert rule in errors
         assert f"row {row}" in errors if row is not None else "whole file" in errors
     assert "How to fix:" in errors and "bad.csv" in errors
+    queries = query(tmp_path / "o.duckdb", "select count(*) from validation_issue where severity <> 'error'")[0][0]
+    words = {1: "1 error", 0: "0 errors"}.get(len(stored), f"{len(stored)} errors")
+    assert f"{words} and {queries} {'query' if queries == 1 else 'queries'}." in errors  # never "error(s)"
 
 
 def test_a_file_name_clash_in_the_archive_gets_a_suffix_and_overwrites_nothing(tmp_path: Path) -> None:

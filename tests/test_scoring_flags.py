@@ -106,3 +106,16 @@ def test_the_demo_planted_problems_are_found(demo_dir: Path) -> None:
     assert weak == {}
     assert summary["overall_recall"] >= 0.95
     assert summary["precision"] >= 0.9
+
+
+@pytest.mark.slow
+def test_flag_and_explanation_texts_count_in_words_not_with_a_bracketed_plural(demo_db: Path) -> None:
+    """'1 error', '15 days', '4 records': never 'error(s)', 'day(s)', 'record(s)' (GOV.UK style), and never
+    '1 errors'. The demo has every kind: rejected files, late returns, transfers, sudden changes."""
+    import re
+
+    texts = [t for (t,) in query(demo_db, "select detail from flag union all select detail from score_component")]
+    kinds = {kind for t in texts for kind in re.findall(r"\b(rejected|after the deadline|sent to you by|A sudden)", t)}
+    assert kinds == {"rejected", "after the deadline", "sent to you by", "A sudden"}
+    assert [t for t in texts if "(s)" in t] == []
+    assert [t for t in texts if re.search(r"\b1 (errors|records|days|months)\b", t)] == []

@@ -111,7 +111,7 @@ def test_the_explanation_names_the_sender_month_and_the_senders_row(db: Path) ->
     rule, points, detail, _, row_number, source_row, owner = rows[0]
     assert rule == "transfer_receipt_not_recorded" and points == pytest.approx(100.0)
     assert owner == SENDER and row_number == source_row
-    assert detail.startswith("4 record(s) sent to you by Hartlepool (E06000001) in 2026-08 that your returns for 2026-08 and 2026-09 do not show")
+    assert detail.startswith("4 records sent to you by Hartlepool (E06000001) in 2026-08 that your returns for 2026-08 and 2026-09 do not show")
 
 
 def test_records_followed_the_family_counts_what_the_receiver_recorded_of_what_was_sent_to_it(db: Path) -> None:

@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.components import csv_link, scroll_region, slug, xlsx_link
 from etl.findings import Finding, group_issues, lead_line
 from etl.returns import ValidationResult
+from etl.wording import plural
 
 STATUS_TEXT = {
     "accepted": "Accepted: this return meets the standard and would load as it is.",
@@ -25,10 +26,6 @@ STATUS_TEXT = {
 
 def message_panel(text: str) -> html.Div:
     return html.Div(text, className="upload-error", role="alert", id=ids.CHECK_MESSAGE)
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _finding_row(finding: Finding) -> html.Tr:
@@ -52,7 +49,7 @@ def issues_table(result: ValidationResult) -> html.Div:
     head = html.Thead(
         html.Tr([html.Th(c, scope="col") for c in ("Rule", "Severity", "Rows", "Column", "Value", "Message", "How to fix")])
     )
-    caption = (f"{_count(errors, 'error', 'errors')} and {_count(len(findings) - errors, 'query', 'queries')} in "
+    caption = (f"{plural(errors, 'error')} and {plural(len(findings) - errors, 'query', 'queries')} in "
                f"{result.file}. Row 0 is the header; row 1 is the first data row.")
     table = html.Table([html.Caption(caption), head, html.Tbody([_finding_row(finding) for finding in findings])],
                        className="table table-sm", id=ids.CHECK_ISSUES_TABLE)

@@ -22,6 +22,7 @@ from dashboard.queries import common, returns as queries
 from etl.errors import OversightError
 from etl.periods import add_months, format_period
 from etl.settings import today
+from etl.wording import plural
 
 dash.register_page(__name__, path="/returns", name="Returns", title="Returns", order=4)
 
@@ -60,11 +61,6 @@ RUN_COLUMNS = {
 }
 COUNT_LABELS = {"month": "Month", "state_label": "State", "returns": "Returns"}
 RULE_LABELS = {"rule_id": "Rule", "severity": "Severity", "issues": "Issues", "files": "Files", "authorities": "Authorities"}
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """'1 issue', '3 issues', '1 authority', '2 authorities'."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 month_label = components.month_label  # the one month label (dashboard.components)

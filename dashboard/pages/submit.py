@@ -22,6 +22,7 @@ from etl import audit
 from etl.errors import OversightError
 from etl.returns import ValidationResult
 from etl.settings import Limits
+from etl.wording import plural
 from etl.submissions import submit_return
 
 dash.register_page(__name__, path="/submit", name="Submit a return", title="Submit a return", order=7,
@@ -117,7 +118,7 @@ def history_section() -> object:
         issues = entry["issues"]
         if issues:
             result = ValidationResult(entry["file"], entry["sha256"], 0, "", None, None, None, list(issues))
-            detail = html.Details([html.Summary(f"{len(issues)} issue(s)"), issues_table(result)])
+            detail = html.Details([html.Summary(plural(len(issues), "issue")), issues_table(result)])
         else:
             detail = "none" if issues is not None else ""
         rows.append(html.Tr([

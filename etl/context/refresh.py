@@ -22,6 +22,7 @@ import polars as pl
 from ..errors import ContextFileError
 from ..reference import Reference, load_reference
 from ..settings import REFERENCE_DIR, today
+from ..wording import plural
 from .store import PreparedFile, prepare, store_prepared
 from .tidy import read_cells
 
@@ -123,7 +124,7 @@ def _neighbours(path: Path, reference: Reference, directory: Path) -> tuple[list
             rows.append({"gss_code": own, "rank": rank, "neighbour_gss_code": neighbour,
                          "closeness": (record.get(bands.get(rank, ""), "") or "").strip()})
     if problems:
-        raise ContextFileError(f"{path.name}: {len(problems)} problem(s), nothing changed: " + "; ".join(problems[:10]))
+        raise ContextFileError(f"{path.name}: {plural(len(problems), 'problem')}, nothing changed: " + "; ".join(problems[:10]))
     covered = {r["gss_code"] for r in rows}
     uncovered = sorted(a.gss_code for a in reference.expected_authorities(when) if a.gss_code not in covered)
     summary = {

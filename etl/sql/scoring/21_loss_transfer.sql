@@ -44,19 +44,19 @@ select
     case
         when fault_share = 0 then null
         when fault = 'receiver' then
-            format('{} record(s) sent to you by {} in {} that your returns for {} and {} do not show',
-                   sent, counterparty_name, strftime(period, '%Y-%m'), strftime(period, '%Y-%m'),
+            format('{} {} sent to you by {} in {} that your returns for {} and {} do not show',
+                   sent, case when sent = 1 then 'record' else 'records' end, counterparty_name, strftime(period, '%Y-%m'), strftime(period, '%Y-%m'),
                    strftime(period + interval 1 month, '%Y-%m'))
         when fault = 'sender' then
-            format('{} reported receiving {} record(s) from you in {}; your returns for {} and {} show no transfer to {}',
-                   counterparty_name, received, strftime(matched_period, '%Y-%m'),
+            format('{} reported receiving {} {} from you in {}; your returns for {} and {} show no transfer to {}',
+                   counterparty_name, received, case when received = 1 then 'record' else 'records' end, strftime(matched_period, '%Y-%m'),
                    strftime(matched_period - interval 1 month, '%Y-%m'), strftime(matched_period, '%Y-%m'), counterparty)
         when side = 'sender' then
-            format('You reported sending {} record(s) to {} in {}; {} reported receiving {} in {} (disputed: half the unit each)',
-                   sent, counterparty_name, strftime(period, '%Y-%m'), counterparty, received, strftime(matched_period, '%Y-%m'))
+            format('You reported sending {} {} to {} in {}; {} reported receiving {} in {} (disputed: half the unit each)',
+                   sent, case when sent = 1 then 'record' else 'records' end, counterparty_name, strftime(period, '%Y-%m'), counterparty, received, strftime(matched_period, '%Y-%m'))
         else
-            format('You reported receiving {} record(s) from {} in {}; {} reported sending {} in {} (disputed: half the unit each)',
-                   received, counterparty_name, strftime(matched_period, '%Y-%m'), counterparty, sent, strftime(period, '%Y-%m'))
+            format('You reported receiving {} {} from {} in {}; {} reported sending {} in {} (disputed: half the unit each)',
+                   received, case when received = 1 then 'record' else 'records' end, counterparty_name, strftime(matched_period, '%Y-%m'), counterparty, sent, strftime(period, '%Y-%m'))
     end as what,
     case
         when fault = 'receiver' then format('Record the receipt of the records {} sent (transfer_in from {}) and resubmit the return', counterparty_name, counterparty)

@@ -59,8 +59,8 @@ select authority_code, period, flag_type, measure, rate,
 from typed
 union all
 select authority_code, period, 'sudden_change', direction, total,
-       format('A sudden {}: {} concerns in the {} month(s) {} to {} against about {} expected from the authority''s usual {} a month (negative-binomial CUSUM {} above its threshold {}); {}',
-              direction, printf('%.0f', observed), months, strftime(first_period, '%Y-%m'), strftime(period, '%Y-%m'),
+       format('A sudden {}: {} concerns in the {} {} {} to {} against about {} expected from the authority''s usual {} a month (negative-binomial CUSUM {} above its threshold {}); {}',
+              direction, printf('%.0f', observed), months, case when months = 1 then 'month' else 'months' end, strftime(first_period, '%Y-%m'), strftime(period, '%Y-%m'),
               printf('%.1f', expected), printf('%.1f', level), printf('%.1f', statistic), printf('%.1f', threshold),
               case when direction = 'drop' then 'check whether concerns stopped being recorded' else 'check for double counting or a change of definition' end)
 from scoring_sudden_change
@@ -139,9 +139,10 @@ select authority_code, period, 'nil_return_run', 'total', months,
 from scoring_nil_run
 union all
 select s.authority_code, s.period, 'rejected_return', null, null,
-       format('{} was rejected ({} error(s)); fix them and resubmit', s.file_name,
-              (select count(*) from validation_issue as i where i.submission_id = s.submission_id and i.severity = 'error'))
+       format('{} was rejected ({} {}); fix them and resubmit', s.file_name, e.errors, case when e.errors = 1 then 'error' else 'errors' end)
 from submission as s
+cross join lateral (select count(*) as errors from validation_issue as i
+                    where i.submission_id = s.submission_id and i.severity = 'error') as e
 where s.status = 'rejected' and s.authority_code is not null and s.period is not null
 union all
 select s.authority_code, s.period, 'resubmitted', null, s.version,
