@@ -51,6 +51,7 @@ AUTHORITY_WINDOW = "authority-window"
 AUTHORITY_TREND_MEASURE = "authority-trend-measure"
 AUTHORITY_HEADER = "authority-header"
 AUTHORITY_SPINE = "authority-spine"
+AUTHORITY_REPORT_SPINE = "authority-report-spine"  # the printable report's spine chart
 AUTHORITY_SPINE_SECTION = "authority-spine-section"
 AUTHORITY_TREND = "authority-trend"
 AUTHORITY_TREND_SECTION = "authority-trend-section"

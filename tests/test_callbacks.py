@@ -218,6 +218,20 @@ def test_printable_report_shows_the_authority_and_refuses_a_crafted_code(pages, 
     assert "choose an authority" in text_of(pages["authority"].report_layout(code="nope"))
 
 
+def test_the_printed_reports_spine_chart_names_each_row_above_its_own_bar(pages, code):
+    """The report kept a 280 px label margin and 34 px rows from when labels sat beside the bars: the plot
+    was squeezed into the right half and each label sat beside the row below its own."""
+    from dashboard import ids
+
+    report = pages["authority"].report_layout(code=code, period=DEMO_END, window="rolling12")
+    figure = find(report, ids.AUTHORITY_REPORT_SPINE).figure
+    rows = list(figure.data[0].y)
+    assert [a.text for a in figure.layout.annotations if a.yref == "y"] == rows  # one label per row, on it
+    layout = figure.layout
+    assert layout.margin.l <= 20  # the plot keeps the page's width
+    assert (layout.height - layout.margin.t - layout.margin.b) / len(rows) >= 40  # room for a label above each bar
+
+
 # ---- the HTTP surface -----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

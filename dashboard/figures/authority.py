@@ -42,13 +42,17 @@ def placeable(spine: pl.DataFrame) -> pl.DataFrame:
     return spine.filter(pl.col("minimum").is_not_null() & pl.col("maximum").is_not_null())
 
 
-def spine_figure(spine: pl.DataFrame, names: dict[str, str]) -> go.Figure:
+SPINE_ROW_HEIGHT = 62  # pixels a row: its label above its bar (labels_above_rows needs about 50)
+COMPACT_ROW_HEIGHT = 44  # the printed report's rows: the chart fits under the scores on an A4 page
+
+
+def spine_figure(spine: pl.DataFrame, names: dict[str, str], row_height: int = SPINE_ROW_HEIGHT) -> go.Figure:
     """Fingertips-style spine chart: one row per measure on England's range, lowest left, highest right.
 
     `spine` has SPINE_COLUMNS (one row per measure). Each row shows the England range (light bar),
     the middle half of authorities (darker bar), England's value (a vertical tick), and markers for
     the authority, its region and its statistical neighbours. `names` gives the legend text for the
-    keys authority, region and neighbours. Only the `placeable` rows are drawn.
+    keys authority, region and neighbours. Only the `placeable` rows are drawn, each `row_height` pixels.
     """
     spine = placeable(spine)
     if spine.is_empty():
@@ -83,7 +87,7 @@ def spine_figure(spine: pl.DataFrame, names: dict[str, str]) -> go.Figure:
             hovertemplate="%{y}: " + names.get(key, key)
             + " %{customdata[0]} (England range %{customdata[1]} to %{customdata[2]})<extra></extra>",
         ))
-    base_layout(figure, height=110 + 62 * len(rows), margin={"l": 10, "r": 10, "t": 90, "b": 50}, barmode="overlay")
+    base_layout(figure, height=110 + row_height * len(rows), margin={"l": 10, "r": 10, "t": 90, "b": 50}, barmode="overlay")
     figure.update_xaxes(range=[-0.02, 1.02], showticklabels=False, showgrid=False)
     labels_above_rows(figure, labels)
     for x, text, anchor in ((0, "Lowest in England", "left"), (1, "Highest in England", "right")):
