@@ -230,6 +230,8 @@ def test_the_printed_reports_spine_chart_names_each_row_above_its_own_bar(pages,
     layout = figure.layout
     assert layout.margin.l <= 20  # the plot keeps the page's width
     assert (layout.height - layout.margin.t - layout.margin.b) / len(rows) >= 40  # room for a label above each bar
+    words = text_of(find(report, f"{ids.AUTHORITY_REPORT_SPINE}-summary"))  # its text alternative
+    assert "against England: Composite recording-quality score:" in words
 
 
 # ---- the HTTP surface -----------------------------------------------------------------------------------

@@ -176,8 +176,8 @@ def _header(profile: dict, neighbours: pl.DataFrame, flags: pl.DataFrame, scores
     )
 
 
-def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -> html.Section:
-    names = _names(profile)
+def _spine_summary(spine: pl.DataFrame, profile: dict) -> str:
+    """The spine chart in words: each measure's value and whether it is above or below England."""
     lines = []
     for row in spine.iter_rows(named=True):
         if row["authority"] is None:
@@ -185,7 +185,12 @@ def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -
         position = ("above England" if row["england"] is not None and row["authority"] > row["england"]
                     else "below England" if row["england"] is not None and row["authority"] < row["england"] else "level with England")
         lines.append(f"{row['label']}: {row['authority']:.1f}, {position}")
-    summary = (f"{profile['name']} against England: " + "; ".join(lines) + ".") if lines else "No measures for this period."
+    return (f"{profile['name']} against England: " + "; ".join(lines) + ".") if lines else "No measures for this period."
+
+
+def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -> html.Section:
+    names = _names(profile)
+    summary = _spine_summary(spine, profile)
     table = spine.select("label", "authority", "region", "neighbours", "england", "minimum", "q1", "median", "q3",
                          "maximum", "authority_rank", "authorities", "disclosure")
     return components.chart_card(
@@ -549,8 +554,12 @@ def _report(con, code: str, period: date, window: str) -> html.Div:
                    + _as_at(findings_queries.data_as_at(con))),
             components.data_table(scores.with_columns(pl.col("dimension").replace_strict(common.MEASURE_LABELS, default=pl.col("dimension"))),
                                   "Scores", labels={"dimension": "Dimension", "score": "Score (0-100)", "band": "Band"}),
-            html.H2("Every measure against England", className="govuk-heading-s"),
-            dcc.Graph(figure=figure, config={"staticPlot": True, "displayModeBar": False}, id=ids.AUTHORITY_REPORT_SPINE),
+            html.H2("Every measure against England", className="govuk-heading-s", id=f"{ids.AUTHORITY_REPORT_SPINE}-title"),
+            # A picture named by its heading and described by the same words as on the benchmark page
+            html.Div(dcc.Graph(figure=figure, config={"staticPlot": True, "displayModeBar": False}, id=ids.AUTHORITY_REPORT_SPINE),
+                     role="img", **{"aria-labelledby": f"{ids.AUTHORITY_REPORT_SPINE}-title",
+                                    "aria-describedby": f"{ids.AUTHORITY_REPORT_SPINE}-summary"}),
+            html.P(_spine_summary(spine, profile), id=f"{ids.AUTHORITY_REPORT_SPINE}-summary"),
             html.H2("Largest causes of lost points, and what to fix", className="govuk-heading-s"),
             components.data_table(by_cause, "Largest causes of lost points", labels={"cause": "Cause", "points": "Points", "fix": "What to fix"})
             if by_cause.height else html.P("No points were lost."),
