@@ -41,3 +41,15 @@ def test_the_printed_report_keeps_the_banner_and_draws_its_chart_across_the_page
     assert all(name_bottom <= bar_top + 2 and bar_top - name_bottom < 20 for (_, name_bottom), (bar_top, _) in zip(names, bars))
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
+
+
+def test_a_printed_page_says_which_month_period_and_measure_it_shows(sized_page, server_url):
+    """Drop-downs print as their chosen value under their label (hidden, they left bare labels)."""
+    page = sized_page(A4_CONTENT_WIDTH, 1000)
+    page.goto(server_url + "/regional?period=2026-10&window=rolling12")
+    settle(page)
+    page.emulate_media(media="print")
+    for control in ("#regional-period", "#regional-window", "#regional-measure"):
+        assert page.locator(control).is_visible(), control
+    assert page.locator("#regional-period").inner_text().strip() == "October 2026"
+    assert not page.locator("#regional-period .dash-dropdown-trigger-icon").is_visible()
