@@ -262,11 +262,7 @@ def chart_card(
         [
             html.H3(title, id=heading_id, className="govuk-heading-s"),
             html.P(caption, className="chart-caption"),
-            html.Div(
-                dcc.Graph(id=graph_id or card["graph"], figure=figure, config=GRAPH_CONFIG),
-                role="img",
-                **{"aria-label": title, "aria-describedby": card["summary"]},
-            ),
+            described_graph(dcc.Graph(id=graph_id or card["graph"], figure=figure, config=GRAPH_CONFIG), title, card["summary"]),
             html.P(summary_text, id=card["summary"], className="chart-summary"),
             html.Details(
                 [
@@ -284,6 +280,12 @@ def chart_card(
         className="card card-body mb-4 chart-card",
         **{"aria-labelledby": heading_id},
     )
+
+
+def described_graph(graph: dcc.Graph, name: str, summary_id: str) -> html.Div:
+    """A chart as one picture for assistive technology: plotly's SVG has no name of its own (plotly.js
+    #4264), so its container is an image named `name` and described by the element `summary_id`."""
+    return html.Div(graph, role="img", **{"aria-label": name, "aria-describedby": summary_id})
 
 
 def message(text: str, message_id: str | None = None, kind: str = "warning") -> html.Div:

@@ -530,6 +530,9 @@ def report_layout(code: str | None = None, period: str | None = None, window: st
     return database.cached(("authority.report", c, p, w), lambda con: _report(con, c, p, w))
 
 
+SPINE_HEADING = "Every measure against England"  # the printed report's chart
+
+
 def _report(con, code: str, period: date, window: str) -> html.Div:
     profile = queries.profile(con, code)
     spine = queries.spine(con, code, period, window)
@@ -554,11 +557,11 @@ def _report(con, code: str, period: date, window: str) -> html.Div:
                    + _as_at(findings_queries.data_as_at(con))),
             components.data_table(scores.with_columns(pl.col("dimension").replace_strict(common.MEASURE_LABELS, default=pl.col("dimension"))),
                                   "Scores", labels={"dimension": "Dimension", "score": "Score (0-100)", "band": "Band"}),
-            html.H2("Every measure against England", className="govuk-heading-s", id=f"{ids.AUTHORITY_REPORT_SPINE}-title"),
-            # A picture named by its heading and described by the same words as on the benchmark page
-            html.Div(dcc.Graph(figure=figure, config={"staticPlot": True, "displayModeBar": False}, id=ids.AUTHORITY_REPORT_SPINE),
-                     role="img", **{"aria-labelledby": f"{ids.AUTHORITY_REPORT_SPINE}-title",
-                                    "aria-describedby": f"{ids.AUTHORITY_REPORT_SPINE}-summary"}),
+            html.H2(SPINE_HEADING, className="govuk-heading-s"),
+            # described by the same words as the benchmark page's chart
+            components.described_graph(dcc.Graph(figure=figure, config={"staticPlot": True, "displayModeBar": False},
+                                                 id=ids.AUTHORITY_REPORT_SPINE),
+                                       SPINE_HEADING, f"{ids.AUTHORITY_REPORT_SPINE}-summary"),
             html.P(_spine_summary(spine, profile), id=f"{ids.AUTHORITY_REPORT_SPINE}-summary"),
             html.H2("Largest causes of lost points, and what to fix", className="govuk-heading-s"),
             components.data_table(by_cause, "Largest causes of lost points", labels={"cause": "Cause", "points": "Points", "fix": "What to fix"})

@@ -22,8 +22,8 @@ from etl import audit
 from etl.errors import OversightError
 from etl.returns import ValidationResult
 from etl.settings import Limits
-from etl.wording import plural
 from etl.submissions import submit_return
+from etl.wording import plural
 
 dash.register_page(__name__, path="/submit", name="Submit a return", title="Submit a return", order=7,
                    audience="council")

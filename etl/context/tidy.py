@@ -189,14 +189,11 @@ def _is_value_column(column: pl.Series) -> bool:
     """An indicator by its cells: numbers or symbols (all symbols: an indicator suppressed throughout), at
     least `_MOSTLY_VALUES` of them, and no cell that names a total ("Total", "All"), which only filters hold."""
     present = column.drop_nulls()
-    if present.is_empty():
-        return False
     lowered = present.str.to_lowercase()
-    numeric = present.str.replace_all(",", "").str.contains(_NUMBER)
-    symbol = lowered.is_in(list(SYMBOLS))
-    values = numeric | symbol
-    if bool(lowered.is_in(list(_TOTAL_VALUES)).any()):
+    if present.is_empty() or bool(lowered.is_in(list(_TOTAL_VALUES)).any()):
         return False
+    numeric = present.str.replace_all(",", "").str.contains(_NUMBER)
+    values = numeric | lowered.is_in(list(SYMBOLS))
     return bool(values.mean() >= _MOSTLY_VALUES) and (bool(numeric.any()) or bool(values.all()))
 
 

@@ -31,7 +31,7 @@ def test_the_printed_report_keeps_the_banner_and_draws_its_chart_across_the_page
     # each measure's name sits just above its own bar (the k-th name from the top above the k-th bar)
     rows = chart.evaluate("""c => {
         const names = [...c.querySelectorAll('.annotation')].map(a => a.getBoundingClientRect())
-            .filter((box, i, all) => box.width > 0).sort((a, b) => a.top - b.top);
+            .filter(box => box.width > 0).sort((a, b) => a.top - b.top);
         const bars = [...c.querySelectorAll('.barlayer .trace:first-child .point path')]
             .map(p => p.getBoundingClientRect()).sort((a, b) => a.top - b.top);
         return {names: names.map(b => [b.top, b.bottom]), bars: bars.map(b => [b.top, b.bottom])};
