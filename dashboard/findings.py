@@ -150,11 +150,9 @@ def poisson_interval(count: float, denominator: float, per: float = PER, level: 
 
     chi2(a/2, 2O)/2 to chi2(1-a/2, 2(O+1))/2 on the count, scaled to the rate; lower is 0 for a count of 0.
     """
-    from scipy.stats import chi2
+    from etl.scoring.distributions import poisson_count_interval  # the scoring's, imported only when used
 
-    alpha = 1.0 - level
-    lower = chi2.ppf(alpha / 2, 2 * count) / 2 if count > 0 else 0.0
-    upper = chi2.ppf(1 - alpha / 2, 2 * (count + 1)) / 2
+    lower, upper = poisson_count_interval(max(count, 0.0), level)
     return float(lower / denominator * per), float(upper / denominator * per)
 
 

@@ -103,15 +103,3 @@ def test_the_optional_false_discovery_rate_keeps_clear_discoveries_and_drops_the
     low = np.full(40, True)
     assert judge_groups(x, n, starts, low, 0.998, overdispersion="none", fdr=0.05)[2][0]
     assert not judge_groups(x, n, starts, low, 0.998, overdispersion="none", fdr=1e-12)[2].any()
-
-
-def test_the_vectorised_beta_binomial_tail_matches_scipy() -> None:
-    from scipy.stats import betabinom
-
-    from etl.scoring.proportion import betabinom_cdf
-
-    rng = np.random.default_rng(1)
-    n = rng.integers(1, 900, 300)
-    a, b = rng.uniform(0.5, 30, 300), rng.uniform(5, 300, 300)
-    k = (rng.uniform(0, 1, 300) * n).astype(int)
-    assert betabinom_cdf(k, n, a, b) == pytest.approx(betabinom.cdf(k, n, a, b), rel=1e-9, abs=1e-14)

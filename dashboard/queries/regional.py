@@ -18,10 +18,10 @@ from datetime import date
 
 import duckdb
 import polars as pl
-from scipy import stats
 
 from dashboard.queries import disclosure
 from dashboard.queries.common import frame, is_rate, is_share
+from etl.scoring.distributions import poisson_count_interval, t_quantile
 from etl.scoring.proportion import wilson_interval
 
 CONFIDENCE = 0.95
@@ -30,9 +30,7 @@ RATE_SCALE = 10_000  # rates are per 10,000 children a year
 
 def poisson_interval(observed: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Exact (Garwood) interval for a Poisson count: chi-squared quantiles, 0 at the bottom for O = 0."""
-    alpha = 1 - confidence
-    lower = 0.0 if observed <= 0 else stats.chi2.ppf(alpha / 2, 2 * observed) / 2
-    upper = stats.chi2.ppf(1 - alpha / 2, 2 * (observed + 1)) / 2
+    lower, upper = poisson_count_interval(max(observed, 0.0), confidence)
     return float(lower), float(upper)
 
 
@@ -40,7 +38,7 @@ def mean_interval(mean: float, sd: float | None, n: int | None, confidence: floa
     """t interval of a mean of n values; None when there are fewer than 2 values. Scores stay in 0-100."""
     if mean is None or sd is None or n is None or n < 2:
         return None, None
-    half = stats.t.ppf(1 - (1 - confidence) / 2, n - 1) * sd / n**0.5
+    half = t_quantile(1 - (1 - confidence) / 2, n - 1) * sd / n**0.5
     return max(0.0, mean - half), min(100.0, mean + half)
 
 

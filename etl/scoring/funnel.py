@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2, norm
+
+from .distributions import poisson_count_interval, two_sided_z
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,14 @@ class FunnelSettings:
 
 
 def exact_poisson_limits(expected: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Count limits for a unit with expected count E: chi2(a/2, 2E)/2 and chi2(1-a/2, 2(E+1))/2."""
-    alpha = 1.0 - level
-    expected = np.asarray(expected, dtype=float)
-    with np.errstate(invalid="ignore"):
-        lower = np.where(expected > 0, chi2.ppf(alpha / 2, 2 * expected) / 2, 0.0)
-        upper = chi2.ppf(1 - alpha / 2, 2 * (expected + 1)) / 2
-    return lower, upper
+    """Count limits for a unit with expected count E: chi2(a/2, 2E)/2 and chi2(1-a/2, 2(E+1))/2 (the
+    Garwood interval of E, distributions.poisson_count_interval)."""
+    return poisson_count_interval(expected, level)
 
 
 def overdispersed_limits(expected: np.ndarray, level: float, phi: float) -> tuple[np.ndarray, np.ndarray]:
     """Multiplicative overdispersion on the square-root scale: E (1 -+ z sqrt(phi) / (2 sqrt E))^2."""
-    z = norm.ppf(1 - (1 - level) / 2)
+    z = two_sided_z(level)
     expected = np.asarray(expected, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         half_width = z * np.sqrt(phi) / (2 * np.sqrt(expected))
@@ -52,7 +49,7 @@ def overdispersed_limits(expected: np.ndarray, level: float, phi: float) -> tupl
 def additive_limits(expected: np.ndarray, level: float, tau2: float) -> tuple[np.ndarray, np.ndarray]:
     """Additive random effects on the square-root scale (Spiegelhalter 2005, Qual Saf Health Care):
     E (1 -+ z sqrt(1 / (4E) + tau2))^2, the lower floored at 0, and never narrower than exact Poisson."""
-    z = norm.ppf(1 - (1 - level) / 2)
+    z = two_sided_z(level)
     expected = np.asarray(expected, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         half_width = z * np.sqrt(1.0 / (4 * expected) + tau2)

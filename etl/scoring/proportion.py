@@ -21,7 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln
-from scipy.stats import betabinom, binom, norm
+
+from .distributions import (
+    betabinomial_cdf, betabinomial_ppf, binomial_cdf, binomial_ppf, binomial_sf, normal_density, normal_quantile, two_sided_z,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class ShareVerdicts:
 def wilson_interval(x: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson (1927) score interval for x successes out of n (nan where n = 0)."""
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
-    z = norm.ppf(1 - (1 - level) / 2)
+    z = two_sided_z(level)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -53,8 +56,8 @@ def winsor_consistency(winsor: tuple[float, float]) -> float:
     lower, upper = float(winsor[0]), float(winsor[1])
     if lower <= 0.0 and upper >= 1.0:
         return 1.0
-    a, b = norm.ppf(max(lower, 1e-12)), norm.ppf(min(upper, 1 - 1e-12))
-    return float((upper - lower) - (b * norm.pdf(b) - a * norm.pdf(a)) + lower * a * a + (1 - upper) * b * b)
+    a, b = normal_quantile(max(lower, 1e-12)), normal_quantile(min(upper, 1 - 1e-12))
+    return float((upper - lower) - (b * normal_density(b) - a * normal_density(a)) + lower * a * a + (1 - upper) * b * b)
 
 
 def additive_tau2(z: np.ndarray, weights: np.ndarray, winsor: tuple[float, float],
@@ -75,14 +78,17 @@ def additive_tau2(z: np.ndarray, weights: np.ndarray, winsor: tuple[float, float
     return phi, max(0.0, (k * phi - (k - 1)) / float(denominator))
 
 
-def _tail(kind: str, k: np.ndarray, n: np.ndarray, p0: float, tau2: float) -> np.ndarray:
-    """cdf, sf or ppf of the count under the target: beta-binomial when tau2 > 0, else binomial.
-    (Called unfrozen: freezing a scipy distribution costs milliseconds each time.)"""
+def _tail(kind: str, k: np.ndarray | float, n: np.ndarray, p0: float, tau2: float) -> np.ndarray:
+    """cdf, sf or ppf of the count under the target: beta-binomial when tau2 > 0, else binomial."""
     n_int = np.asarray(n, dtype=float).astype(np.int64)
     if tau2 > 0:
         scale = 1.0 / min(tau2 / (p0 * (1 - p0)), 0.99) - 1.0
-        return getattr(betabinom, kind)(k, n_int, p0 * scale, (1 - p0) * scale)
-    return getattr(binom, kind)(k, n_int, p0)
+        a, b = p0 * scale, (1 - p0) * scale
+        if kind == "ppf":
+            return betabinomial_ppf(k, n_int, a, b)
+        below = betabinomial_cdf(k, n_int, a, b)
+        return below if kind == "cdf" else 1.0 - below
+    return {"cdf": binomial_cdf, "sf": binomial_sf, "ppf": binomial_ppf}[kind](k, n_int, p0)
 
 
 def share_verdicts(x: np.ndarray, n: np.ndarray, levels: tuple[float, float] = (0.95, 0.998),
@@ -153,7 +159,7 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
     consistent: the Winsorised phi divided by its expectation under N(0, 1) z-scores (additive_tau2).
 
     Exact tails are computed where the normal z (with tau2) is beyond screen_z on the adverse side (as
-    share_verdicts does); the beta-binomial tails by a vectorised sum of the log-gamma pmf.
+    share_verdicts does); the tails and limits by the vectorised functions of distributions.py.
 
     fdr: also require the authority to be a discovery at this false discovery rate among the group's
     authorities (Benjamini and Hochberg 1995, as Jones, Ohlssen and Spiegelhalter 2008 recommend for
@@ -199,10 +205,10 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
         if dispersed:
             scale = 1.0 / np.minimum(tau2[rows] / variance[rows], 0.99) - 1.0
             a, b = pp * scale, (1 - pp) * scale
-            below = betabinom_cdf(np.where(low, kk, kk - 1), nn, a, b)
+            below = betabinomial_cdf(np.where(low, kk, kk - 1), nn, a, b)
             p_value[rows] = np.where(low, below, 1.0 - below)
         else:
-            p_value[rows] = np.where(low, binom.cdf(kk, nn, pp), binom.sf(kk - 1, nn, pp))
+            p_value[rows] = np.where(low, binomial_cdf(kk, nn, pp), binomial_sf(kk - 1, nn, pp))
     adverse = np.nan_to_num(p_value, nan=1.0) < tail
     if fdr is not None:
         adverse &= _benjamini_hochberg(np.nan_to_num(p_value, nan=1.0), bounds, n > 0, fdr)
@@ -214,9 +220,9 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
         q = np.where(low, tail, 1 - tail)
         if dispersed:
             scale = 1.0 / np.minimum(tau2[rows] / variance[rows], 0.99) - 1.0
-            limit[rows] = betabinom.ppf(q, nn.astype(np.int64), pp * scale, (1 - pp) * scale) / nn
+            limit[rows] = betabinomial_ppf(q, nn.astype(np.int64), pp * scale, (1 - pp) * scale) / nn
         else:
-            limit[rows] = binom.ppf(q, nn.astype(np.int64), pp) / nn
+            limit[rows] = binomial_ppf(q, nn.astype(np.int64), pp) / nn
     return target, tau2, adverse, limit
 
 
@@ -234,26 +240,6 @@ def _benjamini_hochberg(p_value: np.ndarray, bounds: np.ndarray, used: np.ndarra
         if passed.size:
             keep[order[: passed[-1] + 1]] = True
     return keep
-
-
-def betabinom_cdf(k: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """P(X <= k) for beta-binomial(n, a, b), vectorised: the sum of exp(log C(n, j) + ln B(j + a, n - j + b)
-    - ln B(a, b)) over j = 0..k (scipy's betabinom.cdf loops in Python per element). k < 0 gives 0."""
-    k, n = np.asarray(k, dtype=np.int64), np.asarray(n, dtype=np.int64)
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    out = np.zeros(len(k))
-    for start in range(0, len(k), chunk):
-        part = slice(start, start + chunk)
-        kk, nn, aa, bb = k[part], n[part], a[part], b[part]
-        width = int(max(kk.max(initial=-1), -1)) + 1
-        if width == 0:
-            continue
-        j = np.arange(width)[None, :]
-        log_pmf = (gammaln(nn + 1.0)[:, None] - gammaln(j + 1.0) - gammaln(np.maximum(nn[:, None] - j, 0) + 1.0)
-                   + betaln(j + aa[:, None], np.maximum(nn[:, None] - j, 0) + bb[:, None]) - betaln(aa, bb)[:, None])
-        pmf = np.where(j <= kk[:, None], np.exp(log_pmf), 0.0)
-        out[part] = np.minimum(pmf.sum(axis=1), 1.0)
-    return out
 
 
 # --- practice absent: a zero-inflated beta-binomial (Lambert 1992; Efron 2010 for the decision) ------------
