@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from etl.scoring.distributions import (
-    betabinomial_cdf, betabinomial_ppf, binomial_cdf, binomial_ppf, binomial_sf, normal_density, normal_quantile,
+    betabinomial_cdf, betabinomial_ppf, betabinomial_shape, binomial_cdf, binomial_ppf, binomial_sf, normal_density, normal_quantile,
     poisson_count_interval, t_quantile, two_sided_z,
 )
 
@@ -81,3 +81,16 @@ def test_the_scoring_and_the_loader_do_not_import_scipy_stats() -> None:
     code = "import sys, etl.cli, etl.scoring, etl.load; print('scipy.stats' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def test_the_beta_binomial_shape_gives_the_mean_and_between_unit_variance_asked_for() -> None:
+    # a beta(a, b) has mean a / (a + b) and variance mean (1 - mean) / (a + b + 1)
+    mean, tau2 = np.array([0.2, 0.5]), np.array([0.004, 0.01])
+    a, b = betabinomial_shape(mean, tau2)
+    assert a / (a + b) == pytest.approx(mean, rel=1e-12)
+    assert mean * (1 - mean) / (a + b + 1) == pytest.approx(tau2, rel=1e-12)
+    # by hand: mean 0.2, tau2 0.004 -> rho = 0.004 / 0.16 = 0.025, a + b = 39, a = 7.8, b = 31.2
+    assert (float(a[0]), float(b[0])) == pytest.approx((7.8, 31.2), rel=1e-12)
+    # a between-unit variance at or beyond mean (1 - mean) is capped (rho 0.99) so the shapes stay positive
+    a, b = betabinomial_shape(0.5, 0.3)
+    assert float(a) > 0 and float(b) > 0 and float(a + b) == pytest.approx(1 / 0.99 - 1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from etl.scoring.distributions import poisson_count_interval
 from etl.scoring.funnel import (
     FunnelSettings,
     additive_limits,
-    exact_poisson_limits,
     funnel_against,
     funnel_group,
     main_effects_design,
@@ -21,8 +21,8 @@ from etl.scoring.funnel import (
 def test_exact_poisson_limits_for_an_expected_count_of_ten() -> None:
     # E = 10. Tables: chi2(0.025; 20) = 9.591 and chi2(0.975; 22) = 36.781, halved -> 4.795 and 18.390;
     # chi2(0.001; 20) = 5.921 and chi2(0.999; 22) = 48.268, halved -> 2.961 and 24.134.
-    lower95, upper95 = exact_poisson_limits(np.array([10.0]), 0.95)
-    lower998, upper998 = exact_poisson_limits(np.array([10.0]), 0.998)
+    lower95, upper95 = poisson_count_interval(np.array([10.0]), 0.95)
+    lower998, upper998 = poisson_count_interval(np.array([10.0]), 0.998)
     assert lower95[0] == pytest.approx(4.795, abs=1e-3) and upper95[0] == pytest.approx(18.390, abs=1e-3)
     assert lower998[0] == pytest.approx(2.961, abs=1e-3) and upper998[0] == pytest.approx(24.134, abs=1e-3)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from etl.scoring.funnel import FunnelSettings, additive_limits, dersimonian_laird_tau2, exact_poisson_limits, funnel_group
+from etl.scoring.distributions import poisson_count_interval
+from etl.scoring.funnel import FunnelSettings, additive_limits, dersimonian_laird_tau2, funnel_group
 from etl.scoring.proportion import share_limit, share_verdicts, wilson_interval
 
 
@@ -30,7 +31,7 @@ def test_additive_limits_match_a_hand_computation() -> None:
 def test_additive_limits_are_never_narrower_than_exact_poisson_for_small_counts() -> None:
     expected = np.array([0.5, 2.0, 5.0])
     lower, upper = additive_limits(expected, 0.998, 0.0)
-    exact_lower, exact_upper = exact_poisson_limits(expected, 0.998)
+    exact_lower, exact_upper = poisson_count_interval(expected, 0.998)
     assert np.all(lower <= exact_lower) and np.all(upper >= exact_upper)
 
 

@@ -63,7 +63,8 @@ def binomial_sf(k: np.ndarray, n: np.ndarray, p: np.ndarray | float) -> np.ndarr
     return np.where(k < 0, 1.0, np.where(k >= n, 0.0, inside))
 
 
-def _log_binomial_coefficient(n: np.ndarray, j: np.ndarray) -> np.ndarray:
+def log_binomial_coefficient(n: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """log C(n, j) through the log-gamma function (0 <= j <= n)."""
     return gammaln(n + 1.0) - gammaln(j + 1.0) - gammaln(np.maximum(n - j, 0) + 1.0)
 
 
@@ -78,6 +79,15 @@ def _cumulative(n: np.ndarray, log_pmf, upto: np.ndarray):
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             pmf = np.where((j <= upto[rows, None]) & (j <= n[rows, None]), np.exp(log_pmf(rows, j)), 0.0)
         yield rows, np.cumsum(pmf, axis=1)
+
+
+def betabinomial_shape(mean: np.ndarray | float, tau2: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Shape parameters (a, b) of the beta-binomial whose success probability has the given mean and
+    between-unit variance tau2: a + b = 1 / rho - 1 with the intra-class correlation
+    rho = tau2 / (mean (1 - mean)), capped at 0.99 so that the shapes stay positive."""
+    mean = np.asarray(mean, dtype=float)
+    scale = 1.0 / np.minimum(np.asarray(tau2, dtype=float) / (mean * (1 - mean)), 0.99) - 1.0
+    return mean * scale, (1 - mean) * scale
 
 
 def betabinomial_cdf(k: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -111,7 +121,7 @@ def binomial_ppf(q: np.ndarray | float, n: np.ndarray, p: np.ndarray | float) ->
     def log_pmf(rows: slice, j: np.ndarray) -> np.ndarray:
         nn, pp = n[rows, None], p[rows, None]
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (_log_binomial_coefficient(nn, j) + np.where(j > 0, j * np.log(pp), 0.0)
+            return (log_binomial_coefficient(nn, j) + np.where(j > 0, j * np.log(pp), 0.0)
                     + np.where(nn - j > 0, (nn - j) * np.log1p(-pp), 0.0))
 
     return _discrete_ppf(q, n, log_pmf)
@@ -121,7 +131,7 @@ def _betabinomial_log_pmf(n: np.ndarray, a: np.ndarray, b: np.ndarray):
     def log_pmf(rows: slice, j: np.ndarray) -> np.ndarray:
         nn, aa, bb = n[rows, None], a[rows, None], b[rows, None]
         rest = np.maximum(nn - j, 0)
-        return _log_binomial_coefficient(nn, j) + betaln(j + aa, rest + bb) - betaln(aa, bb)
+        return log_binomial_coefficient(nn, j) + betaln(j + aa, rest + bb) - betaln(aa, bb)
     return log_pmf
 
 

@@ -29,12 +29,6 @@ class FunnelSettings:
     flag_window_months: int = 12
 
 
-def exact_poisson_limits(expected: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Count limits for a unit with expected count E: chi2(a/2, 2E)/2 and chi2(1-a/2, 2(E+1))/2 (the
-    Garwood interval of E, distributions.poisson_count_interval)."""
-    return poisson_count_interval(expected, level)
-
-
 def overdispersed_limits(expected: np.ndarray, level: float, phi: float) -> tuple[np.ndarray, np.ndarray]:
     """Multiplicative overdispersion on the square-root scale: E (1 -+ z sqrt(phi) / (2 sqrt E))^2."""
     z = two_sided_z(level)
@@ -55,7 +49,7 @@ def additive_limits(expected: np.ndarray, level: float, tau2: float) -> tuple[np
         half_width = z * np.sqrt(1.0 / (4 * expected) + tau2)
     lower = expected * np.clip(1 - half_width, 0, None) ** 2
     upper = expected * (1 + half_width) ** 2
-    exact_lower, exact_upper = exact_poisson_limits(expected, level)
+    exact_lower, exact_upper = poisson_count_interval(expected, level)
     return np.minimum(lower, exact_lower), np.maximum(upper, exact_upper)
 
 
@@ -91,7 +85,7 @@ def limits(expected: np.ndarray, phi: float, settings: FunnelSettings, tau2: flo
         elif overdispersed:
             lower, upper = overdispersed_limits(expected, level, phi)
         else:
-            lower, upper = exact_poisson_limits(expected, level)
+            lower, upper = poisson_count_interval(expected, level)
         out[f"lower{name}"], out[f"upper{name}"] = lower, upper
     return out
 

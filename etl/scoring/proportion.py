@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import betaln, digamma, gammaln
+from scipy.special import betaln, digamma
 
 from .distributions import (
-    betabinomial_cdf, betabinomial_ppf, binomial_cdf, binomial_ppf, binomial_sf, normal_density, normal_quantile, two_sided_z,
+    betabinomial_cdf, betabinomial_ppf, betabinomial_shape, binomial_cdf, binomial_ppf, binomial_sf, log_binomial_coefficient,
+    normal_density, normal_quantile, two_sided_z,
 )
 
 
@@ -82,8 +83,7 @@ def _tail(kind: str, k: np.ndarray | float, n: np.ndarray, p0: float, tau2: floa
     """cdf, sf or ppf of the count under the target: beta-binomial when tau2 > 0, else binomial."""
     n_int = np.asarray(n, dtype=float).astype(np.int64)
     if tau2 > 0:
-        scale = 1.0 / min(tau2 / (p0 * (1 - p0)), 0.99) - 1.0
-        a, b = p0 * scale, (1 - p0) * scale
+        a, b = betabinomial_shape(p0, tau2)
         if kind == "ppf":
             return betabinomial_ppf(k, n_int, a, b)
         below = betabinomial_cdf(k, n_int, a, b)
@@ -203,8 +203,7 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
             continue
         nn, pp, kk, low = n[rows].astype(np.int64), target[rows], k[rows], adverse_low[rows]
         if dispersed:
-            scale = 1.0 / np.minimum(tau2[rows] / variance[rows], 0.99) - 1.0
-            a, b = pp * scale, (1 - pp) * scale
+            a, b = betabinomial_shape(pp, tau2[rows])
             below = betabinomial_cdf(np.where(low, kk, kk - 1), nn, a, b)
             p_value[rows] = np.where(low, below, 1.0 - below)
         else:
@@ -219,8 +218,7 @@ def judge_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, adverse_low: 
         nn, pp, low = n[rows], target[rows], adverse_low[rows]
         q = np.where(low, tail, 1 - tail)
         if dispersed:
-            scale = 1.0 / np.minimum(tau2[rows] / variance[rows], 0.99) - 1.0
-            limit[rows] = betabinomial_ppf(q, nn.astype(np.int64), pp * scale, (1 - pp) * scale) / nn
+            limit[rows] = betabinomial_ppf(q, nn.astype(np.int64), *betabinomial_shape(pp, tau2[rows])) / nn
         else:
             limit[rows] = binomial_ppf(q, nn.astype(np.int64), pp) / nn
     return target, tau2, adverse, limit
@@ -255,17 +253,13 @@ class ZeroInflatedFit:
     log_likelihood: float
 
 
-def _log_binomial_coefficient(n: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return gammaln(n + 1.0) - gammaln(x + 1.0) - gammaln(n - x + 1.0)
-
-
 def zibb_log_likelihood(pi: float | np.ndarray, a: float, b: float, x: np.ndarray, n: np.ndarray) -> float:
     """sum over units of log P(x | n): log(pi + (1 - pi) BB(0 | n, a, b)) where x = 0, and
     log(1 - pi) + log BB(x | n, a, b) where x > 0, with BB(x | n, a, b) = C(n, x) B(x + a, n - x + b) / B(a, b)
     (pi a number, or one per unit)."""
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     pi = np.broadcast_to(np.asarray(pi, dtype=float), x.shape)
-    log_bb = _log_binomial_coefficient(n, x) + betaln(x + a, n - x + b) - betaln(a, b)
+    log_bb = log_binomial_coefficient(n, x) + betaln(x + a, n - x + b) - betaln(a, b)
     with np.errstate(divide="ignore"):
         at_zero = np.logaddexp(np.log(pi), np.log1p(-pi) + log_bb)
     return float(np.where(x == 0, at_zero, np.log1p(-pi) + log_bb).sum())
@@ -354,7 +348,7 @@ def fit_zibb(x: np.ndarray, n: np.ndarray, min_units: int = 30, start: ZeroInfla
         if np.bincount(cls, minlength=2).min() < min_class_units:
             cls[:] = 0
     classes = int(cls.max()) + 1
-    constant = _log_binomial_coefficient(n, x)
+    constant = log_binomial_coefficient(n, x)
     n0, g0, x1, n1, g1 = n[zero], cls[zero], x[~zero], n[~zero], cls[~zero]
     negative = lambda theta: _zibb_negative(theta, n0, g0, x1, n1, g1)  # noqa: E731
 
