@@ -10,10 +10,11 @@ import duckdb
 import numpy as np
 import pytest
 
+from etl.db import available_migrations
 from etl.scoring.config import load_config
 from etl.scoring.evidence import write_practice_evidence
 from etl.scoring.proportion import (
-    ZeroInflatedFit, absent_posterior, fit_zibb, judge_absent_groups, zibb_log_likelihood,
+    FitCache, ZeroInflatedFit, absent_posterior, fit_zibb, judge_absent_groups, zibb_log_likelihood,
 )
 
 
@@ -101,6 +102,41 @@ def test_a_declaration_class_too_small_falls_back_to_one_pi() -> None:
     assert fit is not None and len(fit.pi) == 2 and fit.pi[0] == fit.pi[1]
 
 
+def test_a_fit_made_before_is_taken_from_the_cache_and_changed_counts_are_fitted_again() -> None:
+    x, n = _national(6, absent=5)
+    made = FitCache()
+    fit = made.fit(x, n)
+    assert fit == fit_zibb(x, n) and list(made.used.values()) == [fit]
+    # the same inputs: the stored fit is returned as it is (a planted one shows it was not made again)
+    key = next(iter(made.used))
+    planted = ZeroInflatedFit((0.5,), 1.0, 2.0, -1.0)
+    again = FitCache({key: planted})
+    assert again.fit(x, n) is planted and again.used == {key: planted}
+    # one count changed, another start, other settings: each is a different fit
+    changed = x.copy()
+    changed[-1] += 1
+    assert FitCache.key(changed, n, 30, None, None, 10) != key
+    assert FitCache.key(x, n, 30, fit, None, 10) != key
+    assert FitCache.key(x, n, 20, None, None, 10) != key
+    assert FitCache.key(x, n, 30, None, np.zeros(len(x)), 10) != key
+
+
+def test_judging_with_the_fits_of_an_earlier_run_gives_the_same_verdicts() -> None:
+    x1, n1 = _national(7, absent=4)
+    x2, n2 = _national(8, absent=6)
+    x, n = np.concatenate([x1, x2]), np.concatenate([n1, n2])
+    starts, eligible = np.array([0, len(x1)]), np.ones(len(x), dtype=bool)
+    first = FitCache()
+    posterior, absent = judge_absent_groups(x, n, starts, eligible, lfdr=0.2, cache=first)
+    assert len(first.used) == 2          # the second group's fit starts from the first's: both kept
+    second = FitCache(dict(first.used))
+    again, again_absent = judge_absent_groups(x, n, starts, eligible, lfdr=0.2, cache=second)
+    assert np.array_equal(again, posterior) and np.array_equal(again_absent, absent)
+    assert second.used == first.used
+    plain, _ = judge_absent_groups(x, n, starts, eligible, lfdr=0.2)
+    assert np.array_equal(plain, posterior)
+
+
 def _evidence_database(absent_declares: int, late_from: int = 0) -> duckdb.DuckDBPyConnection:
     """40 authorities x 27 months: AUTH00 never flags FAMILY_MEMBER_KNOWN_TO_PREVENT in 10 concerns a month,
     the others flag about 9% (beta-distributed between them). late_from: AUTH39 exists (has rows) only from
@@ -134,6 +170,8 @@ def _evidence_database(absent_declares: int, late_from: int = 0) -> duckdb.DuckD
     con.executemany("insert into scoring_count values (?, ?, ?, ?)", counts)
     con.execute("create temp table scoring_cfg_practice as select 'SYSTEM_FLAGS_FAMILY_MEMBERS' as category, "
                 "0.15 as weight, 'share_family_member_known' as contradicted_by")
+    # the table where the scoring keeps its zero-inflated fits, from its migration
+    con.execute(next(m for m in available_migrations() if m.name == "practice_fit").path.read_text(encoding="utf-8"))
     return con
 
 
@@ -151,6 +189,18 @@ def test_the_practice_evidence_marks_an_authority_that_never_uses_the_flag() -> 
     # fewer than 24 months of returns: not judged for absence
     early = con.execute("select bool_or(absent) from scoring_practice_evidence where period < date '2024-12-01'").fetchone()[0]
     assert not early
+
+
+def test_the_practice_evidence_keeps_only_the_fits_its_last_run_used() -> None:
+    con = _evidence_database(absent_declares=1)
+    write_practice_evidence(con, load_config())
+    kept = con.execute("select fit_key, pi, a, b from practice_fit order by fit_key").fetchall()
+    assert kept                          # one fit per month judged
+    before = con.execute("select * from scoring_practice_evidence order by all").fetchall()
+    con.execute("insert into practice_fit values ('no longer needed', [0.1], 1.0, 1.0, 0.0)")
+    write_practice_evidence(con, load_config())
+    assert con.execute("select fit_key, pi, a, b from practice_fit order by fit_key").fetchall() == kept
+    assert con.execute("select * from scoring_practice_evidence order by all").fetchall() == before
 
 
 def test_the_texts_report_the_months_an_authority_has_in_the_window_not_only_the_window() -> None:

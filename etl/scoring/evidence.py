@@ -14,7 +14,7 @@ import pyarrow as pa
 from ..settings import sql_text
 from .config import ScoringConfig
 from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, national_index, nb_shape, statistic
-from .proportion import judge_absent_groups, judge_groups, wilson_interval
+from .proportion import FitCache, ZeroInflatedFit, judge_absent_groups, judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
 CALIBRATION_VERSION = 3
@@ -128,8 +128,10 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
         # the absent share is never fitted to the first months' handful of concerns
         months = np.asarray(rows["period"], dtype="datetime64[M]")
         history = (months - months.min()).astype(np.int64) + 1
+        fits = _stored_fits(con)
         p_long, z_long = judge_absent_groups(xl, nl, starts, eligible & (history >= short_months), absent_lfdr,
-                                             absent_min, group, absent_class_min)
+                                             absent_min, group, absent_class_min, fits)
+        _keep_fits(con, fits)
         f_long = np.where(z_long & ~a_long, "absent", f_long).astype(object)
         a_long = a_long | z_long
         # the months a text reports: the window, or fewer where the authority's rows (its months owed, from
@@ -181,6 +183,22 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
             "and q.period = e.period - to_months(cast($s as integer))",
             {"s": sustain},
         )
+
+
+def _stored_fits(con: duckdb.DuckDBPyConnection) -> FitCache:
+    """The zero-inflated fits the last rescore used (practice_fit), for this one to reuse where its windows'
+    counts are unchanged (a one-month refresh refits only the new month's windows)."""
+    rows = con.execute("select fit_key, pi, a, b, log_likelihood from practice_fit").fetchall()
+    return FitCache({key: ZeroInflatedFit(tuple(pi), a, b, log_likelihood) for key, pi, a, b, log_likelihood in rows})
+
+
+def _keep_fits(con: duckdb.DuckDBPyConnection, fits: FitCache) -> None:
+    """practice_fit := the fits this rescore used (the stored ones no window needs any more are removed)."""
+    if fits.used.keys() == fits.stored.keys():
+        return
+    con.execute("delete from practice_fit")
+    con.executemany("insert into practice_fit (fit_key, pi, a, b, log_likelihood) values (?, ?, ?, ?, ?)",
+                    [(key, list(fit.pi), fit.a, fit.b, fit.log_likelihood) for key, fit in fits.used.items()])
 
 
 def cusum_settings(config: ScoringConfig) -> CusumSettings:

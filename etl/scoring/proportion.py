@@ -16,10 +16,11 @@ high when P(X >= x) < (1 - a) / 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
+import scipy
 from scipy.special import betaln, digamma
 
 from .distributions import (
@@ -365,6 +366,8 @@ def fit_zibb(x: np.ndarray, n: np.ndarray, min_units: int = 30, start: ZeroInfla
                                + [np.clip(start.a / (start.a + start.b), _MU_MIN, _MU_MAX),
                                   np.clip(np.log(start.a + start.b), *_LOG_SIZE)]))
     bounds = [(0.0, _PI_MAX)] * classes + [(_MU_MIN, _MU_MAX), _LOG_SIZE]
+    from scipy.optimize import minimize  # here: a rescore whose fits are all stored (FitCache) never needs it
+
     best = None
     for theta in starts:
         result = minimize(negative, theta, method="SLSQP", jac=True, bounds=bounds)
@@ -377,13 +380,45 @@ def fit_zibb(x: np.ndarray, n: np.ndarray, min_units: int = 30, start: ZeroInfla
     return ZeroInflatedFit(pis, mu * size, (1.0 - mu) * size, -float(best.fun) + float(constant.sum()))
 
 
+# Bump when fit_zibb's result for the same inputs can change, so that fits stored by older code are not reused.
+ZIBB_FIT_VERSION = 1
+
+
+@dataclass
+class FitCache:
+    """Fits already made, by a digest of everything fit_zibb's result depends on (it is deterministic in its
+    inputs): `stored` the fits a caller kept from an earlier run, `used` the fits this run looked up or made,
+    which the caller keeps for the next run."""
+    stored: dict[str, ZeroInflatedFit] = field(default_factory=dict)
+    used: dict[str, ZeroInflatedFit] = field(default_factory=dict)
+
+    @staticmethod
+    def key(x: np.ndarray, n: np.ndarray, min_units: int, start: ZeroInflatedFit | None, group: np.ndarray | None,
+            min_class_units: int) -> str:
+        digest = hashlib.sha256(repr((ZIBB_FIT_VERSION, scipy.__version__, len(x), min_units, min_class_units, start,
+                                      group is None)).encode("utf-8"))
+        for values in (x, n) if group is None else (x, n, group):
+            digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
+        return digest.hexdigest()
+
+    def fit(self, x: np.ndarray, n: np.ndarray, min_units: int = 30, start: ZeroInflatedFit | None = None,
+            group: np.ndarray | None = None, min_class_units: int = 10) -> ZeroInflatedFit | None:
+        """fit_zibb(x, n, min_units, start, group, min_class_units), from `stored` when it was made before."""
+        key = self.key(x, n, min_units, start, group, min_class_units)
+        fit = self.stored.get(key) or fit_zibb(x, n, min_units, start, group, min_class_units)
+        if fit is not None:
+            self.used[key] = fit
+        return fit
+
+
 def judge_absent_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, eligible: np.ndarray,
                         lfdr: float, min_units: int = 30, group: np.ndarray | None = None,
-                        min_class_units: int = 10) -> tuple[np.ndarray, np.ndarray]:
+                        min_class_units: int = 10, cache: FitCache | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per row (rows sorted by group, `starts` the first row of each; `eligible` per row, constant within a
     group; `group` an optional 0/1 covariate of the zero state per row, see fit_zibb): (posterior probability
     the practice is absent, absent = x = 0, n > 0 and lfdr = 1 - posterior <= `lfdr`). Groups with no fit
-    (not eligible, too few units, no zeros) get nan and False. Each fit also starts from the previous one."""
+    (not eligible, too few units, no zeros) get nan and False. Each fit also starts from the previous one.
+    cache: fits made by an earlier run are taken from it instead of being made again."""
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     size = len(x)
     posterior = np.full(size, np.nan)
@@ -397,7 +432,7 @@ def judge_absent_groups(x: np.ndarray, n: np.ndarray, starts: np.ndarray, eligib
         if not ((ns > 0) & (xs == 0)).any():   # nobody at zero: nothing to judge, no fit needed
             continue
         gs = None if group is None else group[begin:end]
-        fit = fit_zibb(xs, ns, min_units, previous, gs, min_class_units)
+        fit = (cache.fit if cache is not None else fit_zibb)(xs, ns, min_units, previous, gs, min_class_units)
         previous = fit or previous
         if fit is not None:
             posterior[begin:end] = absent_posterior(xs, ns, fit, gs)
