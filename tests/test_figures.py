@@ -13,7 +13,7 @@ import pytest
 from dash._utils import to_json
 
 from dashboard import components
-from dashboard.figures import authority, overview, regional
+from dashboard.figures import authority, common, overview, regional
 
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
 BOUNDARIES = {
@@ -247,3 +247,66 @@ def test_the_chosen_authority_is_ringed_and_named_on_the_funnel_plot():
     assert list(ring.text) == ["Beta"] and ring.marker.symbol == "circle-open" and list(ring.ids) == ["E2"]
     plain = regional.funnel_figure(_funnel_points(), limits, 9.0, "Rate")
     assert not any(t.marker.symbol == "circle-open" for t in plain.data if t.mode and "markers" in t.mode)
+
+
+# ---- chart text on a 320 px screen (WCAG 2.2 1.4.10): wrapped on the server, since plotly cuts it off ----
+
+def test_text_width_adds_the_arial_advance_widths() -> None:
+    # H 722 + i 222 = 944 thousandths of an em: 9.44 px at 10 px
+    assert common.text_width("Hi", 10) == pytest.approx(9.44)
+    assert common.text_width("W", 20) == pytest.approx(18.88)
+
+
+def test_wrap_text_breaks_between_words_then_inside_a_code_too_long_for_a_line() -> None:
+    # at 10 px: "aaaa" is 22.24 px, "aaaa aaaa" 47.26 px
+    assert common.wrap_text("aaaa aaaa aaaa", 50, 10) == "aaaa aaaa<br>aaaa"
+    # a code wider than the line breaks after its underscores, not between the letters
+    wrapped = common.wrap_text("Flagged FAMILY_MEMBER_KNOWN_TO_PREVENT (%)", 120, 13)
+    assert wrapped.split("<br>")[0] == "Flagged"
+    assert wrapped.replace("<br>", "") == "FlaggedFAMILY_MEMBER_KNOWN_TO_PREVENT (%)"
+    assert all(part.endswith("_") for part in wrapped.split("<br>")[1:-1])
+    assert all(common.text_width(line, 13) <= 120 for line in wrapped.split("<br>"))
+    # lines already broken stay broken; a line that fits is left as it is
+    assert common.wrap_text("one<br>two", 200, 14) == "one<br>two"
+    assert common.wrap_text("short", 200, 14) == "short"
+
+
+def _builders() -> list:
+    import inspect
+
+    from dashboard.figures import context, returns
+
+    return [(module.__name__, name, function) for module in (authority, context, overview, regional, returns)
+            for name, function in inspect.getmembers(module, inspect.isfunction)
+            if function.__module__ == module.__name__ and name.endswith("_figure")]
+
+
+def test_every_figure_builder_wraps_its_text_for_a_narrow_screen() -> None:
+    builders = _builders()
+    assert len(builders) >= 10
+    assert [f"{module}.{name}" for module, name, function in builders if not getattr(function, "fits_narrow_screens", False)] == []
+
+
+def test_no_line_of_chart_text_is_wider_than_a_phones_chart_and_long_row_labels_get_room() -> None:
+    long = "Concerns flagged FAMILY_MEMBER_KNOWN_TO_PREVENT in a very long measure name (%)"
+    spine = _spine().with_columns(pl.Series("label", ["Composite", long]))
+    names = {"authority": "An authority with a long name", "region": "North",
+             "neighbours": "Statistical neighbours (average of 10)"}
+    short = authority.spine_figure(_spine(), names)
+    figure = authority.spine_figure(spine, names)
+    size = figure.layout.font.size
+    texts = [(note.text, note.font.size or size) for note in figure.layout.annotations]
+    texts += [(trace.name, figure.layout.legend.font.size or size) for trace in figure.data if trace.name]
+    assert any("<br>" in text for text, _ in texts)
+    for text, font in texts:
+        assert all(common.text_width(line, font) <= common.NARROW_TEXT_WIDTH for line in text.split("<br>")), text
+    assert figure.layout.height > short.layout.height  # the rows grew for the label's extra lines
+    # the data keep their full label: hover and the data table show it whole
+    assert long in list(figure.data[0].y)
+    # axis titles too, and plotly may widen the margin for their lines
+    limits = pl.DataFrame({"population": [800.0, 30000.0], "lower95": [1.0, 7.0], "upper95": [20.0, 11.0],
+                           "lower998": [0.0, 6.0], "upper998": [30.0, 12.0]})
+    funnel = regional.funnel_figure(_funnel_points(), limits, 9.0, "All concerns about children and young people")
+    for axis in (funnel.layout.xaxis, funnel.layout.yaxis):
+        assert axis.automargin and all(common.text_width(line, 14) <= common.AXIS_TITLE_WIDTH
+                                       for line in axis.title.text.split("<br>"))

@@ -12,6 +12,7 @@ import polars as pl
 
 from dashboard.figures.common import (
     DARK_BLUE, FONT, GREY, LIGHT_BLUE, ORANGE, TURQUOISE, base_layout, empty_figure, labels_above_rows,
+    narrow_screen_text,
 )
 
 SERIES_STYLE: dict[str, dict] = {
@@ -46,6 +47,7 @@ SPINE_ROW_HEIGHT = 62  # pixels a row: its label above its bar (labels_above_row
 COMPACT_ROW_HEIGHT = 44  # the printed report's rows: the chart fits under the scores on an A4 page
 
 
+@narrow_screen_text
 def spine_figure(spine: pl.DataFrame, names: dict[str, str], row_height: int = SPINE_ROW_HEIGHT) -> go.Figure:
     """Fingertips-style spine chart: one row per measure on England's range, lowest left, highest right.
 
@@ -98,6 +100,7 @@ def spine_figure(spine: pl.DataFrame, names: dict[str, str], row_height: int = S
 
 
 
+@narrow_screen_text
 def comparison_trend_figure(trend: pl.DataFrame, names: dict[str, str], label: str, unit: str) -> go.Figure:
     """The measure over time for the authority, its region, its neighbours' average and England.
 
@@ -122,6 +125,7 @@ def comparison_trend_figure(trend: pl.DataFrame, names: dict[str, str], label: s
     return figure
 
 
+@narrow_screen_text
 def points_lost_figure(components: pl.DataFrame) -> go.Figure:
     """Composite points lost by dimension and rule, largest at the top.
 

@@ -7,6 +7,9 @@ carried by colour alone: flags also differ by marker shape and are named in text
 
 from __future__ import annotations
 
+from functools import wraps
+from typing import Callable, ParamSpec
+
 import plotly.graph_objects as go
 
 DARK_BLUE = "#12436D"
@@ -35,7 +38,7 @@ def empty_figure(text: str) -> go.Figure:
         annotations=[{"text": text, "showarrow": False, "font": {"size": 16, "family": FONT, "color": GREY}}],
         paper_bgcolor="white", plot_bgcolor="white", margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
-    return figure
+    return fit_text(figure)
 
 
 def base_layout(figure: go.Figure, height: int = 420, **extra: object) -> go.Figure:
@@ -55,17 +58,139 @@ def base_layout(figure: go.Figure, height: int = 420, **extra: object) -> go.Fig
     return figure
 
 
+# --- chart text that fits a 320 px screen -----------------------------------------------------------
+# WCAG 2.2 1.4.10 (Reflow): every page works at 320 CSS pixels, where a chart's drawing is about 262 px
+# wide. Plotly neither wraps nor shrinks text: a title, legend entry or note longer than the drawing is
+# cut off at its edge. So chart text is wrapped here, on the server, to widths that fit there, measured
+# with the advance widths of Arial (FONT; Liberation Sans and Helvetica share them), in 1/1000 em.
+NARROW_TEXT_WIDTH = 240  # px a line of chart text may take: the narrowest drawing less a margin
+AXIS_TITLE_WIDTH = 200   # an x-axis title is centred on the plot area, which a tick-label margin may shift
+LEGEND_SYMBOL_WIDTH = 40  # px a legend entry's symbol and gap take before its text
+LINE_HEIGHT = 1.3        # plotly's line spacing, in ems
+_WIDTHS = {
+    **dict.fromkeys("ijl", 222), **dict.fromkeys("frt", 278), "r": 333, **dict.fromkeys("ckvxyzJs", 500),
+    **dict.fromkeys("abdeghnopqu0123456789_?$#", 556), "m": 833, "w": 722, **dict.fromkeys("FTZ", 611),
+    **dict.fromkeys("ABEKPSVXY&", 667), **dict.fromkeys("CDHNRU", 722), **dict.fromkeys("GOQ", 778), "M": 833,
+    "W": 944, "L": 556, "I": 278, " ": 278, ".": 278, ",": 278, ":": 278, ";": 278, "/": 278, "'": 191,
+    '"': 355, "(": 333, ")": 333, "[": 278, "]": 278, "-": 333, "%": 889, "+": 584, "=": 584, "<": 584, ">": 584,
+}
+_WIDEST = 1000  # any other character (a dash, an accented or non-Latin letter): counted as a full em
+
+
+def text_width(text: str, size: float) -> float:
+    """Pixels `text` takes in Arial at `size` px (one line, no markup)."""
+    return sum(_WIDTHS.get(character, _WIDEST) for character in text) * size / 1000
+
+
+def wrap_text(text: str, width: float = NARROW_TEXT_WIDTH, size: float = 14) -> str:
+    """`text` on lines (joined by plotly's <br>) of at most `width` pixels at `size` px: between words, and
+    within a word too long for a line after an underscore or hyphen (FAMILY_MEMBER_KNOWN_TO_PREVENT), or
+    anywhere as a last resort. Lines already broken with <br> are wrapped each on its own."""
+    lines: list[str] = []
+    for paragraph in text.split("<br>"):
+        line = ""
+        for word in paragraph.split(" "):
+            joined = f"{line} {word}" if line else word
+            if text_width(joined, size) <= width:
+                line = joined
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for piece in _pieces(word, width, size):
+                if line and text_width(line + piece, size) > width:
+                    lines.append(line)
+                    line = ""
+                line += piece
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+def _pieces(word: str, width: float, size: float) -> list[str]:
+    """A word cut after each underscore or hyphen, and any piece still wider than `width` cut to fit."""
+    pieces, piece = [], ""
+    for character in word:
+        if piece and text_width(piece + character, size) > width:
+            pieces.append(piece)
+            piece = ""
+        piece += character
+        if character in "_-":
+            pieces.append(piece)
+            piece = ""
+    return pieces + ([piece] if piece else [])
+
+
 def axis_title(measure_label: str, unit: str) -> str:
-    """'Composite score (score out of 100)'; a long title on two lines, so a phone does not clip it."""
-    text = f"{measure_label} ({unit})"
-    return f"{measure_label}<br>({unit})" if len(text) > 34 else text
+    """'Composite score (score out of 100)', on as many lines as a phone needs."""
+    return wrap_text(f"{measure_label} ({unit})", AXIS_TITLE_WIDTH)
+
+
+def fit_text(figure: go.Figure) -> go.Figure:
+    """Wrap every axis title, legend entry and note of `figure` to fit a chart on a 320 px screen (see
+    NARROW_TEXT_WIDTH), and let plotly widen the margins for the axis titles' lines. Every figure
+    builder returns its figure through this."""
+    layout = figure.layout
+    size = float(layout.font.size or 14)
+    height = float(layout.height or 450)
+    margin = layout.margin
+    plot_height = height - float(margin.t if margin.t is not None else 100) - float(margin.b if margin.b is not None else 80)
+    for name in [key for key in layout.to_plotly_json() if key.startswith(("xaxis", "yaxis"))]:
+        axis = layout[name]
+        if axis.title and axis.title.text:
+            room = AXIS_TITLE_WIDTH if name.startswith("x") else max(min(AXIS_TITLE_WIDTH, plot_height), 60)
+            axis.title.text = wrap_text(axis.title.text, room, float(axis.title.font.size or size))
+            axis.automargin = True
+    for note in layout.annotations:
+        if note.text:
+            note.text = wrap_text(note.text, NARROW_TEXT_WIDTH, float(note.font.size or size))
+    legend_size = float(layout.legend.font.size or size)
+    for trace in figure.data:
+        if trace.name and trace.showlegend is not False:
+            trace.name = wrap_text(trace.name, NARROW_TEXT_WIDTH - LEGEND_SYMBOL_WIDTH, legend_size)
+    return figure
+
+
+P = ParamSpec("P")
+
+
+def narrow_screen_text(builder: Callable[P, go.Figure]) -> Callable[P, go.Figure]:
+    """Decorates a figure builder: whatever it returns passes through fit_text."""
+    @wraps(builder)
+    def build(*args: P.args, **kwargs: P.kwargs) -> go.Figure:
+        return fit_text(builder(*args, **kwargs))
+
+    build.fits_narrow_screens = True  # type: ignore[attr-defined]
+    return build
 
 
 def labels_above_rows(figure: go.Figure, labels: list[str], size: int = 13) -> None:
     """Each row of a horizontal chart named above its bar, left-aligned, instead of as a tick label
     beside it: the plot keeps the full width on a phone (a 200-300 pixel label margin left a sliver).
-    Rows need about 50 pixels each for the label and the bar."""
+
+    Where the rows are horizontal bars, each name sits on its bar's top edge (at the row's position plus
+    half the bar's width, in the axis's category units); otherwise just above the row's centre. Rows need
+    about 50 pixels each for a one-line name and the bar. A name that needs more lines on a 320 px screen
+    gets them, and every row the height of the extra lines, the bars keeping their thickness (call after
+    setting the height)."""
     figure.update_yaxes(showticklabels=False, showgrid=False)
-    for label in labels:
-        figure.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=20, text=label, showarrow=False,
-                              xanchor="left", yanchor="middle", font={"size": size, "family": FONT, "color": "#0B0C0C"})
+    wrapped = [wrap_text(label, NARROW_TEXT_WIDTH, size) for label in labels]
+    extra_lines = max((text.count("<br>") for text in wrapped), default=0)
+    bars = [trace for trace in figure.data if trace.type == "bar" and trace.orientation == "h" and trace.width]
+    layout = figure.layout
+    if extra_lines and layout.height:
+        plot = layout.height - (layout.margin.t or 0) - (layout.margin.b or 0)
+        added = round(extra_lines * LINE_HEIGHT * size) * len(labels)
+        layout.height += added
+        for trace in bars:
+            trace.width = trace.width * plot / (plot + added)
+    font = {"size": size, "family": FONT, "color": "#0B0C0C"}
+    if bars:
+        order = list(layout.yaxis.categoryarray or dict.fromkeys(y for trace in figure.data for y in (trace.y or ())))
+        half = max(trace.width for trace in bars) / 2
+        for label, text in zip(labels, wrapped):
+            figure.add_annotation(x=0, xref="paper", y=order.index(label) + half, yref="y", yshift=1, text=text,
+                                  showarrow=False, xanchor="left", yanchor="bottom", align="left", font=font)
+        return
+    for label, text in zip(labels, wrapped):
+        figure.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=12, text=text, showarrow=False,
+                              xanchor="left", yanchor="bottom", align="left", font=font)

@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures.authority import SERIES_STYLE
-from dashboard.figures.common import GREY, base_layout, empty_figure
+from dashboard.figures.common import GREY, base_layout, empty_figure, narrow_screen_text
 from dashboard.figures.regional import FUNNEL_FLAGS, funnel_frame
 
 PRIORITY_RING = "#0B0C0C"
 
 
+@narrow_screen_text
 def context_trend_figure(series: pl.DataFrame, names: dict[str, str], label: str, unit: str) -> go.Figure:
     """A context measure by published year for the authority, its region, its neighbours' mean and England.
 
@@ -43,6 +44,7 @@ def context_trend_figure(series: pl.DataFrame, names: dict[str, str], label: str
     return figure
 
 
+@narrow_screen_text
 def referral_funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float | None,
                            highlight_region: str | None = None) -> go.Figure:
     """Concerns per 1,000 referrals against referrals (the exposure), with England's rate and 95% / 99.8% limits.
@@ -83,6 +85,7 @@ def referral_funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_ra
     return figure
 
 
+@narrow_screen_text
 def group_rate_figure(groups: pl.DataFrame, england: float | None, title: str) -> go.Figure:
     """Pooled rate per group (regions, or priority areas and others) with 95% intervals; England dashed.
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from dashboard.figures.common import (
     AUTHORITY_LINK, DARK_BLUE, FONT, GREY, NO_VALUE, SEQUENTIAL, axis_title, base_layout, empty_figure,
-    labels_above_rows,
+    labels_above_rows, narrow_screen_text,
 )
 
 LONDON_PREFIX = "E09"  # GSS codes of the London boroughs and the City
@@ -22,6 +22,7 @@ def _fmt(value: float | None) -> str:
     return "no data" if value is None or value != value else f"{value:,.1f}"
 
 
+@narrow_screen_text
 def map_figure(values: pl.DataFrame, geojson: dict | str, features: pl.DataFrame, label: str, unit: str) -> go.Figure:
     """England's authorities coloured by `value` (sequential blues; darker = higher).
 
@@ -77,6 +78,7 @@ def map_figure(values: pl.DataFrame, geojson: dict | str, features: pl.DataFrame
     return figure
 
 
+@narrow_screen_text
 def region_distribution_figure(scores: pl.DataFrame, label: str, unit: str) -> go.Figure:
     """One box (quartiles) per region with every authority as a dot; regions ordered by median.
 
@@ -133,6 +135,7 @@ def _wrap(text: str, width: int = 14) -> str:
     return "<br>".join(lines + [line])
 
 
+@narrow_screen_text
 def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, unit: str) -> go.Figure:
     """Small multiples, one panel per region: the region's line (solid blue) against England (dashed grey).
 

@@ -11,6 +11,7 @@ import polars as pl
 
 from dashboard.figures.common import (
     AUTHORITY_LINK, DARK_BLUE, DARK_PINK, GREY, ORANGE, axis_title, base_layout, empty_figure, labels_above_rows,
+    narrow_screen_text, wrap_text,
 )
 
 # flag -> (legend text, colour, marker symbol): shape carries the meaning as well as colour.
@@ -23,6 +24,7 @@ FUNNEL_FLAGS: dict[str, tuple[str, str, str]] = {
 }
 
 
+@narrow_screen_text
 def region_ci_figure(regions: pl.DataFrame, england: float | None, label: str, unit: str) -> go.Figure:
     """Each region's value (dot) with its 95% confidence interval (bar); England as a dashed line.
 
@@ -111,6 +113,7 @@ def add_limit_curves(figure: go.Figure, points: pl.DataFrame, limits: pl.DataFra
     return curves
 
 
+@narrow_screen_text
 def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float | None, label: str,
                   highlight_region: str | None = None, highlight_code: str | None = None) -> go.Figure:
     """Recording rate against population, with the England rate and 95% / 99.8% control limits.
@@ -160,6 +163,8 @@ def funnel_figure(points: pl.DataFrame, limits: pl.DataFrame, target_rate: float
     figure.update_yaxes(title_text=axis_title(label, "per 10,000 children a year"), range=[0, top])
     if clipped:
         figure.add_annotation(x=1, y=1, xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
-                              text="The 99.8% limits rise above the top of the chart for the smallest populations",
-                              font={"size": 12, "color": GREY})
+                              # narrow enough to stay inside the plot's top right corner on a phone
+                              text=wrap_text("The 99.8% limits rise above the top of the chart for the smallest populations",
+                                             150, 12),
+                              align="right", font={"size": 12, "color": GREY})
     return figure

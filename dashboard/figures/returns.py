@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from dashboard.figures.common import (
     DARK_BLUE, DARK_PINK, FONT, GREY, LIGHT_GREY, NO_VALUE, ORANGE, TURQUOISE, labels_above_rows,
+    narrow_screen_text,
 )
 from etl.periods import format_period
 
@@ -158,6 +159,7 @@ def state_counts(grid: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@narrow_screen_text
 def returns_state_figure(counts: pl.DataFrame) -> go.Figure:
     """Stacked bars of the exceptions each month: returns queried, late, rejected or missing (accepted
     returns, the large majority, are in the hover text and the table, not the bars, so a few exceptions
@@ -184,9 +186,10 @@ def returns_state_figure(counts: pl.DataFrame) -> go.Figure:
     figure.update_layout(
         barmode="stack",
         font={"family": FONT, "color": "#0b0c0c", "size": 14},
-        margin={"l": 50, "r": 10, "t": 10, "b": 40},
-        height=320,
-        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 50, "r": 10, "t": 30, "b": 40},
+        height=380,
+        # above the plot, as on every other chart: below it, the entries ran over the months and the axis title
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         yaxis={"title": {"text": "Returns not accepted on time"}, "gridcolor": "#e5e6e7", "rangemode": "tozero",
                "dtick": 1 if max((sum(t.y) for t in figure.data), default=0) <= 10 else None},
         xaxis={"type": "category", "title": {"text": "Month"}},
@@ -196,6 +199,7 @@ def returns_state_figure(counts: pl.DataFrame) -> go.Figure:
     return figure
 
 
+@narrow_screen_text
 def issue_counts_figure(counts: pl.DataFrame, rule_titles: dict[str, str] | None = None) -> go.Figure:
     """Horizontal bars: issues per validation rule, most frequent at the top; each bar named by the
     rule's title in the standard (from `rule_titles`) with its id and severity."""
@@ -218,7 +222,6 @@ def issue_counts_figure(counts: pl.DataFrame, rule_titles: dict[str, str] | None
             textposition="outside", cliponaxis=False, width=0.45,
             hovertemplate="%{y}: %{x} issues<extra></extra>",
         )
-        labels_above_rows(figure, labels)
     figure.update_layout(
         font={"family": FONT, "color": "#0b0c0c", "size": 14},
         margin={"l": 10, "r": 40, "t": 30, "b": 40},
@@ -228,4 +231,6 @@ def issue_counts_figure(counts: pl.DataFrame, rule_titles: dict[str, str] | None
         paper_bgcolor="#ffffff",
         showlegend=False,
     )
+    if not counts.is_empty():
+        labels_above_rows(figure, labels)  # after the height: long labels add to it
     return figure

@@ -19,8 +19,9 @@ We want as many people as possible to be able to use this dashboard. You should 
 
 - move through every page, control and table using just a keyboard (a "Skip to main content" link is
   the first thing on every page, and every control shows a yellow focus outline);
-- zoom in up to 400% (or use a screen 320 pixels wide): text reflows, and the wide returns grid
-  and data tables scroll sideways inside their own area rather than off the screen;
+- zoom in up to 400% (or use a screen 320 pixels wide): text reflows, chart titles, legends and
+  labels wrap onto more lines rather than being cut off, and the wide returns grid and data tables
+  scroll sideways inside their own area rather than off the screen;
 - set wider line, letter, word and paragraph spacing in your browser without text being cut off;
 - read every chart as a data table instead (under "Show the data as a table" beside each chart),
   and download exactly the data drawn as a CSV file;

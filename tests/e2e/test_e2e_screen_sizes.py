@@ -1,7 +1,7 @@
 """Every page works at 320 px (WCAG 2.2 1.4.10 Reflow: a 1280 px screen zoomed to 400%, or a small
 phone), on a tablet (768 px) and a laptop (1366 px): nothing pushes the page wider than the screen (wide
 tables scroll inside their own region), every chart is drawn at a usable width, no control's label or
-chosen value is cut off, and a screenshot of each page at each width is saved for review. At 320 px every
+chosen value and no chart's title, axis title, tick label, legend entry or note is cut off, and a screenshot of each page at each width is saved for review. At 320 px every
 role's pages are checked: the council officer's submission history and the administrator's tables are
 seen by no one else."""
 
@@ -42,7 +42,21 @@ _LAYOUT_PROBLEMS = """(minChart) => {
     }).map(chart => chart.parentElement.id || 'chart');
     const truncated = [...document.querySelectorAll('.dash-dropdown-value, .dash-dropdown-value-item, main label')]
         .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 40));
-    return {pageWidth: document.documentElement.scrollWidth, width, overflowing: overflowing.slice(0, 5), narrow, truncated};
+    // Chart text drawn outside its own chart (plotly does not wrap or shrink titles and labels, it lets the
+    // svg cut them off): axis and chart titles, tick labels, legend entries and annotations.
+    const clipped = [...document.querySelectorAll('.js-plotly-plot')].flatMap(chart => {
+        const svg = chart.querySelector('.main-svg');
+        if (!svg) { return []; }
+        const edge = svg.getBoundingClientRect();
+        const texts = chart.querySelectorAll('.gtitle, [class^="g-"][class$="title"] text, .xtick text, .ytick text, .legendtext, .annotation-text');
+        return [...texts].filter(t => {
+            const box = t.getBoundingClientRect();
+            return box.width > 0 && (box.left < edge.left - 1 || box.right > edge.right + 1
+                                     || box.top < edge.top - 1 || box.bottom > edge.bottom + 1);
+        }).map(t => (chart.parentElement.id || 'chart') + ': ' + t.textContent.slice(0, 50));
+    });
+    return {pageWidth: document.documentElement.scrollWidth, width, overflowing: overflowing.slice(0, 5), narrow, truncated,
+            clipped: clipped.slice(0, 10)};
 }"""
 
 
@@ -63,9 +77,10 @@ def test_every_page_fits_the_screen_and_is_screenshotted(sized_page, server_url,
         page.wait_for_function(_CHARTS_FITTED, polling=100)
         found = page.evaluate(_LAYOUT_PROBLEMS, MIN_CHART_WIDTH)
         screenshot(page, f"{width}px-{role}-{path.strip('/').replace('/', '-') or 'overview'}")
-        if found["pageWidth"] > found["width"] + 1 or found["overflowing"] or found["narrow"] or found["truncated"]:
-            problems[path] = found
-    assert problems == {}
+        if (found["pageWidth"] > found["width"] + 1 or found["overflowing"] or found["narrow"] or found["truncated"]
+                or found["clipped"]):
+            problems[path] = {key: value for key, value in found.items() if value and key != "width"}
+    assert problems == {}, "\n".join(f"{width} px, {path}: {found}" for path, found in problems.items())
 
 
 def test_a_wide_table_scrolls_inside_its_region_with_the_first_column_kept_in_view(sized_page, server_url):
