@@ -25,6 +25,13 @@ def _rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return {table: con.execute(f"select * from {table} order by all").fetchall() for table in MARTS}  # fixed names
 
 
+def _rescore(con: duckdb.DuckDBPyConnection, end: str = "commit") -> None:
+    """A rescore in its own transaction, ended by `end` (commit or rollback)."""
+    con.execute("begin")
+    rescore(con)
+    con.execute("rollback" if end == "rollback" else "commit")
+
+
 @pytest.fixture()
 def scored(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(build_returns_db(tmp_path / "returns.duckdb")))  # scored once by the builder
@@ -34,9 +41,7 @@ def scored(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 def test_a_rescore_keeps_every_mart_as_the_migrations_defined_it(scored: duckdb.DuckDBPyConnection) -> None:
     before = _definitions(scored)
-    scored.execute("begin")
-    rescore(scored)
-    scored.execute("commit")
+    _rescore(scored)
     assert _definitions(scored) == before
     # the score's primary key still holds
     row = scored.execute("select * from score limit 1").fetchone()
@@ -48,15 +53,11 @@ def test_a_rescore_keeps_every_mart_as_the_migrations_defined_it(scored: duckdb.
 def test_a_rescore_that_is_rolled_back_leaves_the_old_marts(scored: duckdb.DuckDBPyConnection) -> None:
     before = _rows(scored)
     assert before["score"] and before["return_owed"]
-    scored.execute("begin")
-    rescore(scored)
-    scored.execute("rollback")
+    _rescore(scored, "rollback")
     assert _rows(scored) == before
 
 
 def test_rescoring_the_same_returns_again_gives_the_same_marts(scored: duckdb.DuckDBPyConnection) -> None:
     before = _rows(scored)
-    scored.execute("begin")
-    rescore(scored)
-    scored.execute("commit")
+    _rescore(scored)
     assert _rows(scored) == before
