@@ -134,12 +134,13 @@ def fit_text(figure: go.Figure) -> go.Figure:
     height = float(layout.height or 450)
     margin = layout.margin
     plot_height = height - float(margin.t if margin.t is not None else 100) - float(margin.b if margin.b is not None else 80)
-    for name in [key for key in layout.to_plotly_json() if key.startswith(("xaxis", "yaxis"))]:
-        axis = layout[name]
+    def wrap_title(axis, room: float) -> None:
         if axis.title and axis.title.text:
-            room = AXIS_TITLE_WIDTH if name.startswith("x") else max(min(AXIS_TITLE_WIDTH, plot_height), 60)
             axis.title.text = wrap_text(axis.title.text, room, float(axis.title.font.size or size))
             axis.automargin = True
+
+    figure.for_each_xaxis(lambda axis: wrap_title(axis, AXIS_TITLE_WIDTH))
+    figure.for_each_yaxis(lambda axis: wrap_title(axis, max(min(AXIS_TITLE_WIDTH, plot_height), 60)))
     for note in layout.annotations:
         if note.text:
             note.text = wrap_text(note.text, NARROW_TEXT_WIDTH, float(note.font.size or size))
