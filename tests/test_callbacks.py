@@ -225,10 +225,10 @@ def test_the_printed_reports_spine_chart_names_each_row_above_its_own_bar(pages,
 
     report = pages["authority"].report_layout(code=code, period=DEMO_END, window="rolling12")
     figure = find(report, ids.AUTHORITY_REPORT_SPINE).figure
-    rows = list(figure.data[0].y)
+    bars = figure.data[0]  # England's range: a bar on every row
+    rows = list(bars.hovertext)
     labels = [a for a in figure.layout.annotations if a.yref == "y"]
-    half = figure.data[0].width / 2  # England's range: a bar on every row
-    assert [a.y for a in labels] == [pytest.approx(row + half) for row in range(len(rows))]  # on its own bar's top
+    assert [a.y for a in labels] == [pytest.approx(y + bars.width / 2) for y in bars.y]  # on its own bar's top
     # naming it (on more lines where a phone needs them)
     assert [a.text.replace("<br>", "").replace(" ", "") for a in labels] == [row.replace(" ", "") for row in rows]
     layout = figure.layout

@@ -150,7 +150,7 @@ def test_spine_leaves_out_a_measure_with_no_england_range_to_place_it_on():
         "england": [8.5], "minimum": [None], "q1": [None], "q3": [None], "maximum": [None],
     }, schema=_spine().schema)])
     figure = authority.spine_figure(withheld, {"authority": "Alpha", "region": "North", "neighbours": "Neighbours"})
-    assert list(next(t for t in figure.data if t.name == "Alpha").y) == ["Rate", "Composite"]
+    assert list(next(t for t in figure.data if t.name == "Alpha").hovertext) == ["Rate", "Composite"]
     assert authority.placeable(withheld)["measure"].to_list() == ["composite", "rate"]
 
 
@@ -173,14 +173,14 @@ def test_points_lost_lists_causes_largest_at_the_top():
     causes = pl.DataFrame({"dimension": ["validity", "timeliness", "coverage"], "rule_id": ["V1", "T1", "C1"],
                            "points": [1.0, 3.0, 0.0]})
     bar = authority.points_lost_figure(causes).data[0]
-    assert list(bar.y) == ["Validity: V1", "Timeliness: T1"]  # plotly draws the last bar at the top
+    assert list(bar.hovertext) == ["Validity: V1", "Timeliness: T1"]  # plotly draws the last bar at the top
 
 
 def test_points_lost_bars_are_labelled_with_the_cause_in_words():
     causes = pl.DataFrame({"dimension": ["completeness"], "rule_id": ["not_recorded.action"], "points": [2.5],
                            "cause": ["Action: recorded as 'not recorded'"]})
     bar = authority.points_lost_figure(causes).data[0]
-    assert list(bar.y) == ["Completeness: Action: recorded as 'not recorded'"] and list(bar.text) == ["2.50"]
+    assert list(bar.hovertext) == ["Completeness: Action: recorded as 'not recorded'"] and list(bar.text) == ["2.50"]
 
 
 @pytest.mark.parametrize("builder", [
@@ -287,6 +287,32 @@ def test_every_figure_builder_wraps_its_text_for_a_narrow_screen() -> None:
     assert [f"{module}.{name}" for module, name, function in builders if not getattr(function, "fits_narrow_screens", False)] == []
 
 
+def test_a_long_row_name_makes_only_its_own_row_taller_and_no_name_runs_into_the_bar_above() -> None:
+    long = "Concerns flagged FAMILY_MEMBER_KNOWN_TO_PREVENT in a very long measure name (%)"
+    short_rows = pl.concat([_spine(), _spine().with_columns(pl.Series("measure", ["c2", "r2"]))])
+    spine = short_rows.with_columns(pl.Series("label", ["Composite", long, "Three", "Four"]))
+    names = {"authority": "Alpha", "region": "North", "neighbours": "Neighbours"}
+    even = authority.spine_figure(short_rows.with_columns(pl.Series("label", ["A", "B", "C", "D"])), names)
+    figure = authority.spine_figure(spine, names)
+    bars = figure.data[0]
+    notes = {note.y: note.text for note in figure.layout.annotations if note.yref == "y"}
+    extra = common.wrap_text(long, common.NARROW_TEXT_WIDTH, 13).count("<br>")
+    line = round(common.LINE_HEIGHT * 13)
+    assert extra >= 1
+    assert figure.layout.height - even.layout.height == extra * line  # one row's extra lines, not every row's
+    assert bars.width == even.data[0].width  # the bars keep their thickness
+    gaps = [b - a for a, b in zip(bars.y, bars.y[1:])]
+    pitch = even.data[0].y[1] - even.data[0].y[0]
+    # rows drawn bottom-up (Four, Three, the long one, Composite): its extra lines sit above its own bar
+    assert gaps == [pitch, pitch, pitch + extra * line]
+    room_at_the_top = figure.layout.yaxis.range[1] + figure.layout.margin.t  # the top name may use the margin
+    for row, y in enumerate(bars.y):
+        top = y + bars.width / 2
+        next_bottom = bars.y[row + 1] - bars.width / 2 if row + 1 < len(bars.y) else room_at_the_top
+        lines = notes[top].count("<br>") + 1
+        assert top + 1 + lines * line <= next_bottom + 1e-9, notes[top]  # the name fits between its bar and the next
+
+
 def test_no_line_of_chart_text_is_wider_than_a_phones_chart_and_long_row_labels_get_room() -> None:
     long = "Concerns flagged FAMILY_MEMBER_KNOWN_TO_PREVENT in a very long measure name (%)"
     spine = _spine().with_columns(pl.Series("label", ["Composite", long]))
@@ -302,7 +328,7 @@ def test_no_line_of_chart_text_is_wider_than_a_phones_chart_and_long_row_labels_
         assert all(common.text_width(line, font) <= common.NARROW_TEXT_WIDTH for line in text.split("<br>")), text
     assert figure.layout.height > short.layout.height  # the rows grew for the label's extra lines
     # the data keep their full label: hover and the data table show it whole
-    assert long in list(figure.data[0].y)
+    assert long in list(figure.data[0].hovertext)
     # axis titles too, and plotly may widen the margin for their lines
     limits = pl.DataFrame({"population": [800.0, 30000.0], "lower95": [1.0, 7.0], "upper95": [20.0, 11.0],
                            "lower998": [0.0, 6.0], "upper998": [30.0, 12.0]})

@@ -230,13 +230,13 @@ def test_state_counts_account_for_every_owed_return(grid):
 def test_the_issue_chart_names_each_rule_by_its_title():
     counts = pl.DataFrame({"rule_id": ["Q204", "E106"], "severity": ["query", "error"], "issues": [3, 1]})
     figure = figures.issue_counts_figure(counts, {"Q204": "Label repaired"})
-    assert list(figure.data[0].y) == ["E106 (error)", "Label repaired (Q204, query)"]
+    assert list(figure.data[0].hovertext) == ["E106 (error)", "Label repaired (Q204, query)"]
 
 
 def test_issue_counts_figure_draws_one_bar_per_rule_with_its_severity(returns_con):
     counts = queries.issue_counts(returns_con, date(2026, 7, 1), date(2026, 10, 1))
     figure = figures.issue_counts_figure(counts)
-    assert sorted(figure.data[0].y) == sorted(f"{r} ({s})" for r, s in zip(counts["rule_id"], counts["severity"]))
+    assert sorted(figure.data[0].hovertext) == sorted(f"{r} ({s})" for r, s in zip(counts["rule_id"], counts["severity"]))
 
 
 def test_issue_counts_figure_says_so_when_there_are_no_issues():

@@ -120,6 +120,41 @@ def _pieces(word: str, width: float, size: float) -> list[str]:
     return pieces + ([piece] if piece else [])
 
 
+def _rows_of_their_own_height(figure: go.Figure, wrapped: dict[str, str], size: int, bars: list) -> dict[str, float]:
+    """Turn the rows of a horizontal bar chart from categories, which plotly spaces evenly (so every row
+    took the height its longest name needed), into positions on a numeric axis in pixels, each row as
+    tall as the figure's even share plus the extra lines of its own name. The figure grows by those
+    lines; bars keep their thickness and place in their row. Each trace keeps its row names as
+    `hovertext` (and hover shows them where it showed %{y}). Returns each row's bar top, where its name
+    sits."""
+    layout = figure.layout
+    order = list(layout.yaxis.categoryarray or dict.fromkeys(y for trace in figure.data for y in (trace.y or ())))
+    plot = layout.height - (layout.margin.t or 0) - (layout.margin.b or 0)
+    pitch = plot / len(order)  # the even share of each row, in pixels
+    line = round(LINE_HEIGHT * size)
+    centres: dict[str, float] = {}
+    bottom = 0.0
+    for row in order:  # plotly draws the first category at the bottom
+        centres[row] = bottom + pitch / 2  # the bar where it was; the name's extra lines go above it
+        bottom += pitch + wrapped.get(row, "").count("<br>") * line
+    half = max(trace.width for trace in bars) * pitch / 2
+    for trace in figure.data:
+        if trace.y is None or not any(y in centres for y in trace.y):
+            continue
+        names = list(trace.y)
+        trace.update(y=[centres.get(y, y) for y in names], hovertext=trace.hovertext or names)
+        if trace.hovertemplate:
+            trace.hovertemplate = trace.hovertemplate.replace("%{y}", "%{hovertext}")
+        elif trace.hoverinfo not in ("skip", "none"):
+            trace.hovertemplate = "%{hovertext}: %{x}<extra></extra>"
+        if trace in bars:
+            trace.width = trace.width * pitch
+    layout.height += bottom - plot
+    figure.update_yaxes(type="linear", range=[0, bottom], tickvals=list(centres.values()), ticktext=list(centres),
+                        zeroline=False)
+    return {row: centre + half for row, centre in centres.items()}
+
+
 def axis_title(measure_label: str, unit: str) -> str:
     """'Composite score (score out of 100)', on as many lines as a phone needs."""
     return wrap_text(f"{measure_label} ({unit})", AXIS_TITLE_WIDTH)
@@ -168,30 +203,23 @@ def labels_above_rows(figure: go.Figure, labels: list[str], size: int = 13) -> N
     """Each row of a horizontal chart named above its bar, left-aligned, instead of as a tick label
     beside it: the plot keeps the full width on a phone (a 200-300 pixel label margin left a sliver).
 
-    Where the rows are horizontal bars, each name sits on its bar's top edge (at the row's position plus
-    half the bar's width, in the axis's category units); otherwise just above the row's centre. Rows need
-    about 50 pixels each for a one-line name and the bar. A name that needs more lines on a 320 px screen
-    gets them, and every row the height of the extra lines, the bars keeping their thickness (call after
-    setting the height)."""
+    Rows need about 50 pixels each for a one-line name and the bar (call after setting the height).
+    Where the rows are horizontal bars (see `_rows_of_their_own_height`), each name sits on its bar's top
+    edge and a name that needs more lines on a 320 px screen makes its own row taller; otherwise the name
+    sits just above the row's centre and every row gets the extra lines of the longest name."""
     figure.update_yaxes(showticklabels=False, showgrid=False)
     wrapped = [wrap_text(label, NARROW_TEXT_WIDTH, size) for label in labels]
-    extra_lines = max((text.count("<br>") for text in wrapped), default=0)
     bars = [trace for trace in figure.data if trace.type == "bar" and trace.orientation == "h" and trace.width]
-    layout = figure.layout
-    if extra_lines and layout.height:
-        plot = layout.height - (layout.margin.t or 0) - (layout.margin.b or 0)
-        added = round(extra_lines * LINE_HEIGHT * size) * len(labels)
-        layout.height += added
-        for trace in bars:
-            trace.width = trace.width * plot / (plot + added)
     font = {"size": size, "family": FONT, "color": "#0B0C0C"}
-    if bars:
-        order = list(layout.yaxis.categoryarray or dict.fromkeys(y for trace in figure.data for y in (trace.y or ())))
-        half = max(trace.width for trace in bars) / 2
+    if bars and figure.layout.height:
+        tops = _rows_of_their_own_height(figure, dict(zip(labels, wrapped)), size, bars)
         for label, text in zip(labels, wrapped):
-            figure.add_annotation(x=0, xref="paper", y=order.index(label) + half, yref="y", yshift=1, text=text,
+            figure.add_annotation(x=0, xref="paper", y=tops[label], yref="y", yshift=1, text=text,
                                   showarrow=False, xanchor="left", yanchor="bottom", align="left", font=font)
         return
+    extra_lines = max((text.count("<br>") for text in wrapped), default=0)
+    if extra_lines and figure.layout.height:  # rows evenly spaced: each gets the longest name's extra lines
+        figure.layout.height += round(extra_lines * LINE_HEIGHT * size) * len(labels)
     for label, text in zip(labels, wrapped):
         figure.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=12, text=text, showarrow=False,
                               xanchor="left", yanchor="bottom", align="left", font=font)
