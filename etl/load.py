@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
-import multiprocessing.pool
 import os
 import shutil
 import time
@@ -44,6 +42,7 @@ from .returns import Issue, ValidationResult, file_label
 from .scored_state import ensure_scored, sync_synthetic_marker
 from .settings import sql_text
 from .submissions import receipt_time
+from .validate import validate_file
 from .wording import plural
 from .write_session import lock_path, next_path, write_lock, write_session
 
@@ -54,9 +53,8 @@ __all__ = [
 
 SYNTHETIC_PREFIX = "SYNTHETIC_"
 SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
-# Below this many files to validate, forking a pool costs more than it saves.
-POOL_THRESHOLD = 40
-POOL_CHUNK = 16
+# From this many files a run shows a progress bar.
+PROGRESS_BAR_FILES = 40
 # Files staged before a commit, and a cap on their count rows (memory): a few statements per batch
 # instead of four per file. A kill loses at most one uncommitted batch, which the re-run loads again.
 BATCH_FILES = 500
@@ -250,13 +248,8 @@ def _write_session(
     with _cyclic_gc_paused():
         candidates = [_Candidate.of(path, received_at) for path in _arrival_order(files, received_at)]
         incoming = sum(c.path.stat().st_size for c in candidates)
-        pool = _start_pool(len(candidates))  # forked before this process opens DuckDB
-        try:
-            with write_session(db_path, command, locked=locked, incoming_bytes=incoming, settles=True) as con:
-                summary = _run(command, candidates, con, pool, progress, started)
-        finally:
-            if pool is not None:
-                pool.terminate()
+        with write_session(db_path, command, locked=locked, incoming_bytes=incoming, settles=True) as con:
+            summary = _run(command, candidates, con, progress, started)
     summary.db_path = str(db_path)
     return summary
 
@@ -280,11 +273,11 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def _run(
     command: str, candidates: list[_Candidate], con: duckdb.DuckDBPyConnection,
-    pool: multiprocessing.pool.Pool | None, progress: bool, started: float,
+    progress: bool, started: float,
 ) -> RunSummary:
     writer = _Writer.open(con, command)
     try:
-        _store_all(writer, candidates, pool, progress)
+        _store_all(writer, candidates, progress)
         writer.finish(started)
     except BaseException as exc:
         writer.fail(exc, started)
@@ -324,46 +317,16 @@ class _Candidate:
         return cls(path, digest, received_at, synthetic)
 
 
-def _validate(path: str) -> ValidationResult:
-    from .validate import validate_file
-
-    return validate_file(Path(path))
-
-
-def _start_pool(files_to_validate: int) -> multiprocessing.pool.Pool | None:
-    """Worker processes that validate while this process writes. Started fresh ("spawn", about 0.2 s
-    of imports each), never forked: a fork copies whatever threads hold at that moment (polars' and
-    numpy's pools, a dashboard's warming threads, DuckDB's), and a caller that has any can deadlock in
-    the fork; a pytest session building a test database after serving pages did."""
-    if files_to_validate < POOL_THRESHOLD or _workers() < 2:
-        return None
-    return multiprocessing.get_context("spawn").Pool(processes=_workers())
-
-
-def _workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
-
-
-def _validations(paths: list[Path], pool: multiprocessing.pool.Pool | None) -> Iterator[ValidationResult]:
-    """Validation results in input order."""
-    if pool is None:
-        return (_validate(str(path)) for path in paths)
-    return pool.imap(_validate, [str(p) for p in paths], chunksize=POOL_CHUNK)
-
-
-def _store_all(
-    writer: "_Writer", candidates: list[_Candidate], pool: multiprocessing.pool.Pool | None, progress: bool
-) -> None:
-    # Decided once, up front: the results iterator yields exactly one result per fresh candidate.
+def _store_all(writer: "_Writer", candidates: list[_Candidate], progress: bool) -> None:
+    # Decided once, up front, as before the run stored anything (two copies of a new file are both stored).
     fresh = [c.sha256 not in writer.known for c in candidates]
-    results = _validations([c.path for c, new in zip(candidates, fresh) if new], pool)
     report = progress if callable(progress) else None
-    bar = _Bar(len(candidates)) if progress is True and len(candidates) >= POOL_THRESHOLD else None
+    bar = _Bar(len(candidates)) if progress is True and len(candidates) >= PROGRESS_BAR_FILES else None
     try:
         for done, (candidate, new) in enumerate(zip(candidates, fresh)):
             if report is not None:
                 report(done, len(candidates), candidate.name, None)
-            outcome = writer.store(candidate, next(results)) if new else writer.unchanged(candidate)
+            outcome = writer.store(candidate, validate_file(candidate.path)) if new else writer.unchanged(candidate)
             writer.summary.files.append(outcome)
             if report is not None:
                 report(done + 1, len(candidates), candidate.name, outcome)

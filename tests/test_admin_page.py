@@ -176,7 +176,7 @@ def wait_until_stopped(job) -> dict:
     raise AssertionError(f"the refresh never reached the stop point; its output:\n{job.output()}")
 
 
-FILES = 30  # under the loader's pool threshold: one process, so stopping it stops the run
+FILES = 30  # the refresh is one process, so stopping it stops the run
 
 
 def test_an_administrator_follows_a_real_refresh_file_by_file(app, db, inbox, monkeypatch):
