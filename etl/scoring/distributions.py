@@ -13,6 +13,7 @@ import numpy as np
 from scipy.special import bdtr, bdtrc, betaln, gammaincinv, gammaln, ndtri, stdtrit
 
 _ROWS_BY_WIDTH = 4_000_000  # cells of one (rows x counts) block of probabilities: about 32 MB of floats
+_BLOCK_ROWS = 256  # rows of one block at most (see _cumulative)
 
 
 def normal_quantile(q: float | np.ndarray) -> float | np.ndarray:
@@ -70,11 +71,16 @@ def log_binomial_coefficient(n: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def _cumulative(n: np.ndarray, log_pmf, upto: np.ndarray):
     """Blocks of rows with P(X <= j) for j = 0..upto[row] (zeros of the pmf beyond n or upto): yields
-    (rows, cumulative). log_pmf(rows, j) gives log P(X = j) per row, j a row vector of counts."""
-    widest = int(np.max(upto, initial=-1)) + 1
-    step = max(1, _ROWS_BY_WIDTH // max(widest, 1))  # rows per block at the widest row
-    for start in range(0, len(n), step):
-        rows = slice(start, start + step)
+    (rows, cumulative), rows an index array. log_pmf(rows, j) gives log P(X = j) per row, j a row vector of
+    counts. Rows go in order of `upto`, a block at most _BLOCK_ROWS of them, so that a block is about as
+    wide as its own rows need rather than as the widest row of all (a few large denominators among
+    thousands of small ones made every row that wide)."""
+    order = np.argsort(upto, kind="stable")
+    start = 0
+    while start < len(order):
+        widest = int(upto[order[min(start + _BLOCK_ROWS, len(order)) - 1]]) + 1
+        rows = order[start:start + max(1, min(_BLOCK_ROWS, _ROWS_BY_WIDTH // max(widest, 1)))]
+        start += len(rows)
         j = np.arange(max(int(np.max(upto[rows], initial=-1)) + 1, 1))[None, :]
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             pmf = np.where((j <= upto[rows, None]) & (j <= n[rows, None]), np.exp(log_pmf(rows, j)), 0.0)
@@ -118,7 +124,7 @@ def binomial_ppf(q: np.ndarray | float, n: np.ndarray, p: np.ndarray | float) ->
     q = np.broadcast_to(np.asarray(q, dtype=float), n.shape)
     p = np.broadcast_to(np.asarray(p, dtype=float), n.shape)
 
-    def log_pmf(rows: slice, j: np.ndarray) -> np.ndarray:
+    def log_pmf(rows: np.ndarray, j: np.ndarray) -> np.ndarray:
         nn, pp = n[rows, None], p[rows, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             return (log_binomial_coefficient(nn, j) + np.where(j > 0, j * np.log(pp), 0.0)
@@ -128,7 +134,7 @@ def binomial_ppf(q: np.ndarray | float, n: np.ndarray, p: np.ndarray | float) ->
 
 
 def _betabinomial_log_pmf(n: np.ndarray, a: np.ndarray, b: np.ndarray):
-    def log_pmf(rows: slice, j: np.ndarray) -> np.ndarray:
+    def log_pmf(rows: np.ndarray, j: np.ndarray) -> np.ndarray:
         nn, aa, bb = n[rows, None], a[rows, None], b[rows, None]
         rest = np.maximum(nn - j, 0)
         return log_binomial_coefficient(nn, j) + betaln(j + aa, rest + bb) - betaln(aa, bb)
