@@ -138,6 +138,7 @@ def _rows_of_their_own_height(figure: go.Figure, wrapped: dict[str, str], size: 
         centres[row] = bottom + pitch / 2  # the bar where it was; the name's extra lines go above it
         bottom += pitch + wrapped.get(row, "").count("<br>") * line
     half = max(trace.width for trace in bars) * pitch / 2
+    bar_ids = {id(trace) for trace in bars}
     for trace in figure.data:
         if trace.y is None or not any(y in centres for y in trace.y):
             continue
@@ -147,7 +148,7 @@ def _rows_of_their_own_height(figure: go.Figure, wrapped: dict[str, str], size: 
             trace.hovertemplate = trace.hovertemplate.replace("%{y}", "%{hovertext}")
         elif trace.hoverinfo not in ("skip", "none"):
             trace.hovertemplate = "%{hovertext}: %{x}<extra></extra>"
-        if trace in bars:
+        if id(trace) in bar_ids:
             trace.width = trace.width * pitch
     layout.height += bottom - plot
     figure.update_yaxes(type="linear", range=[0, bottom], tickvals=list(centres.values()), ticktext=list(centres),
