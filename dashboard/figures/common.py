@@ -120,6 +120,13 @@ def _pieces(word: str, width: float, size: float) -> list[str]:
     return pieces + ([piece] if piece else [])
 
 
+def plot_height(layout: go.Layout) -> float:
+    """Pixels between the top and bottom margins (plotly's defaults where the figure sets none)."""
+    margin = layout.margin
+    return (float(layout.height or 450) - float(margin.t if margin.t is not None else 100)
+            - float(margin.b if margin.b is not None else 80))
+
+
 def _rows_of_their_own_height(figure: go.Figure, wrapped: dict[str, str], size: int, bars: list) -> dict[str, float]:
     """Turn the rows of a horizontal bar chart from categories, which plotly spaces evenly (so every row
     took the height its longest name needed), into positions on a numeric axis in pixels, each row as
@@ -128,8 +135,8 @@ def _rows_of_their_own_height(figure: go.Figure, wrapped: dict[str, str], size: 
     `hovertext` (and hover shows them where it showed %{y}). Returns each row's bar top, where its name
     sits."""
     layout = figure.layout
+    plot = plot_height(layout)
     order = list(layout.yaxis.categoryarray or dict.fromkeys(y for trace in figure.data for y in (trace.y or ())))
-    plot = layout.height - (layout.margin.t or 0) - (layout.margin.b or 0)
     pitch = plot / len(order)  # the even share of each row, in pixels
     line = round(LINE_HEIGHT * size)
     centres: dict[str, float] = {}
@@ -167,16 +174,15 @@ def fit_text(figure: go.Figure) -> go.Figure:
     builder returns its figure through this."""
     layout = figure.layout
     size = float(layout.font.size or 14)
-    height = float(layout.height or 450)
-    margin = layout.margin
-    plot_height = height - float(margin.t if margin.t is not None else 100) - float(margin.b if margin.b is not None else 80)
+    plot = plot_height(layout)
+
     def wrap_title(axis, room: float) -> None:
         if axis.title and axis.title.text:
             axis.title.text = wrap_text(axis.title.text, room, float(axis.title.font.size or size))
             axis.automargin = True
 
     figure.for_each_xaxis(lambda axis: wrap_title(axis, AXIS_TITLE_WIDTH))
-    figure.for_each_yaxis(lambda axis: wrap_title(axis, max(min(AXIS_TITLE_WIDTH, plot_height), 60)))
+    figure.for_each_yaxis(lambda axis: wrap_title(axis, max(min(AXIS_TITLE_WIDTH, plot), 60)))
     for note in layout.annotations:
         if note.text:
             note.text = wrap_text(note.text, NARROW_TEXT_WIDTH, float(note.font.size or size))

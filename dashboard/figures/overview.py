@@ -12,9 +12,11 @@ import polars as pl
 
 from dashboard.figures.common import (
     AUTHORITY_LINK, DARK_BLUE, FONT, GREY, NO_VALUE, SEQUENTIAL, axis_title, base_layout, empty_figure,
-    labels_above_rows, narrow_screen_text,
+    labels_above_rows, narrow_screen_text, wrap_text,
 )
 
+# px a small-multiple panel's title may take ('Yorkshire and<br>The Humber'): titles never run together
+PANEL_TITLE_WIDTH = 90
 LONDON_PREFIX = "E09"  # GSS codes of the London boroughs and the City
 
 
@@ -123,18 +125,6 @@ def _panel_axes(index: int, rows: int, columns: int, gap_x: float = 0.04, gap_y:
     return {"domain": [clamp(x0), clamp(x0 + width)]}, {"domain": [clamp(y1 - height), clamp(y1)]}
 
 
-def _wrap(text: str, width: int = 14) -> str:
-    """'Yorkshire and The Humber' -> 'Yorkshire and<br>The Humber': panel titles never run together."""
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join(lines + [line])
-
-
 @narrow_screen_text
 def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, unit: str) -> go.Figure:
     """Small multiples, one panel per region: the region's line (solid blue) against England (dashed grey).
@@ -164,7 +154,7 @@ def region_trend_figure(trend: pl.DataFrame, england: pl.DataFrame, label: str, 
         layout[f"yaxis{suffix}"] = {**y_axis, "anchor": f"x{suffix}", "range": y_range, "tickfont": {"size": 11},
                                     "showticklabels": index % columns == 0, "showline": True, "linecolor": GREY,
                                     "gridcolor": "#E5E5E5"}
-        titles.append({"text": _wrap(region), "x": sum(x_axis["domain"]) / 2, "y": y_axis["domain"][1], "xref": "paper",
+        titles.append({"text": wrap_text(region, PANEL_TITLE_WIDTH, 13), "x": sum(x_axis["domain"]) / 2, "y": y_axis["domain"][1], "xref": "paper",
                        "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
                        "font": {"size": 13, "family": FONT}})
         part = trend.filter(pl.col("region_name") == region).sort("period")
