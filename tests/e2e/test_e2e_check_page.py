@@ -72,8 +72,14 @@ def test_a_good_demo_return_is_accepted_or_queried(page, server_url, demo_dir: P
 
 
 def test_the_upload_can_be_used_with_the_keyboard_alone(page, server_url):
+    # Intercept file choosers from the start. Playwright turns interception on without waiting for it
+    # when the first listener is added: added by expect_file_chooser just before Space, it lost the race
+    # on a loaded machine, Chromium opened its own chooser and headless cancelled it (the input's
+    # "cancel" event; 4 of 6 tries at 12x CPU throttling, 0 of 8 with this listener).
+    page.on("filechooser", lambda chooser: None)
     page.goto(server_url + "/check")
     settle(page)
+    page.wait_for_selector("#check-upload input[type=file]", state="attached")  # dcc.Upload loads its code lazily
     in_upload = "() => !!document.activeElement && !!document.activeElement.closest('#check-upload')"
     for _ in range(30):  # Tab through the header, navigation and page until the drop zone has focus
         page.keyboard.press("Tab")
