@@ -74,6 +74,7 @@ WITHHELD_COLUMNS = frozenset({
     "minimum", "q1", "median", "q3", "maximum",  # ... and England's spread of it
     "sent", "received", "difference",  # transfers
     "concerns", "count", "numerator",  # counts by any of their names
+    "points_lost", "composite_points", "points",  # points lost to a cause that counts concerns or records
     *COUNT_MEASURES, *SHARE_MEASURES,  # a count-based measure as a column of its own (the region table, the map)
 })
 

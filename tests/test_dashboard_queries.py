@@ -162,6 +162,33 @@ def test_components_come_largest_loss_first(con, authority_code):
     assert parts["fix"].str.len_chars().min() > 0
 
 
+def test_points_that_give_back_a_count_are_withheld_from_a_viewer_not_entitled_to_the_authority(con):
+    """A completeness cause's points x 5 sections x the window's concerns (published through its rate and
+    population) / 100 is one month's NOT_RECORDED count: `c` for the public and other councils. Points
+    of other causes are scores and stay; the authority's own council and national viewers see all."""
+    from dashboard.viewer import Viewer, viewing_as
+
+    authority_code = con.sql(  # one with causes of both kinds
+        "select authority_code from score_component where period = ? and \"window\" = 'rolling12' group by 1 "
+        "having bool_or(dimension = 'completeness') and bool_or(dimension not in ('completeness', 'cross_authority')) "
+        "order by 1 limit 1", params=[LATEST]).fetchall()[0][0]
+    everything = authority.components(con, authority_code, LATEST, "rolling12")
+    counted = pl.col("dimension").is_in(authority.COUNTED_DIMENSIONS)
+    assert everything.filter(counted).height > 0 and everything.filter(~counted).height > 0
+    other_council = con.sql("select gss_code from ref_authority where gss_code <> ? limit 1", params=[authority_code]).fetchall()[0][0]
+    for viewer in (Viewer.public(), Viewer.council(other_council)):
+        with viewing_as(viewer):
+            seen = authority.components(con, authority_code, LATEST, "rolling12")
+        withheld = seen.filter(counted)
+        assert withheld["points_lost"].is_null().all() and withheld["composite_points"].is_null().all()
+        assert (withheld["disclosure"] == "c").all()
+        assert seen.filter(~counted)["points_lost"].to_list() == everything.filter(~counted)["points_lost"].to_list()
+        assert seen.filter(~counted)["disclosure"].is_null().all()
+    for viewer in (Viewer.council(authority_code), Viewer.national()):
+        with viewing_as(viewer):
+            assert authority.components(con, authority_code, LATEST, "rolling12")["points_lost"].null_count() == 0
+
+
 def test_returns_history_lists_every_file_from_the_authority(con, authority_code):
     history = authority.returns_history(con, authority_code)
     expected = con.sql("select count(*) from submission where authority_code = ?", params=[authority_code]).fetchall()[0][0]

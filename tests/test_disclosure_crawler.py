@@ -32,6 +32,7 @@ import polars as pl
 import pytest
 
 from dashboard import disclosure
+from dashboard.queries.authority import COUNTED_DIMENSIONS
 from support.site_client import SiteClient
 from support.live_server import free_port, start_server, wait_until_serving
 from dashboard.viewer import Viewer
@@ -471,8 +472,23 @@ def leaks_in(responses: list[tuple[dict, str]], truth: Truth) -> list[str]:
                                 and rounded != 0:
                             found.append(f"{context}: {name}={cell} is a hidden rate of {code} in an export")
                 found.extend(_differencing(context, header, block[1:], truth))
+                found.extend(_points_leaks(context, header, block[1:], truth))
         found.extend(_share_leaks(context, text, truth, background))
     return found
+
+
+def _points_leaks(context: dict, header: list[str], rows: list[list[str]], truth: Truth) -> list[str]:
+    """Points lost to a cause that counts concerns or records, in an export about an authority the viewer is
+    not entitled to: with the published count of concerns they give the count back (docs/methodology.md,
+    disclosure control). Any number under a points column of such a cause is one."""
+    code = _asked_for(context)[1]
+    if code is None or truth.entitled(code) or "dimension" not in header:
+        return []
+    at = header.index("dimension")
+    points = [i for i, name in enumerate(header) if "points" in name]
+    return [f"{context}: {header[i]}={row[i]} of a {row[at]} cause of {code} in an export"
+            for row in rows if re.sub(r"[ -]", "_", row[at].strip().lower()) in COUNTED_DIMENSIONS
+            for i in points if _number(row[i]) is not None]
 
 
 def _differencing(context: dict, header: list[str], rows: list[list[str]], truth: Truth) -> list[str]:
@@ -592,6 +608,14 @@ def test_the_crawlers_checks_find_a_planted_leak(pattern, measures, crawl_db):
     leaks = leaks_in([({"planted": "figure"}, figure), ({"planted": "export"}, export)], truth)
     assert any("hidden rate" in leak and "figure" in leak for leak in leaks)
     assert any("observed=3" in leak for leak in leaks)
+    points = ("dimension,rule_id,points_lost,disclosure\r\nvalidity,E106,1.5,\r\n"
+              "completeness,not_recorded.sex,0.588235,\r\ncompleteness,not_recorded.age_band,,c\r\n").encode()
+    export = json.dumps({"response": {"dl": {"data": {"content": base64.b64encode(points).decode(), "filename": "x.csv",
+                                                      "base64": True}}}})
+    leaks = leaks_in([({"download": f"/download/authority-points.csv?code={code}"}, export)], truth)
+    assert [leak for leak in leaks if "points" in leak] == [
+        f"{{'download': '/download/authority-points.csv?code={code}'}}: points_lost=0.588235 of a completeness cause "
+        f"of {code} in an export"]
 
     # One region, one period: every authority's value published but one; the region total gives it.
     month = measures.filter(pl.col("window") == "rolling12")["period"].max()

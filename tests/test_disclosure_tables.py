@@ -169,3 +169,39 @@ def test_a_council_sees_c_for_another_authoritys_withheld_month_in_the_regional_
     assert "<td>c</td>" in council_row and exports.SUPPRESSED_KEY in council_page
     national_row, _ = row_of(Viewer.national())
     assert "<td>c</td>" not in national_row
+
+
+def test_a_cause_whose_points_are_withheld_has_no_total_reads_c_and_the_summary_says_so(small_db):
+    from dashboard.server import create_app
+
+    create_app(small_db)
+    from dashboard.pages import authority
+
+    parts = pl.DataFrame({  # as queries.components gives them to the public: completeness points withheld
+        "dimension": ["completeness", "completeness", "timeliness", "validity"],
+        "rule_id": ["not_recorded.sex", "not_recorded.sex", "late", "E106"],
+        "composite_points": [None, None, 0.5, 1.25],
+        "fix": ["Record sex", "Record sex", "Send on time", "Use whole numbers"],
+        "disclosure": ["c", "c", None, None],
+    }, schema_overrides={"composite_points": pl.Float64})
+    by_cause = authority._points_by_cause(parts)
+    assert by_cause["rule_id"].to_list() == ["E106", "late", "not_recorded.sex"]  # withheld last, never a 0
+    assert by_cause["points"].to_list() == [1.25, 0.5, None] and by_cause["disclosure"].to_list() == [None, None, "c"]
+    summary = authority._points_summary(by_cause)
+    assert summary.startswith("1.8 points of the composite score were lost to the causes shown")
+    assert "points lost to 1 cause of completeness or transfers are withheld (c)" in summary
+    table = _markup(data_table(by_cause, "Points", labels={"dimension": "Dimension", "cause": "Cause", "points": "Points"}))
+    withheld_row = next(row for row in table.split("</tr>") if "Record sex" in row or "sex" in row.lower())
+    assert withheld_row.count("<td>c</td>") == 1 and exports.SUPPRESSED_KEY in table, withheld_row
+    assert authority._points_summary(by_cause.filter(pl.col("disclosure").is_null())).endswith("(1.2 points).")
+
+
+def test_a_points_chart_with_every_cause_withheld_says_so_rather_than_that_nothing_was_lost():
+    from dashboard.figures.authority import points_lost_figure
+
+    withheld = pl.DataFrame({"dimension": ["completeness"], "rule_id": ["not_recorded.sex"], "points": [None],
+                             "cause": ["Sex not recorded"]}, schema_overrides={"points": pl.Float64})
+    text = json.dumps(points_lost_figure(withheld).to_plotly_json(), default=str)
+    assert "withheld (c)" in text and "No points were lost" not in text
+    none = withheld.clear()
+    assert "No points were lost" in json.dumps(points_lost_figure(none).to_plotly_json(), default=str)

@@ -129,12 +129,14 @@ def comparison_trend_figure(trend: pl.DataFrame, names: dict[str, str], label: s
 def points_lost_figure(components: pl.DataFrame) -> go.Figure:
     """Composite points lost by dimension and rule, largest at the top.
 
-    `components`: dimension, rule_id, points (composite points lost), and `cause` (the rule in words),
-    which labels the bars when present.
+    `components`: dimension, rule_id, points (composite points lost; null where withheld from the viewer),
+    and `cause` (the rule in words), which labels the bars when present.
     """
     data = components.filter(pl.col("points") > 0).sort("points")
     if data.is_empty():
-        return empty_figure("No points were lost in this period.")
+        withheld = components["points"].null_count() if "points" in components.columns else 0
+        return empty_figure("The points lost are withheld (c): they would give back small counts." if withheld
+                            else "No points were lost in this period.")
     causes = data["cause"].to_list() if "cause" in data.columns else data["rule_id"].to_list()
     labels = [f"{d.replace('_', ' ').capitalize()}: {c}" for d, c in zip(data["dimension"], causes)]
     figure = go.Figure(go.Bar(

@@ -18,6 +18,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import components, database, downloads, exports, findings, ids, state
 from dashboard import context_panel  # issue 11: real published context (registers its callback)
+from dashboard.disclosure import SUPPRESSED
 from dashboard.figures import authority as figures
 from dashboard.queries import authority as queries, common, findings as findings_queries
 from dashboard.viewer import current_viewer
@@ -212,19 +213,10 @@ def _spine_card(spine: pl.DataFrame, profile: dict, period: date, window: str) -
 
 
 def _score_explained(scores: pl.DataFrame, parts: pl.DataFrame, profile: dict, period: date, window: str) -> html.Section:
-    by_cause = _with_causes(
-        parts.group_by("dimension", "rule_id")
-        .agg(pl.col("composite_points").sum().alias("points"), pl.col("fix").first(), pl.len().alias("occurrences"))
-        .sort("points", descending=True)
-    )
-    total = by_cause["points"].sum() if by_cause.height else 0.0
-    top = by_cause.head(1).row(0, named=True) if by_cause.height else None
-    summary = (f"{total:.1f} points of the composite score were lost" +
-               (f"; the largest cause was {top['cause'].lower()} ({top['points']:.1f} points)." if top else ".")) if top else \
-        "No points were lost: nothing to fix for this period."
+    by_cause = _points_by_cause(parts)
     score_rows = scores.with_columns(pl.col("dimension").replace_strict(common.MEASURE_LABELS, default=pl.col("dimension")))
     detail = _with_causes(parts).select("dimension", "cause", "composite_points", "points_lost", "detail", "fix",
-                                        "source_period", "file_name", "row_number")
+                                        "source_period", "file_name", "row_number", "disclosure")
     return html.Section(
         [
             html.H2("Its score explained", className="govuk-heading-m"),
@@ -235,7 +227,7 @@ def _score_explained(scores: pl.DataFrame, parts: pl.DataFrame, profile: dict, p
                     "Points of the composite score lost to each rule, largest first: fixing the top causes raises the "
                     "score most. The table under the chart says what to fix."),
                 figure=figures.points_lost_figure(by_cause.head(POINTS_SHOWN)), table_frame=by_cause,
-                summary=summary, labels={"dimension": "Dimension", "cause": "Cause", "points": "Composite points lost",
+                summary=_points_summary(by_cause), labels={"dimension": "Dimension", "cause": "Cause", "points": "Composite points lost",
                                          "occurrences": "Times", "fix": "What to fix"},
                 filename=f"{profile['gss_code']}-points-lost-{window}-{format_period(period)}",
                 download={"code": profile["gss_code"], "period": period, "window": window},
@@ -249,6 +241,38 @@ def _score_explained(scores: pl.DataFrame, parts: pl.DataFrame, profile: dict, p
             ),
         ],
     )
+
+
+def _points_by_cause(parts: pl.DataFrame) -> pl.DataFrame:
+    """Composite points lost to each rule over the window, largest first: dimension, rule_id, points, fix,
+    occurrences, disclosure, cause. A rule with points withheld from the viewer (`c`, see
+    `queries.components`) has no total: a sum of what is shown would read as the whole."""
+    withheld = pl.col("composite_points").is_null().any()
+    return _with_causes(
+        parts.group_by("dimension", "rule_id")
+        .agg(pl.when(withheld).then(None).otherwise(pl.col("composite_points").sum()).alias("points"),
+             pl.col("fix").first(), pl.len().alias("occurrences"),
+             pl.when(withheld).then(pl.lit(SUPPRESSED)).otherwise(None).alias("disclosure"))
+        .sort("points", "dimension", "rule_id", descending=[True, False, False], nulls_last=True)
+    )
+
+
+def _points_summary(by_cause: pl.DataFrame) -> str:
+    """The chart's one-sentence summary: points lost and the largest cause, and what is withheld."""
+    if by_cause.is_empty():
+        return "No points were lost: nothing to fix for this period."
+    shown = by_cause.filter(pl.col("points").is_not_null())
+    withheld = by_cause.height - shown.height
+    sentences = []
+    if shown.height:
+        top = shown.row(0, named=True)
+        lost, largest = ("were lost to the causes shown", "the largest") if withheld else ("were lost", "the largest cause")
+        sentences.append(f"{shown['points'].sum():.1f} points of the composite score {lost}; {largest} was "
+                         f"{top['cause'].lower()} ({top['points']:.1f} points).")
+    if withheld:
+        sentences.append(f"The points lost to {withheld} cause{'s' if withheld > 1 else ''} of completeness or transfers "
+                         "are withheld (c): with the published count of concerns they would give back small counts.")
+    return " ".join(sentences)
 
 
 def _rule_titles() -> dict[str, str]:
@@ -539,9 +563,7 @@ def _report(con, code: str, period: date, window: str) -> html.Div:
     scores = queries.scores(con, code, period, window)
     parts = queries.components(con, code, period, window)
     flags = _window_flags(con, code, period, window)
-    by_cause = _with_causes(parts.group_by("dimension", "rule_id")
-                            .agg(pl.col("composite_points").sum().round(2).alias("points"), pl.col("fix").first())
-                            .sort("points", descending=True).head(8))
+    by_cause = _points_by_cause(parts).head(8).with_columns(pl.col("points").round(2))
     # Its own layout (labels above the rows), only more compact: a 280 px label margin and 34 px rows, left
     # from when labels sat beside the bars, squeezed the plot and put each label beside the wrong row.
     figure = figures.spine_figure(spine, _names(profile), row_height=figures.COMPACT_ROW_HEIGHT)

@@ -23,6 +23,10 @@ from etl.scoring.explain import explain_sql
 
 DIMENSION_ORDER = ("composite", "completeness", "validity", "internal_consistency", "cross_authority",
                    "timeliness", "coverage", "practice")
+# Dimensions whose points per cause are 100 x a count / a denominator the viewer can work out: concerns
+# with a field not recorded over sections x the window's concerns (published through the rate and the
+# population), transfer records over the records judged.
+COUNTED_DIMENSIONS = ("completeness", "cross_authority")
 
 
 def profile(con: duckdb.DuckDBPyConnection, code: str) -> dict:
@@ -138,12 +142,16 @@ def scores(con: duckdb.DuckDBPyConnection, code: str, period: date, window: str)
 
 def components(con: duckdb.DuckDBPyConnection, code: str, period: date, window: str) -> pl.DataFrame:
     """Why points were lost, largest first: dimension, rule_id, points_lost, composite_points, detail, fix,
-    source_period, file_name, row_number. The detail quotes the return's counts ('1 of 6 concerns ...'):
-    withheld from a viewer not entitled to the authority (the points lost are scores and stay)."""
+    source_period, file_name, row_number, disclosure. The detail quotes the return's counts ('1 of 6
+    concerns ...'): withheld from a viewer not entitled to the authority. So are the points of the
+    COUNTED_DIMENSIONS (`c`): with the published count of concerns they give the counts back (0.588
+    points x 5 sections x 34 concerns / 100 = 1 concern in one month). Other points are scores and stay."""
     data = run(con, explain_sql("components"), {"code": code, "period": period, "window": window}).select(
         "dimension", "rule_id", "points_lost", "composite_points", "detail", "fix", "source_period", "file_name",
         "row_number")
-    return _withhold(data, code, ["detail"])
+    hidden = not current_viewer().entitled_to(code)
+    counted = pl.col("dimension").is_in(COUNTED_DIMENSIONS) & pl.lit(hidden)
+    return rules.mask_columns(_withhold(data, code, ["detail"]), counted, ["points_lost", "composite_points"])
 
 
 def _withhold(data: pl.DataFrame, code: str, columns: list[str]) -> pl.DataFrame:
