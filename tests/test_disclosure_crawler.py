@@ -592,7 +592,8 @@ def test_no_viewer_gets_a_count_they_are_not_entitled_to_directly_or_by_differen
 
 def test_the_crawlers_checks_find_a_planted_leak(pattern, measures, crawl_db):
     """The checks can fail: a reply carrying a hidden rate, an export with a small count of another
-    authority, and a map table with one authority missing from a region are each reported."""
+    authority, an export with the points of another authority's completeness cause, and a map table with
+    one authority missing from a region are each reported."""
     con = duckdb.connect(str(crawl_db), read_only=True)
     try:
         membership = dict(con.execute("select gss_code, region_code from ref_authority").fetchall())
