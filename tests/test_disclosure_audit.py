@@ -140,3 +140,52 @@ def test_the_pattern_hides_every_count_of_one_to_four_and_shows_region_and_engla
     assert pattern.filter(disclosure.small(pl.col("value")) & ~pl.col("suppressed")).is_empty()
     totals = pattern.filter(pl.col("level").is_in(["region", "england"]) & (pl.col("series") == "total"))
     assert totals["suppressed"].sum() == 0
+
+
+@pytest.mark.slow  # on the full demo database (built once per session); kept in make test
+def test_a_completeness_causes_points_give_back_its_months_count_so_only_entitled_viewers_get_them(demo_db):
+    """Why they are withheld (docs/methodology.md, "Points lost"): for the first 12 authorities by code whose
+    rolling-12 rate the public sees, each `not_recorded` cause's points x the sections x the window's
+    concerns (rate x population) / 100 is that month's NOT_RECORDED count exactly; the public gets `c`."""
+    from conftest import DEMO_END
+
+    from dashboard.queries import authority
+    from dashboard.viewer import viewing_as
+    from etl.periods import parse_period
+    from etl.scoring.config import load_config
+
+    sections = len(load_config().raw["completeness"]["sections"])
+    period = parse_period(DEMO_END)
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        concerns = dict(con.execute(
+            "select authority_code, observed from funnel_point where measure = $m and period = $p order by 1",
+            {"m": disclosure.TOTAL_MEASURE, "p": period}).fetchall())
+        published, causes, recovered, small = [], 0, 0, 0
+        for code in concerns:
+            with viewing_as(Viewer.public()):
+                spine = authority.spine(con, code, period, "rolling12").filter(pl.col("measure") == disclosure.TOTAL_MEASURE)
+            if spine.height and spine["authority"][0] is not None:
+                published.append(code)
+            if len(published) == 12:
+                break
+        for code in published:
+            cause = pl.col("rule_id").str.starts_with("not_recorded.")
+            everything = authority.components(con, code, period, "rolling12").filter(cause)
+            with viewing_as(Viewer.public()):
+                public = authority.components(con, code, period, "rolling12").filter(cause)
+            assert public["points_lost"].is_null().all() and (public["disclosure"] == "c").all()
+            for row in everything.iter_rows(named=True):
+                truth = con.execute(
+                    "select sum(c.count) from submission as s join return_count as c using (submission_id) "
+                    "where s.authority_code = $a and s.period = $p and s.is_current and c.section = $s "
+                    "and c.category = 'NOT_RECORDED'",
+                    {"a": code, "p": row["source_period"], "s": row["rule_id"].split(".", 1)[1]}).fetchone()[0]
+                causes += 1
+                recovered += math.isclose(row["points_lost"] * sections * concerns[code] / 100, truth, abs_tol=1e-6)
+                small += disclosure.is_small(truth)
+    finally:
+        con.close()
+    print(f"{len(published)} authorities, {causes} not_recorded causes, {recovered} give back their month's "
+          f"count exactly, {small} of those counts 1-4")
+    assert len(published) == 12 and causes > 0 and recovered == causes and small > 0

@@ -134,8 +134,8 @@ def points_lost_figure(components: pl.DataFrame) -> go.Figure:
     """
     data = components.filter(pl.col("points") > 0).sort("points")
     if data.is_empty():
-        withheld = components["points"].null_count() if "points" in components.columns else 0
-        return empty_figure("The points lost are withheld (c): they would give back small counts." if withheld
+        return empty_figure("The points lost are withheld (c): they would give back small counts."
+                            if components["points"].null_count()
                             else "No points were lost in this period.")
     causes = data["cause"].to_list() if "cause" in data.columns else data["rule_id"].to_list()
     labels = [f"{d.replace('_', ' ').capitalize()}: {c}" for d, c in zip(data["dimension"], causes)]

@@ -75,7 +75,8 @@ def test_the_upload_can_be_used_with_the_keyboard_alone(page, server_url):
     # Intercept file choosers from the start. Playwright turns interception on without waiting for it
     # when the first listener is added: added by expect_file_chooser just before Space, it lost the race
     # on a loaded machine, Chromium opened its own chooser and headless cancelled it (the input's
-    # "cancel" event; 4 of 6 tries at 12x CPU throttling, 0 of 8 with this listener).
+    # "cancel" event). With the page's CPU throttled 12x (CDP Emulation.setCPUThrottlingRate), 4 of 6
+    # tries failed that way; 0 of 8 with this listener.
     page.on("filechooser", lambda chooser: None)
     page.goto(server_url + "/check")
     settle(page)
