@@ -84,7 +84,7 @@ def ensure_scored(con: duckdb.DuckDBPyConnection, *, config=None, force: bool = 
     wanted = scored_state(con, config.config_version)
     if not force and recorded_state(con) == wanted:
         return None
-    summary = rescore(con, config)
+    summary = rescore(con, config, full=force)  # forced (`oversight score`): every mart rewritten whole
     fault_point("rescore")  # test-only: a kill here is a kill during rescoring (etl/faults.py)
     con.execute(
         "insert or replace into meta (key, value) values (?, ?), (?, ?)",

@@ -19,6 +19,8 @@ class ScoreSummary:
     transfers_unreconciled: int = 0
     latest_period: str | None = None
     duration_s: float = 0.0
+    months_changed: int = 0  # distinct months whose stored rows this rescore changed (etl/scoring/marts.py)
+    marts_replaced: int = 0  # marts rewritten whole (most of their months changed, or `oversight score`)
 
     def describe(self) -> str:
         if not self.scores:
@@ -28,8 +30,13 @@ class ScoreSummary:
             f"{self.scores:,} scores, {self.components:,} explanation rows, {self.flags:,} flags "
             f"({self.significantly_low} significantly low), {self.transfers:,} transfer records "
             f"({self.transfers_unreconciled} not reconciled); configuration {self.config_version}; "
-            f"{self.duration_s:.2f} s."
+            f"{self._changes()}; {self.duration_s:.2f} s."
         )
+
+    def _changes(self) -> str:
+        months = "1 month" if self.months_changed == 1 else f"{self.months_changed} months"
+        replaced = f", {self.marts_replaced} of its tables rewritten whole" if self.marts_replaced else ""
+        return f"stored scores changed in {months}{replaced}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,6 +1,6 @@
 -- Mart: the explanation rows. Each month-level loss in its own month and in the 12 rolling windows
 -- containing it, as points of the dimension (100 x loss / the window's denominator) and of the composite.
-insert into score_component (authority_code, period, "window", dimension, rule_id, points_lost, detail, fix,
+insert into scoring_staged_score_component (authority_code, period, "window", dimension, rule_id, points_lost, detail, fix,
                              submission_id, row_number, source_period, composite_points, config_version)
 with placed as (
     select l.*, l.source_period as period, 'month' as "window"

@@ -3,7 +3,7 @@
 -- shares pool their counts (sum numerator / sum denominator). Sums are in fixed-point decimals so the
 -- values are identical from one rescore to the next. lower95/upper95: the authority's own 95% Wilson
 -- interval for the observed-practice shares (percent).
-insert into measure_value (level, code, period, "window", measure, value, numerator, denominator, lower95, upper95, rank, percentile)
+insert into scoring_staged_measure_value (level, code, period, "window", measure, value, numerator, denominator, lower95, upper95, rank, percentile)
 with authority_scores as (
     select authority_code as code, period, "window", dimension as measure, score as value,
            numerator, denominator, 'score' as kind, cast(null as double) as lower95, cast(null as double) as upper95

@@ -1,6 +1,6 @@
--- Mart: flags from the funnel (funnel_point, already written), step changes (CUSUM), observed practice and
+-- Mart: flags from the funnel (its basis, already written), step changes (CUSUM), observed practice and
 -- its contradictions with the declarations, transfers not recorded, nil-return runs, rejected and resubmitted returns.
-insert into flag (authority_code, period, flag_type, measure, value, detail)
+insert into scoring_staged_flag (authority_code, period, flag_type, measure, value, detail)
 with basis as (
     -- What each point's flag compares with (written by the funnel step): England's funnel, or the
     -- risk-adjusted expectation for the authority's region and Prevent priority-area status; over the

@@ -2,7 +2,7 @@
 -- `oversight status`, the Returns page and the chase list. Same rules as coverage and timeliness:
 -- a month is owed from the calendar (scoring_expected); a return is late when its first loadable
 -- version arrived after the deadline; a month whose files were all rejected is 'rejected'.
-insert into return_owed (authority_code, period, deadline, due, state, return_status, submission_id, version,
+insert into scoring_staged_return_owed (authority_code, period, deadline, due, state, return_status, submission_id, version,
                          first_received_at, days_late, rejected_files, config_version)
 with first_loadable as (
     select authority_code, period, min(received_at) as first_received_at

@@ -1,5 +1,6 @@
 -- The statements that define one mart of this database: its create table (columns, defaults, constraints)
--- first, then any index on it. The scoring empties a mart by dropping it and running these again.
+-- first, then any index on it. The scoring replaces a whole mart by dropping it and running these again
+-- (etl/scoring/marts.py).
 select sql, 0 as step
 from duckdb_tables()
 where database_name = current_database() and schema_name = 'main' and table_name = $table
