@@ -21,6 +21,7 @@ from .config import ScoringConfig, load_config
 from .explain import Explanation, explain_score
 from .funnel import FunnelSettings, funnel_against, funnel_group, limit_curve, main_effects_design, risk_adjusted_expected
 from .evidence import write_practice_evidence, write_step_changes
+from .groups import group_starts
 from .marts import MARTS, MartWrites, stage_marts, staged, sync_marts
 from .models import load_config_tables, model_paths, run_model, sql_parameters
 from .summary import ScoreSummary
@@ -113,9 +114,7 @@ def _write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig) -> None
     if len(rows["measure"]) == 0:
         return
     covariates = _risk_covariates(con) if settings.comparator == "risk_adjusted" else {}
-    keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
-    _, starts = np.unique(keys, return_index=True)
-    bounds = list(np.sort(starts)) + [len(keys)]
+    bounds = list(group_starts(rows["measure"], rows["period"])) + [len(rows["measure"])]  # ordered by measure, period
     point_parts: list[dict[str, np.ndarray]] = []
     curve_parts: list[dict[str, np.ndarray]] = []
     basis_parts: list[dict[str, np.ndarray]] = []
@@ -155,9 +154,7 @@ def _long_window_basis(con: duckdb.DuckDBPyConnection, covariates: dict[str, tup
                        {"measures": list(settings.flag_measures), "months": settings.flag_window_months}).fetchnumpy()
     if len(rows["measure"]) == 0:
         return []
-    keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
-    _, starts = np.unique(keys, return_index=True)
-    bounds = list(np.sort(starts)) + [len(keys)]
+    bounds = list(group_starts(rows["measure"], rows["period"])) + [len(rows["measure"])]  # ordered by measure, period
     parts = []
     for begin, end in zip(bounds[:-1], bounds[1:]):
         group = slice(begin, end)

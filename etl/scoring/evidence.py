@@ -14,6 +14,7 @@ import pyarrow as pa
 from ..settings import sql_text
 from .config import ScoringConfig
 from .cusum import CusumSettings, Thresholds, baseline_lengths, calibrate, national_index, nb_shape, statistic
+from .groups import group_starts
 from .proportion import FitCache, ZeroInflatedFit, judge_absent_groups, judge_groups, wilson_interval
 
 # Bump when calibrate() changes, so thresholds stored by an older version are not reused.
@@ -109,8 +110,7 @@ def write_practice_evidence(con: duckdb.DuckDBPyConnection, config: ScoringConfi
     note_s, note_l = (np.array([_folded_note(codes) for codes in np.ma.asarray(rows[c]).tolist()], dtype=object) for c in ("folded_evidence", "folded_long"))
     target12 = np.full(size, np.nan)
     if size:
-        keys = np.char.add(np.asarray(rows["measure"], dtype=str), np.asarray(rows["period"], dtype="datetime64[D]").astype(str))
-        starts = np.sort(np.unique(keys, return_index=True)[1])
+        starts = group_starts(rows["measure"], rows["period"])  # the input is ordered by measure, period
         for begin, end in zip(starts, list(starts[1:]) + [size]):
             total = n12[begin:end].sum()
             target12[begin:end] = x12[begin:end].sum() / total + fold12[begin:end] if total > 0 else np.nan
