@@ -111,6 +111,8 @@ def test_a_changed_month_is_the_only_one_rewritten_and_the_marts_end_as_a_rescor
         summary = _rescore(con)
         assert summary.marts_replaced == 0
         assert 1 <= summary.months_changed < months / 2
+        assert f"results changed in {summary.months_changed} month" in summary.describe()
+        assert "(only those months written)" in summary.describe()
         assert con.execute("select * from score where period = ? order by all", [first]).fetchall() == before
         synced = _rows(con)
     finally:
@@ -135,6 +137,7 @@ def test_a_forced_rescore_rewrites_every_mart_whole_and_keeps_their_definitions(
     before, definitions = _rows(scored), _definitions(scored)
     summary = _rescore(scored, full=True)
     assert summary.marts_replaced == len(MARTS) and summary.months_changed == 0
+    assert f"results changed in 0 months ({len(MARTS)} tables rewritten whole)" in summary.describe()
     assert _rows(scored) == before and _definitions(scored) == definitions
 
 

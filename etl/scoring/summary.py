@@ -35,8 +35,8 @@ class ScoreSummary:
 
     def _changes(self) -> str:
         months = "1 month" if self.months_changed == 1 else f"{self.months_changed} months"
-        replaced = f", {self.marts_replaced} of its tables rewritten whole" if self.marts_replaced else ""
-        return f"stored scores changed in {months}{replaced}"
+        written = f"{self.marts_replaced} tables rewritten whole" if self.marts_replaced else "only those months written"
+        return f"results changed in {months} ({written})"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
