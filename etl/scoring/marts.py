@@ -1,17 +1,17 @@
 """Writing the scoring marts: each rescore computes every mart in full into a staging table, then changes
 in the stored mart only the months whose rows differ.
 
-A one-month refresh of the demo changes the rows of one or two months out of 67, so rewriting every mart
-made the commit write (and the stored table delete) about 570,000 rows a time for nothing. Instead:
+A one-month refresh of the demo changes the rows of one or two months out of 67 (about 32,000 rows), so
+rewriting every mart made each refresh write about a million rows, nearly all of them unchanged. Instead:
 
 1. `stage_marts` creates an empty temp table `scoring_staged_<mart>` per mart, with the mart's columns; the
    models (etl/sql/scoring/9*_write_*.sql) and the funnel writer insert into those.
 2. `sync_marts` fingerprints each month of the staged and the stored rows (how many rows, and the sum of
    a 64-bit hash of each whole row: the same multiset of rows gives the same pair whatever their order)
    and, in the stored mart, deletes the months whose fingerprints differ and inserts their staged rows.
-   When most months differ (the first load, a change of configuration), it replaces the whole mart
-   instead: dropped and recreated from its own definition in the catalogue (mart_definition.sql), which
-   is about twice as fast as deleting every row and leaves the commit only the new rows to write.
+   When at least half of the months differ (the first load, a change of configuration), it replaces the
+   mart instead: dropped and recreated from its own definition in the catalogue (mart_definition.sql),
+   which is about twice as fast as deleting every row and leaves the commit only the new rows to write.
 
 Either way the stored mart ends with exactly the staged rows (the tests compare it with a rescore from
 nothing). Everything runs in the caller's transaction, so a failure leaves the old marts. Two different
@@ -53,8 +53,8 @@ def stage_marts(con: duckdb.DuckDBPyConnection) -> None:
 
 @dataclass(frozen=True)
 class MartWrites:
-    """What `sync_marts` changed: per mart, the months whose stored rows it replaced, and the marts it
-    replaced whole."""
+    """What `sync_marts` found and did: per mart, the months whose staged and stored rows differed, and the
+    marts it replaced whole."""
 
     months: dict[str, tuple[date, ...]]
     replaced: tuple[str, ...]
