@@ -41,6 +41,7 @@ def measure(db: Path) -> dict:
         started = time.perf_counter()
         counts, membership = pattern_counts(con)
         read_s = time.perf_counter() - started
+        completeness = completeness_given_back(con)
     finally:
         con.close()
     started = time.perf_counter()
@@ -57,11 +58,6 @@ def measure(db: Path) -> dict:
     )
     by_reason = (pattern.group_by("level", pl.col("reason").fill_null("shown")).len()
                  .sort("level", "reason"))
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        completeness = completeness_given_back(con)
-    finally:
-        con.close()
     return {
         "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
         "python": platform.python_version(), "latest_period": str(latest),
