@@ -117,7 +117,7 @@ def test_a_longer_flag_window_judges_one_pooled_window_without_the_two_year_rule
 def test_the_risk_model_reads_the_priority_areas_loaded_with_the_reference_tables(databases) -> None:
     import duckdb
 
-    from etl.scoring import _risk_covariates
+    from etl.scoring.funnel_marts import _risk_covariates
 
     # no context import: the load refilled ref_prevent_priority_area with the other reference tables
     assert query(databases["adjusted"], "select count(distinct gss_code) from ref_prevent_priority_area") == [(29,)]
@@ -136,7 +136,7 @@ def test_a_changed_priority_areas_list_changes_the_covariates_and_calls_for_resc
     from etl.db import sync_reference
     from etl.reference import PRIORITY_AREAS_FILE, Reference
     from etl.scored_state import recorded_state, scored_state
-    from etl.scoring import _risk_covariates
+    from etl.scoring.funnel_marts import _risk_covariates
     from etl.scoring.config import load_config
     from etl.settings import REFERENCE_DIR
 

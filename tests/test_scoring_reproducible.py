@@ -1,6 +1,6 @@
 """The same returns give the same scores, bit for bit (issue 7 item 6): however many threads DuckDB uses
 to add up the fractional units, however often the database is rescored, and whether the
-zero-inflated fits are made again or taken from the last rescore."""
+zero-inflated fits and the funnel's groups are computed again or taken from the last rescore."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from etl.scoring import MARTS, rescore
 
 
 def _rescored_marts(db: Path, threads: int, refit: bool = False) -> dict[str, list[tuple]]:
-    """The marts after a rescore; refit: without the zero-inflated fits the last rescore kept (practice_fit)."""
+    """The marts after a rescore; refit: without the zero-inflated fits and the funnel groups the last rescore
+    kept (practice_fit, funnel_memo)."""
     con = duckdb.connect(str(db))
     try:
         con.execute(f"set threads = {int(threads)}")
         con.execute("begin transaction")
         if refit:
             con.execute("delete from practice_fit")
+            con.execute("delete from funnel_memo")
         rescore(con)
         con.execute("commit")
         return {table: con.execute(f"select * from {table} order by all").fetchall() for table in MARTS}  # fixed names
@@ -33,7 +35,7 @@ def test_two_rescores_of_the_demo_give_identical_marts(demo_db: Path, tmp_path: 
     first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
     shutil.copy(demo_db, first)
     shutil.copy(demo_db, second)
-    one = _rescored_marts(first, threads=1)  # reusing the stored fits of the practice-absent test
+    one = _rescored_marts(first, threads=1)  # reusing the stored fits and funnel groups
     many = _rescored_marts(second, threads=4, refit=True)  # fitting them all again
     for table in MARTS:
         assert len(one[table]) == len(many[table]), table

@@ -1,5 +1,5 @@
 -- The rows the funnel's flag judges when [funnel] flag_window_months is not 12 (not a numbered model: read
--- by etl/scoring/__init__.py _write_funnel): each flag measure's pooled rate over the $months months to p,
+-- by etl/scoring/funnel_marts.py write_funnel): each flag measure's pooled rate over the $months months to p,
 -- from scoring_rate's monthly rows, only where the window spans $months owed months (a full window).
 with pooled as (
     select measure, period, authority_code,
