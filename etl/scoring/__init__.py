@@ -30,8 +30,10 @@ def rescore(con: duckdb.DuckDBPyConnection, config: ScoringConfig | None = None,
 
     Runs in the caller's transaction when there is one (it opens none): the loader's write session
     makes the whole load, rescore included, atomic. Everything is recomputed every time, so a change of
-    configuration re-scores all periods; the stored marts are then changed only in the months whose rows
-    differ (etl/scoring/marts.py), or replaced whole when `full` (`oversight score`).
+    configuration re-scores all periods, except the funnel of a month whose inputs are unchanged, which is
+    taken from the last rescore (etl/scoring/funnel_marts.py); the stored marts are then changed only in
+    the months whose rows differ (etl/scoring/marts.py). `full` (`oversight score`): every funnel computed
+    again and every mart replaced whole.
     """
     started = time.perf_counter()
     config = config or load_config()

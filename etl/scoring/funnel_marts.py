@@ -89,7 +89,7 @@ def write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig, reuse: b
     the temp table scoring_funnel_basis: what each point's significantly low/high flag compares with
     (England's funnel, or the risk-adjusted expectation when [funnel] comparator = "risk_adjusted").
     reuse: take unchanged groups from funnel_memo (False: compute every group, as `oversight score` does)."""
-    settings = funnel_settings(config)
+    settings = _funnel_settings(config)
     points_per_curve = int(config.raw["funnel"]["limit_points"])
     rows = con.execute(
         "select measure, period, authority_code, observed, exposure, months_reported from scoring_rate "
@@ -124,7 +124,7 @@ def write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig, reuse: b
     memo.save(con)
 
 
-def funnel_settings(config: ScoringConfig) -> FunnelSettings:
+def _funnel_settings(config: ScoringConfig) -> FunnelSettings:
     raw = config.raw["funnel"]
     levels = [float(x) for x in raw["limits"]]
     return FunnelSettings(
@@ -182,9 +182,10 @@ def _digest(settings: FunnelSettings, points_per_curve: int, arrays: list[np.nda
     """sha256 of everything a group's result depends on: the code, the settings, the group's columns and the
     covariates of its authorities."""
     digest = hashlib.sha256(repr((_code_digest(), settings, points_per_curve, covariates)).encode("utf-8"))
-    for values in arrays:
-        values = np.asarray(values)
+    for column in arrays:
+        values = np.ma.getdata(column)
         digest.update(repr((values.dtype.str, len(values))).encode("utf-8"))
+        digest.update(np.ma.getmaskarray(column).tobytes())  # which values are null (fetchnumpy masks them)
         digest.update(values.tobytes() if values.dtype != object else repr(values.tolist()).encode("utf-8"))
     return digest.hexdigest()
 
@@ -266,7 +267,6 @@ def _table(columns: Columns) -> pa.Table:
     """Arrow columns for the database: text as strings (None stays null), non-finite floats as null."""
     arrays = {}
     for name, values in columns.items():
-        values = np.asarray(values)
         if values.dtype == object:
             arrays[name] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
         elif np.issubdtype(values.dtype, np.floating):
