@@ -6,7 +6,7 @@ from datetime import date
 
 import numpy as np
 
-from etl.scoring.groups import group_starts
+from etl.scoring.groups import group_slices, group_starts
 
 
 def test_a_group_begins_wherever_any_key_changes_from_the_row_before() -> None:
@@ -25,3 +25,9 @@ def test_one_row_is_one_group_and_no_rows_are_none() -> None:
 def test_a_key_that_returns_to_an_earlier_value_starts_a_new_group() -> None:
     # rows are sorted by the keys, so this cannot arise from the scoring's SQL; the runs still split
     assert group_starts(np.array([1, 1, 2, 1])).tolist() == [0, 2, 3]
+
+
+def test_the_slices_cover_every_row_once_group_by_group() -> None:
+    measures = np.array(["rate", "rate", "rate", "share", "share"], dtype=object)
+    assert group_slices(measures) == [slice(0, 3), slice(3, 5)]
+    assert group_slices(np.array([], dtype=object)) == []

@@ -22,7 +22,7 @@ from ..settings import sql_text
 from . import distributions, funnel
 from .config import ScoringConfig
 from .funnel import FunnelSettings, funnel_against, funnel_group, limit_curve, main_effects_design, risk_adjusted_expected
-from .groups import group_starts
+from .groups import group_slices
 from .marts import staged
 
 _FLAG_WINDOW = "scoring/funnel_flag_window.sql"  # what the flag judges when its window is not 12 months
@@ -76,12 +76,13 @@ class FunnelMemo:
             con.execute("delete from funnel_memo")
         elif stale:
             con.executemany("delete from funnel_memo where group_key = ?", [(key,) for key in stale])
-        if new:
-            con.executemany(
-                "insert into funnel_memo (group_key, digest, point, curve, basis) values (?, ?, ?, ?, ?)",
-                [(key, self.used[key][0], _write(self.used[key][1].point), _write(self.used[key][1].curve),
-                  _write(self.used[key][1].basis) if self.used[key][1].basis is not None else None) for key in new],
-            )
+        rows = []
+        for key in new:
+            digest, result = self.used[key]
+            basis = _write(result.basis) if result.basis is not None else None
+            rows.append((key, digest, _write(result.point), _write(result.curve), basis))
+        if rows:
+            con.executemany("insert into funnel_memo (group_key, digest, point, curve, basis) values (?, ?, ?, ?, ?)", rows)
 
 
 def write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig, reuse: bool = True) -> None:
@@ -102,11 +103,10 @@ def write_funnel(con: duckdb.DuckDBPyConnection, config: ScoringConfig, reuse: b
         return
     covariates = _risk_covariates(con) if settings.comparator == "risk_adjusted" else {}
     basis_here = settings.flag_window_months == 12  # otherwise the flag measures' basis has its own window
-    bounds = list(group_starts(rows["measure"], rows["period"])) + [len(rows["measure"])]  # ordered by measure, period
     results = []
-    for begin, end in zip(bounds[:-1], bounds[1:]):  # one group per measure and period, not per authority
-        group = slice(begin, end)
-        key = f"{rows['measure'][begin]} {np.datetime_as_string(rows['period'][begin], unit='D')}"
+    # one group per measure and period, not per authority (the rows are ordered by measure, period)
+    for group in group_slices(rows["measure"], rows["period"]):
+        key = f"{rows['measure'][group.start]} {np.datetime_as_string(rows['period'][group.start], unit='D')}"
         digest = _digest(settings, points_per_curve, [rows[name][group] for name in _INPUTS],
                          [covariates.get(str(code)) for code in rows["authority_code"][group]] if covariates else [])
         result = memo.get(key, digest)
@@ -198,10 +198,8 @@ def _long_window_basis(con: duckdb.DuckDBPyConnection, covariates: dict[str, tup
                        {"measures": list(settings.flag_measures), "months": settings.flag_window_months}).fetchnumpy()
     if len(rows["measure"]) == 0:
         return []
-    bounds = list(group_starts(rows["measure"], rows["period"])) + [len(rows["measure"])]  # ordered by measure, period
     parts = []
-    for begin, end in zip(bounds[:-1], bounds[1:]):
-        group = slice(begin, end)
+    for group in group_slices(rows["measure"], rows["period"]):  # ordered by measure, period
         england = funnel_group(rows["observed"][group], rows["exposure"][group], settings)
         parts.append(_basis(rows, group, england, covariates, settings, settings.flag_window_months))
     return parts

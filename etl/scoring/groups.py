@@ -1,5 +1,5 @@
 """Groups of rows that arrive sorted by their keys (the scoring's SQL orders its inputs by measure and
-period): where each group begins."""
+period): where each group begins, and the rows of each."""
 
 from __future__ import annotations
 
@@ -18,3 +18,9 @@ def group_starts(*keys: np.ndarray) -> np.ndarray:
         values = np.asarray(key)
         change[1:] |= values[1:] != values[:-1]
     return np.flatnonzero(change)
+
+
+def group_slices(*keys: np.ndarray) -> list[slice]:
+    """The rows of each run of equal keys, in order, for rows sorted by those keys."""
+    starts = group_starts(*keys).tolist()
+    return [slice(begin, end) for begin, end in zip(starts, starts[1:] + [len(keys[0])])]
