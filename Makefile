@@ -41,8 +41,11 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
 	  || { echo "Could not install chromium: run as root or install Debian's 'chromium' package"; exit 1; }; }
 
+# Test files run on TEST_WORKERS processes, each file whole in one process (its module fixtures built
+# once); `make test TEST_WORKERS=0` runs everything in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP) browser
 	$(PY) -m benchmarks.run_all

@@ -55,7 +55,8 @@ def test_a_db_that_is_a_folder_or_not_a_duckdb_file_is_refused_by_name_and_nothi
     assert result.exit_code == 2, result.output
     said = _words(result.output)
     expected = "is a folder, not a database file" if wrong == "folder" else "is not a DuckDB database file"
-    assert expected in said and str(db) in said and "another program" not in said
+    # The path is compared with every space removed: rich may break a long path across lines.
+    assert expected in said and "".join(str(db).split()) in "".join(said.split()) and "another program" not in said
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no lock, no working copy, nothing beside it
     if wrong == "text file":
         assert db.read_text(encoding="utf-8") == "minutes of the last meeting\n"

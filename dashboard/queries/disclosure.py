@@ -23,11 +23,12 @@ PATTERN_KEY = ("disclosure.pattern",)
 def pattern(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The suppression pattern of this database (every count cell with `suppressed` and `reason`).
 
-    Cached per database version when the dashboard's database is configured (the same for every viewer).
+    Cached per database version when `con` is a cursor on the dashboard's served database (the same for
+    every viewer); any other connection (a script's, a test's) gets the pattern of its own database.
     """
     from dashboard import database
 
-    if database.is_configured():
+    if isinstance(con, database.Connection) and database.is_configured():
         return database.cached(PATTERN_KEY, build_pattern, shared=True)
     return build_pattern(con)
 
