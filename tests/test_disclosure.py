@@ -179,3 +179,23 @@ def test_a_database_with_no_returns_yet_has_an_empty_pattern_and_hides_nothing(t
     assert build_pattern(con).is_empty()
     assert hidden(con, Viewer.public()).is_empty()
     con.close()
+
+
+def test_a_scripts_own_connection_gets_its_own_databases_pattern_while_the_dashboard_serves_another(tmp_path, small_db):
+    # The shared cache belongs to the served database: a connection to any other file (a script's, a
+    # test's) must not be answered from it, even in a process that is serving a dashboard.
+    from dashboard import database
+    from dashboard.queries.disclosure import pattern
+    from etl.db import connect, migrate, sync_reference
+
+    other = connect(tmp_path / "empty.duckdb")
+    migrate(other)
+    sync_reference(other)
+    database.configure(small_db)
+    try:
+        with database.connection() as served:
+            assert pattern(served).filter(pl.col("suppressed")).height > 0  # the served small demo's pattern
+        assert pattern(other).is_empty()  # the other file has no returns yet
+    finally:
+        database.reset()
+        other.close()
