@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 
 from dashboard import disclosure
 from dashboard.viewer import Viewer
@@ -168,34 +169,36 @@ def test_a_council_sees_its_own_cells_and_everyone_elses_as_published():
     assert disclosure.hidden_cells(pattern, Viewer.national()).is_empty()
 
 
-def test_a_database_with_no_returns_yet_has_an_empty_pattern_and_hides_nothing(tmp_path):
-    # A new installation before its first load: the pattern is built (ahead of requests too), not an error.
-    from dashboard.queries.disclosure import build_pattern, hidden
+@pytest.fixture
+def empty_con(tmp_path):
+    """A connection to a new installation's database: migrated, reference data in, no returns yet."""
     from etl.db import connect, migrate, sync_reference
 
     con = connect(tmp_path / "empty.duckdb")
     migrate(con)
     sync_reference(con)
-    assert build_pattern(con).is_empty()
-    assert hidden(con, Viewer.public()).is_empty()
+    yield con
     con.close()
 
 
-def test_a_scripts_own_connection_gets_its_own_databases_pattern_while_the_dashboard_serves_another(tmp_path, small_db):
+def test_a_database_with_no_returns_yet_has_an_empty_pattern_and_hides_nothing(empty_con):
+    # A new installation before its first load: the pattern is built (ahead of requests too), not an error.
+    from dashboard.queries.disclosure import build_pattern, hidden
+
+    assert build_pattern(empty_con).is_empty()
+    assert hidden(empty_con, Viewer.public()).is_empty()
+
+
+def test_a_scripts_own_connection_gets_its_own_databases_pattern_while_the_dashboard_serves_another(empty_con, small_db):
     # The shared cache belongs to the served database: a connection to any other file (a script's, a
     # test's) must not be answered from it, even in a process that is serving a dashboard.
     from dashboard import database
     from dashboard.queries.disclosure import pattern
-    from etl.db import connect, migrate, sync_reference
 
-    other = connect(tmp_path / "empty.duckdb")
-    migrate(other)
-    sync_reference(other)
     database.configure(small_db)
     try:
         with database.connection() as served:
             assert pattern(served).filter(pl.col("suppressed")).height > 0  # the served small demo's pattern
-        assert pattern(other).is_empty()  # the other file has no returns yet
+        assert pattern(empty_con).is_empty()  # the other file has no returns yet
     finally:
         database.reset()
-        other.close()
