@@ -15,6 +15,7 @@ import re
 import struct
 import zipfile
 import zlib
+from xml.parsers import expat
 from dataclasses import dataclass, field
 
 from .errors import ReturnFileError, ReturnFileTooLargeError
@@ -320,6 +321,98 @@ def _column_letters(column: int) -> str:
     return letters
 
 
+# Excel's own limits, and the widest sheet read (a return has 5 columns; Excel 2003 stopped at IV).
+_EXCEL_ROWS, _EXCEL_COLUMNS = 1_048_576, 16_384
+_COLUMN_LIMIT = 256
+_SST_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b[^>]*>")
+_SST_COUNTS = re.compile(rb"\s(?:count|uniqueCount)\s*=\s*(?:\"[^\"]*\"|'[^']*')")
+
+
+def drop_declared_string_counts(members: dict[str, bytes]) -> None:
+    """Remove the optional count and uniqueCount attributes of every shared-string table.
+
+    calamine reserves memory for the declared number of strings before it reads one, so a table
+    declaring four billion strings aborts the whole process (a Rust allocation failure is not an
+    exception); without the attributes it counts the strings it actually finds."""
+    for name, content in members.items():
+        head = content[:4096]
+        match = _SST_START.search(head)
+        if match:
+            start = _SST_COUNTS.sub(b"", match.group(0))
+            members[name] = content[:match.start()] + start + content[match.end():]
+
+
+def check_sheet_extent(sheet_xml: bytes, sheet_name: str, row_cap: int) -> None:
+    """Refuse a sheet whose values lie where no return can be, before calamine reads it.
+
+    calamine holds a sheet as one dense rectangle from its first to its last value, so a single value
+    in cell XFD1048576 (a sheet Excel opens without trouble) asks for some 550 GB and aborts the process,
+    and a cell reference that is not a cell at all ('CSECTION40') asks for more. Every cell holding a
+    value (a <v> with text, or an inline string) must be a real Excel cell, in the first _COLUMN_LIMIT
+    columns and the first `row_cap` rows (what read_xlsx reads at most). Cells without a reference take
+    the next column of their row, rows without one the next row, as Excel does. The sheet is read with
+    expat, refusing any DOCTYPE (Excel never writes one, and it is where entity tricks live); a sheet
+    that is not well-formed XML is refused: this check must see every cell calamine would.
+    """
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    row, column, reference, in_value, has_value = 0, 0, None, False, False
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        nonlocal row, column, reference, in_value, has_value
+        name = _local(tag)
+        if name == "row":
+            number = attributes.get("r")
+            if number is not None and not (number.isdigit() and 0 < int(number) <= _EXCEL_ROWS):
+                raise _damaged(f"sheet '{sheet_name}' has a row numbered {number[:20]!r}, which Excel cannot hold")
+            row, column = (int(number) if number is not None else row + 1), 0
+        elif name == "c":
+            reference, has_value = attributes.get("r"), False
+            if reference is None:
+                column += 1
+                return
+            position = _cell_position(reference)
+            if position is None or position[1] >= _EXCEL_COLUMNS or position[0] >= _EXCEL_ROWS:
+                raise _damaged(f"sheet '{sheet_name}' has a cell '{reference[:20]}', which is not a cell Excel can hold")
+            row, column = position[0] + 1, position[1] + 1
+        elif name == "v":
+            in_value = True
+        elif name == "is":
+            has_value = True
+
+    def text(data: str) -> None:
+        nonlocal has_value
+        if in_value and data.strip():
+            has_value = True
+
+    def end(tag: str) -> None:
+        nonlocal in_value
+        name = _local(tag)
+        if name == "v":
+            in_value = False
+        elif name == "c" and has_value:
+            where = reference or f"{_column_letters(column - 1)}{row}"
+            if column > _COLUMN_LIMIT:
+                raise ReturnFileError(
+                    f"sheet '{sheet_name}' has a value in cell {where}, beyond column "
+                    f"{_column_letters(_COLUMN_LIMIT - 1)}; a return has 5 columns: delete the cells to the "
+                    "right of the return and save it again")
+            if row > row_cap:
+                raise ReturnFileTooLargeError(
+                    f"sheet '{sheet_name}' has a value in cell {where}, below row {row_cap:,}, far past the "
+                    "most rows a return may hold; delete the rows below the return and save it again")
+
+    def doctype(*_arguments: object) -> None:
+        raise _damaged(f"sheet '{sheet_name}' declares a DOCTYPE, which Excel never writes")
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler, parser.StartDoctypeDeclHandler = text, doctype
+    try:
+        parser.Parse(sheet_xml, True)
+    except expat.ExpatError as exc:
+        raise _damaged(f"sheet '{sheet_name}' is not well-formed XML: {exc}") from exc
+
+
 def scan_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:
     """Every formula cell of a sheet's XML by zero-based (row, column), with whether its result was saved."""
     if not _FORMULA_TAG.search(sheet_xml):
@@ -369,7 +462,8 @@ def check_xlsx_size(data: bytes, max_uncompressed_bytes: int) -> zipfile.ZipFile
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: a damaged directory entry claiming a zip version Python cannot extract
         raise ReturnFileError(f"the workbook is damaged or not a real .xlsx file ({exc})") from exc
     total = sum(member.file_size for member in members)
     if total > max_uncompressed_bytes:
@@ -412,10 +506,15 @@ def read_xlsx(data: bytes, *, max_records: int, max_uncompressed_bytes: int) -> 
     import fastexcel  # imported here: most returns are CSV
 
     members = unpack_xlsx(data, max_uncompressed_bytes)
+    drop_declared_string_counts(members)
     row_cap = max_records * _BLANK_ROWS_ALLOWED
     try:
         workbook = fastexcel.read_excel(_repack(members))
         sheet_name = _pick_sheet(list(workbook.sheet_names))
+        part = _sheet_part(members, sheet_name)
+        # where the sheet's part cannot be told, every sheet-like part is checked
+        for candidate in [part] if part in members else [n for n, c in members.items() if b"sheetData" in c]:
+            check_sheet_extent(members[candidate], sheet_name, row_cap)
         # skip_rows=0 keeps leading empty rows, so record i is Excel row i + 1.
         sheet = workbook.load_sheet_by_name(sheet_name, header_row=None, dtypes="string", n_rows=row_cap, skip_rows=0)
         table = sheet.to_arrow()
@@ -427,7 +526,6 @@ def read_xlsx(data: bytes, *, max_records: int, max_uncompressed_bytes: int) -> 
         raise
     except BaseException as exc:  # noqa: BLE001 - calamine errors (and a Rust panic) all mean "unreadable"
         raise ReturnFileError(f"the workbook cannot be read ({type(exc).__name__}: {exc})") from exc
-    part = _sheet_part(members, sheet_name)
     found = scan_formulas(members[part]) if part in members else {}
     # calamine leaves out formula cells with no saved result, so they may lie outside its range.
     first_column = min([*value_columns[:1], *(column for _, column in found)], default=0)

@@ -1,4 +1,5 @@
-"""Hostile workbooks built byte by byte: a zip whose headers understate what a sheet inflates to.
+"""Hostile workbooks built byte by byte: a zip whose headers understate what a sheet inflates to, and
+sheets whose cells lie where no return can be (which calamine would try to hold in memory).
 
 A real return workbook (openpyxl) is taken apart and written again with a hand-made zip writer, so a
 member's declared uncompressed size can be set to anything. The huge sheet is compressed as a stream,
@@ -95,4 +96,48 @@ def with_saved_results(workbook: bytes, results: dict[str, str]) -> bytes:
     for name, content in parts.items():
         if name.startswith("xl/worksheets/"):
             parts[name] = re.sub(rb"<f>([^<]*)</f><v\s*/>", saved, content)
+    return rezipped(parts)
+
+
+def workbook_parts(workbook: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def with_rows(row_xml: bytes, workbook: bytes | None = None, part: str = SHEET) -> bytes:
+    """The workbook (default: a real return) with `row_xml` (<row> elements as Excel writes them) added
+    at the end of the sheet's data."""
+    parts = workbook_parts(workbook or return_xlsx())
+    parts[part] = parts[part].replace(b"</sheetData>", row_xml + b"</sheetData>")
+    return rezipped(parts)
+
+
+def value_at(reference: str, row: int, workbook: bytes | None = None, part: str = SHEET) -> bytes:
+    """A return workbook with the number 1 typed in cell `reference` (on row `row`)."""
+    return with_rows(f'<row r="{row}"><c r="{reference}" t="n"><v>1</v></c></row>'.encode(), workbook, part)
+
+
+def with_shared_strings(declared: int) -> bytes:
+    """A return workbook whose header cell authority_code is a shared string, in a shared-string table
+    that declares `declared` strings (count and uniqueCount) while holding one."""
+    parts = workbook_parts(return_xlsx())
+    sheet = parts[SHEET]
+    inline = b'<c r="A1" t="inlineStr"><is><t>authority_code</t></is></c>'
+    assert inline in sheet, "openpyxl no longer writes inline strings: rebuild this helper"
+    parts[SHEET] = sheet.replace(inline, b'<c r="A1" t="s"><v>0</v></c>')
+    parts["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
+        b"<si><t>authority_code</t></si></sst>" % (declared, declared)
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
     return rezipped(parts)

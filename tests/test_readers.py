@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
 from etl.errors import ReturnFileError, ReturnFileTooLargeError
 from etl.readers import read_csv, read_table, read_xlsx
-from crafted_xlsx import rezipped, understated_xlsx, with_saved_results
+from crafted_xlsx import rezipped, understated_xlsx, value_at, with_rows, with_saved_results, with_shared_strings
 from returns_factory import canonical_rows, return_csv, return_xlsx
 from validation_helpers import check, only_issue
 
@@ -155,3 +159,67 @@ def test_a_workbook_whose_part_fails_its_checksum_is_refused_as_damaged():
 def test_read_table_refuses_legacy_xls():
     with pytest.raises(ReturnFileError, match=r"\.xls"):
         read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old.xls", max_records=10, max_uncompressed_bytes=BIG)
+
+
+# --- cells where no return can be: calamine would abort the whole process, so each is read in a child ---
+
+_READ_IN_CHILD = """
+import json, sys
+from etl.errors import ReturnFileError
+from etl.readers import read_xlsx
+try:
+    table = read_xlsx(open(sys.argv[1], "rb").read(), max_records=1_011, max_uncompressed_bytes=10_000_000)
+    print(json.dumps({"records": table.records[:2], "count": len(table.records)}))
+except ReturnFileError as exc:
+    print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+"""
+
+
+def _read_in_child(data: bytes, folder: Path) -> dict:
+    """read_xlsx in a process of its own: a Rust allocation failure aborts a process, not raises."""
+    path = folder / "crafted.xlsx"
+    path.write_bytes(data)
+    done = subprocess.run([sys.executable, "-c", _READ_IN_CHILD, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"reading the workbook killed the process (exit {done.returncode}): {done.stderr[-400:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_value_in_the_last_cell_excel_has_is_refused_naming_the_cell_and_the_process_lives(tmp_path):
+    # a sheet Excel opens without trouble; held densely from A1 it would need some 550 GB
+    found = _read_in_child(value_at("XFD1048576", 1_048_576), tmp_path)
+    assert found["error"] == "ReturnFileError"
+    assert "cell XFD1048576, beyond column IV" in found["message"] and "delete the cells" in found["message"]
+
+
+def test_a_value_a_million_rows_down_is_refused_as_too_large_naming_the_cell(tmp_path):
+    found = _read_in_child(value_at("A1000000", 1_000_000), tmp_path)
+    assert found["error"] == "ReturnFileTooLargeError"
+    assert "cell A1000000" in found["message"] and "delete the rows below the return" in found["message"]
+
+
+@pytest.mark.parametrize(("row_xml", "named"), [
+    (b'<row r="40"><c r="CSECTION40" t="n"><v>1</v></c></row>', "'CSECTION40'"),  # letters typed into a reference
+    (b'<row r="4000000000"><c t="n"><v>1</v></c></row>', "'4000000000'"),  # a row Excel cannot have
+    (b'<row r="-3"><c t="n"><v>1</v></c></row>', "'-3'"),
+])
+def test_a_cell_or_row_excel_cannot_hold_is_refused_as_damaged_naming_it(tmp_path, row_xml, named):
+    found = _read_in_child(with_rows(row_xml), tmp_path)
+    assert found["error"] == "ReturnFileError"
+    assert "damaged" in found["message"] and named in found["message"]
+
+
+def test_a_shared_string_table_declaring_four_billion_strings_is_read_by_the_strings_it_holds(tmp_path):
+    found = _read_in_child(with_shared_strings(4_000_000_000), tmp_path)
+    assert "error" not in found, found
+    assert found["records"][0][:2] == ["authority_code", "period"]
+
+
+def test_values_up_to_column_iv_a_styled_empty_far_cell_and_a_far_value_on_another_sheet_are_still_read(tmp_path):
+    workbook = value_at("IV50", 50)
+    workbook = with_rows(b'<row r="1048576"><c r="XFD1048576" s="0"/></row>', workbook)  # formatting, no value
+    notes = return_xlsx(extra_sheets=["notes"])
+    workbook_with_notes = value_at("XFD1048576", 1_048_576, notes, part="xl/worksheets/sheet2.xml")
+    for data in (workbook, workbook_with_notes):
+        found = _read_in_child(data, tmp_path)
+        assert "error" not in found, found
+        assert found["records"][0][:2] == ["authority_code", "period"]

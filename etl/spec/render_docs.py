@@ -188,7 +188,10 @@ def _rules(standard: Standard) -> list[str]:
         "In an .xlsx return a formula cell is read as its saved result (query Q212); a formula saved "
         "without a result (as scripts and some exports write them) is error E122, which shows the "
         "formula and its cell. The workbook is never unpacked past the size limit, whatever its zip "
-        "headers declare (E119), and a part that holds more than it declares is refused as damaged (E101).",
+        "headers declare (E119), and a part that holds more than it declares is refused as damaged (E101). "
+        "The return sheet's values must lie in its first 256 columns (A to IV, E101) and above row "
+        "20 times the most rows a return may hold (E119), and every cell and row reference must be one "
+        "Excel can hold (E101): the cell that breaks the rule is named. Other sheets are not read.",
         "",
     ]
     return lines

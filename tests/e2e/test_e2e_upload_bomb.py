@@ -1,11 +1,14 @@
-"""A crafted workbook sent to the running service's Check a return upload cannot exhaust its memory.
+"""A crafted workbook sent to the running service's Check a return upload cannot exhaust its memory,
+nor abort the server process.
 
 The sheet of a real return workbook is replaced by one that declares 1,000 bytes but inflates to
 314 MB, and the file is posted to the Check a return callback of a real `oversight serve` process, as
 a script would post it (skipping the browser's own size check). The server must answer with a
 rejection within 2 s, in a small reply, while its resident memory grows by less than 200 MB. Memory is
 read from /proc for the server process: its peak (VmHWM, reset before the request) and samples taken
-every few milliseconds while the request runs.
+every few milliseconds while the request runs. A workbook with one value in cell XFD1048576 (which
+Excel opens, and calamine would hold as a 550 GB rectangle, aborting the process) is rejected while the
+same server goes on answering.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from crafted_xlsx import understated_xlsx
+from crafted_xlsx import understated_xlsx, value_at
 from dashboard import ids
 from support.live_server import serving
 from support.site_client import SiteClient
@@ -121,3 +124,14 @@ def test_a_sheet_declaring_1000_bytes_that_inflates_to_314_mb_is_rejected_fast_w
     text = reply.decode()
     assert "Rejected" in text and "E101" in text and "expands to more than the 1,000 bytes it declares" in text
     assert process.poll() is None  # still serving
+
+
+def test_a_value_in_cell_xfd1048576_is_rejected_naming_the_cell_and_the_server_keeps_serving(served):
+    client, process = served
+    status, reply = _post_upload(client, value_at("XFD1048576", 1_048_576), "E06000001_2026-09.xlsx")
+    assert status == 200, reply[:500]
+    text = reply.decode()
+    assert "Rejected" in text and "E101" in text and "XFD1048576" in text
+    assert process.poll() is None  # the process was not aborted
+    status, _ = _post_upload(client, understated_xlsx(10, declared_bytes=None), "after.xlsx")
+    assert status == 200  # and still answers
