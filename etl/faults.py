@@ -4,6 +4,7 @@
     OVERSIGHT_FAULT_AT=store:3 OVERSIGHT_FAULT_ACTION=enospc ...  # "No space left on device" after the 3rd file
 
 Points (in the order a run reaches them): `copy` (live file copied, not yet renamed to `<db>.next`),
+`read` (before each new file is validated, its name in `<db>.reading`: etl/reading_marker.py),
 `store` (after each file stored; the loader commits files in batches, so a kill here
 loses the files of the batch not yet committed), `rescore` (scores computed, not yet committed), `checkpoint`
 (before the final checkpoint), `swap` (before `<db>.next` replaces `<db>`), `archive` (after each

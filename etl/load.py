@@ -9,7 +9,9 @@ the marts are rescored if they do not match the stored returns and configuration
 files moved. The live file is never written, so readers see the old state or the new one. A killed
 run leaves its copy, every committed file complete, for the re-run to resume; files staged but not
 yet committed are simply loaded again. When a file cannot be staged, the files before it are
-committed before the error is raised, as if each had had its own transaction.
+committed before the error is raised, as if each had had its own transaction. A file the process died
+reading in two runs in a row is rejected unread by the next (etl/reading_marker.py), so one file that
+crashes a reader cannot stop every refresh after it.
 
 Versions: every accepted or queried return for an (authority, period) is kept. Versions are numbered
 in order of receipt (file modification time, then order of loading) and the most recently received
@@ -38,11 +40,12 @@ from .db import connect, rollback_quietly, sync_reference
 from .errors import DatabaseError, InvalidInputError, OversightError
 from .faults import fault_point
 from .periods import format_period
+from .reading_marker import ReadingMarker
 from .returns import Issue, ValidationResult, file_label
 from .scored_state import ensure_scored, sync_synthetic_marker
 from .settings import sql_text
 from .submissions import receipt_time
-from .validate import validate_file
+from .validate import refuse_unread, validate_file
 from .wording import plural
 from .write_session import lock_path, next_path, write_lock, write_session
 
@@ -109,6 +112,8 @@ class RunSummary:
     contains_synthetic_data: bool = False
     # Inbox entries a refresh did not read, as (name, why, where it was moved or None when left in place).
     set_aside: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # What the operator should know that no file outcome says (the run before this one died, say).
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.files if outcome.status == status)
@@ -142,6 +147,7 @@ class RunSummary:
             "contains_synthetic_data": self.contains_synthetic_data,
             "files": [outcome.to_dict() for outcome in self.files],
             "set_aside": [{"name": name, "reason": why, "moved_to": moved} for name, why, moved in self.set_aside],
+            "warnings": list(self.warnings),
         }
 
 
@@ -249,7 +255,11 @@ def _write_session(
         candidates = [_Candidate.of(path, received_at) for path in _arrival_order(files, received_at)]
         incoming = sum(c.path.stat().st_size for c in candidates)
         with write_session(db_path, command, locked=locked, incoming_bytes=incoming, settles=True) as con:
-            summary = _run(command, candidates, con, progress, started)
+            marker = ReadingMarker(db_path)  # under the session's lock: one run reads it at a time
+            try:
+                summary = _run(command, candidates, con, progress, started, marker)
+            finally:
+                marker.close(finished=False)
     summary.db_path = str(db_path)
     return summary
 
@@ -273,11 +283,11 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def _run(
     command: str, candidates: list[_Candidate], con: duckdb.DuckDBPyConnection,
-    progress: bool, started: float,
+    progress: bool, started: float, marker: ReadingMarker,
 ) -> RunSummary:
     writer = _Writer.open(con, command)
     try:
-        _store_all(writer, candidates, progress)
+        _store_all(writer, candidates, progress, marker)
         writer.finish(started)
     except BaseException as exc:
         writer.fail(exc, started)
@@ -317,7 +327,7 @@ class _Candidate:
         return cls(path, digest, received_at, synthetic)
 
 
-def _store_all(writer: "_Writer", candidates: list[_Candidate], progress: bool) -> None:
+def _store_all(writer: "_Writer", candidates: list[_Candidate], progress: bool, marker: ReadingMarker) -> None:
     # Decided once, up front, as before the run stored anything (two copies of a new file are both stored).
     fresh = [c.sha256 not in writer.known for c in candidates]
     report = progress if callable(progress) else None
@@ -326,7 +336,7 @@ def _store_all(writer: "_Writer", candidates: list[_Candidate], progress: bool) 
         for done, (candidate, new) in enumerate(zip(candidates, fresh)):
             if report is not None:
                 report(done, len(candidates), candidate.name, None)
-            outcome = writer.store(candidate, validate_file(candidate.path)) if new else writer.unchanged(candidate)
+            outcome = writer.store(candidate, _read(candidate, marker)) if new else writer.unchanged(candidate)
             writer.summary.files.append(outcome)
             if report is not None:
                 report(done + 1, len(candidates), candidate.name, outcome)
@@ -335,6 +345,39 @@ def _store_all(writer: "_Writer", candidates: list[_Candidate], progress: bool) 
     finally:
         if bar is not None:
             bar.stop()
+    _warn_of_death(writer.summary, marker, candidates)
+    marker.close(finished=True)
+
+
+def _read(candidate: _Candidate, marker: ReadingMarker) -> ValidationResult:
+    """Validate one new file, with the reading marker naming it while its readers run
+    (etl/reading_marker.py); a file the runs before died reading is refused unread instead."""
+    if marker.set_aside(candidate.sha256):
+        return refuse_unread(candidate.path, candidate.sha256, (
+            f"the last {marker.deaths(candidate.sha256)} runs that read this file each stopped while reading it "
+            "(the process died: a crash in a file reader, or it ran out of memory), so it is set aside unread "
+            "to let the other returns load; save the return again (CSV is safest) and send the new file, "
+            "or send this one to the national data team to examine"))
+    marker.reading(candidate.sha256, candidate.name)
+    fault_point("read")  # test-only (etl/faults.py)
+    result = validate_file(candidate.path)
+    marker.done()
+    return result
+
+
+def _warn_of_death(summary: RunSummary, marker: ReadingMarker, candidates: list[_Candidate]) -> None:
+    last = marker.died_reading
+    if last is None:
+        return
+    said = (f"the run before this one stopped while reading {last.name} (the process died: killed, out of "
+            "memory, or a crash in a file reader)")
+    present = any(c.sha256 == last.sha256 for c in candidates)
+    if not present:
+        summary.warnings.append(f"{said}; that file was not in this run")
+    elif marker.set_aside(last.sha256):
+        summary.warnings.append(f"{said}, as did the run before it: the file is set aside unread (error E101)")
+    else:
+        summary.warnings.append(f"{said}; it was read again in this run (a second stop on it sets it aside)")
 
 
 class _Bar:

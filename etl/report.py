@@ -96,6 +96,8 @@ def render_run(summary) -> Group:
         parts.append(files)
         if len(attention) > 50:
             parts.append(Text(f"... and {len(attention) - 50} more (use --json for the full list)"))
+    for warning in summary.warnings:
+        parts.append(Text(f"Note: {warning[0].upper()}{warning[1:]}.", style="yellow"))
     for name, why, moved in summary.set_aside:
         where = f" Moved to {moved}." if moved else " Left in the inbox."
         parts.append(Text(f"Not read: {name}, {why}.{where}", style="yellow"))

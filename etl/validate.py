@@ -242,11 +242,18 @@ def validate_bytes(data: bytes, filename: str, *, reference: Reference | None = 
     return result
 
 
-def _unread(name: str, size: int, rule_id: str, text: str, value: str | None) -> ValidationResult:
+def _unread(name: str, size: int, rule_id: str, text: str, value: str | None, sha256: str = "") -> ValidationResult:
     issues = _Collector(name, load_standard())
     issues.add(rule_id, None, None, value, text)
     fmt = "xlsx" if name.lower().endswith((".xlsx", ".xlsm")) else "csv"
-    return ValidationResult(name, "", size, fmt, None, None, None, issues.issues)
+    return ValidationResult(name, sha256, size, fmt, None, None, None, issues.issues)
+
+
+def refuse_unread(path: Path, sha256: str, why: str) -> ValidationResult:
+    """The result for a file the loader will not read (E101, `why` saying so), as validate_file gives it."""
+    path = Path(path)
+    size = path.stat().st_size if path.is_file() else 0
+    return _unread(file_label(path), size, "E101", why, None, sha256)
 
 
 def _format_guess(data: bytes, filename: str) -> str:

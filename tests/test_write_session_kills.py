@@ -12,6 +12,7 @@ import json
 import signal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from write_session_helpers import (  # noqa: F401 (states is a fixture)
@@ -93,3 +94,69 @@ def test_a_damaged_working_copy_is_set_aside_with_its_wal_and_the_run_starts_aga
     assert_same_database(db, states["baseline"])
     assert not working.exists() and not wal.exists()
 
+
+
+# --- a file the process dies reading (etl/reading_marker.py) -------------------------------------------
+
+def _marker(db: Path) -> dict | None:
+    """What `<db>.reading` names: None when it is missing or empty (no file being read)."""
+    path = db.with_name(db.name + ".reading")
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return json.loads(text) if text else None
+
+
+def test_a_file_one_run_died_reading_is_read_again_with_a_warning_and_the_database_is_as_if_it_had_not(
+    states: dict[str, Path], tmp_path: Path
+) -> None:
+    inbox, db = start_from_half(states, tmp_path / "run")
+
+    killed = refresh(inbox, db, fault="read:3")  # dies while the third new file is being read
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    marker = _marker(db)
+    assert marker is not None and marker["deaths"] == 0 and (inbox / marker["name"]).is_file()
+
+    rerun = refresh(inbox, db)
+
+    assert rerun.returncode == 0, rerun.stderr
+    warnings = json.loads(rerun.stdout)["warnings"]
+    assert len(warnings) == 1
+    assert f"stopped while reading {marker['name']}" in warnings[0] and "read again" in warnings[0]
+    assert_same_database(db, states["baseline"])
+    assert working_files(db) == [], "the marker goes once a run has been through its files"
+
+
+def test_a_file_two_runs_in_a_row_died_reading_is_set_aside_unread_with_its_reason_and_the_rest_load(
+    states: dict[str, Path], tmp_path: Path
+) -> None:
+    inbox, db = start_from_half(states, tmp_path / "run")
+
+    for deaths in (0, 1):
+        killed = refresh(inbox, db, fault="read:3")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        marker = _marker(db)
+        assert marker is not None and marker["deaths"] == deaths
+    poison = marker["name"]
+
+    third = refresh(inbox, db)
+
+    assert third.returncode == 0, third.stderr
+    summary = json.loads(third.stdout)
+    (outcome,) = [f for f in summary["files"] if f["file"] == poison]
+    assert outcome["status"] == "rejected" and outcome["issue_count"] == 1
+    assert f"stopped while reading {poison}" in summary["warnings"][0] and "set aside unread" in summary["warnings"][0]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        issues = con.execute("select i.rule_id, i.message from validation_issue i join submission s using (submission_id) "
+                             "where s.file_name = ?", [poison]).fetchall()
+    finally:
+        con.close()
+    assert len(issues) == 1 and issues[0][0] == "E101"
+    assert "the last 2 runs that read this file each stopped while reading it" in issues[0][1]
+    (kept,) = (db.parent / "quarantine").rglob(poison)
+    assert "set aside unread" in kept.with_name(poison + ".errors.txt").read_text(encoding="utf-8")
+    everything = sorted(p.name for p in states["inbox"].iterdir() if p.name != "SYNTHETIC_DATA.txt")
+    assert filed_away(db.parent) == everything, "every file filed away exactly once"
+    loaded = scalar(db, "select count(*) from submission where validation_status <> 'rejected'")
+    assert loaded == scalar(states["baseline"], "select count(*) from submission where validation_status <> 'rejected'") - 1
+    assert working_files(db) == []

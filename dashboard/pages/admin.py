@@ -141,12 +141,17 @@ def refresh_status() -> object:
         text = (f"Last refresh finished {job.finished_at:%H:%M:%S} UTC ({started}): {len(files)} files; "
                 + ", ".join(f"{n} {state}" for state, n in counts.items()) + ".")
         unread = [entry for entry in summary.get("set_aside") or [] if isinstance(entry, dict)]
-        if not unread:
+        warnings = [str(w)[:400] for w in summary.get("warnings") or [] if isinstance(w, str)]
+        if not unread and not warnings:
             return html.P(text, id="admin-refresh-state")
-        return html.Div([html.P(text, id="admin-refresh-state"),
-                         html.P(f"Not read from the inbox ({len(unread)}):"),
-                         html.Ul([html.Li(f"{str(e.get('name'))[:200]}, {str(e.get('reason'))[:300]}") for e in unread[:20]],
-                                 id="admin-refresh-set-aside")])
+        parts = [html.P(text, id="admin-refresh-state")]
+        if warnings:
+            parts.append(html.Ul([html.Li(f"Note: {w[:1].upper()}{w[1:]}.") for w in warnings[:5]], id="admin-refresh-warnings"))
+        if unread:
+            parts += [html.P(f"Not read from the inbox ({len(unread)}):"),
+                      html.Ul([html.Li(f"{str(e.get('name'))[:200]}, {str(e.get('reason'))[:300]}") for e in unread[:20]],
+                              id="admin-refresh-set-aside")]
+        return html.Div(parts)
     tail = job.output().strip().splitlines()[-3:]
     return html.Div([html.P(f"Last refresh failed ({started}, exit code {job.exit_code}):", id="admin-refresh-state"),
                      html.Pre("\n".join(line[:300] for line in tail))])
