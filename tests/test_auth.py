@@ -247,7 +247,8 @@ def test_a_council_user_sees_the_submit_page_in_the_navigation(app):
 
 def test_a_council_view_of_another_authority_is_audited_once(app, db):
     client = signed_in_client(app, "council")
-    body = {"output": "authority-header.children", "outputs": {"id": "authority-header", "property": "children"},
+    body = {"output": "authority-returns-section.children",
+            "outputs": {"id": "authority-returns-section", "property": "children"},
             "inputs": [{"id": "authority-code", "property": "value", "value": "E09000033"}],
             "changedPropIds": ["authority-code.value"], "state": []}
     client.post(CALLBACK, json=body)

@@ -38,6 +38,7 @@ def install(app: dash.Dash, db_path: Path | str, config: AuthConfig | None = Non
         n = config.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
     server.extensions["oversight_auth"] = config
+    server.extensions["oversight_dash"] = app  # its callback map: the envelope every callback request must fit
     if config.oidc is not None:
         server.extensions["oversight_oidc"] = oidc.register(server, config.oidc)
     server.register_blueprint(routes.blueprint)

@@ -9,8 +9,9 @@ Before each request:
 3. nobody signed in and public access off: a page request is sent to the sign-in page, anything else
    (`/_dash-*` callbacks and layout, data routes) answers 401;
 4. a Dash callback from a session must carry the session's CSRF token in `X-CSRF-Token` (added by
-   `assets/05-csrf.js` from a cookie a cross-site page cannot read); what it asks for is audited when
-   it is another authority's detail or a download.
+   `assets/05-csrf.js` from a cookie a cross-site page cannot read), and its envelope must be one the
+   site's pages send (`dashboard/callback_envelope.py`: a 400 otherwise, never Dash's 500); what it
+   asks for is audited when it is another authority's detail or a download.
 
 After each request: `Cache-Control: no-store` on everything but static files (pages, callback replies
 and downloads all carry data), 404 for an address that is no page, and the CSRF cookie.
@@ -28,6 +29,7 @@ from urllib.parse import quote, urlsplit
 import dash
 import flask
 
+from dashboard import callback_envelope
 from dashboard.auth import sessions
 from dashboard.auth.config import AuthConfig
 from dashboard.viewer import Viewer
@@ -105,6 +107,11 @@ def before_request() -> flask.Response | None:
             sent, expected = request.headers.get(CSRF_HEADER, ""), str(flask.session.get("csrf", ""))
             if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
                 return _refuse(403, "Your session's security token was missing or out of date: reload the page.")
+        dash_app = flask.current_app.extensions["oversight_dash"]
+        wrong = callback_envelope.problem(request.get_json(silent=True, cache=True), dash_app.callback_map,
+                                          dash_app.config.requests_pathname_prefix)
+        if wrong:
+            return _refuse(400, f"This request is not one the site's pages send ({wrong}), so it was refused.")
         _audit_callback()
     return None
 
