@@ -86,6 +86,14 @@ def _serve_boundaries(name: str) -> flask.Response:
     return response
 
 
+def _unknown_component_file(_error: dash.exceptions.DependencyException) -> flask.Response:
+    """A component-suite address no registered package serves ('/_dash-component-suites/x/../y'): Dash
+    raises, which would be a 500 with a traceback per request; it is simply not found."""
+    response = flask.Response("Not found.", status=404, mimetype="text/plain")
+    response.cache_control.no_store = True
+    return response
+
+
 def create_app(db_path: Path | str, inbox: Path | str | None = None) -> dash.Dash:
     """A Dash app serving the database at `db_path` (read-only); raises DatabaseError if it cannot."""
     database.configure(db_path)
@@ -110,6 +118,7 @@ def create_app(db_path: Path | str, inbox: Path | str | None = None) -> dash.Das
     server.add_url_rule(TOPOJSON_ROUTE + "<name>", "empty_topology", _serve_empty_topology)
     server.add_url_rule(geometry.URL_PREFIX + "<name>", "boundaries", _serve_boundaries)
     server.add_url_rule(downloads.ROUTE + "<filename>", "chart_download", downloads.serve)  # audited downloads
+    server.register_error_handler(dash.exceptions.DependencyException, _unknown_component_file)
     talisman = Talisman(
         server,
         content_security_policy=content_security_policy([]),

@@ -1,5 +1,6 @@
-"""Every server callback, posted by a client the site never sees: crafted values in every input and
-state, as each role, never make the server fail.
+"""Requests from a client the site never sees: crafted values in every input and state of every server
+callback, crafted path parts and query strings on every address and page, as each role, never make the
+server fail.
 
 The callbacks are read from the running app's own `/_dash-dependencies` (so a callback added later is
 covered without touching this file) and posted to `/_dash-update-component` through the real Flask
@@ -8,12 +9,15 @@ Every answer must be a deliberate one (200 with JSON, 204 no update, 4xx refused
 traceback. Envelopes no page sends (a list for a body, an unknown output, inputs of other components, an
 address Dash's router cannot read) are refused with a 400 before Dash sees them
 (dashboard/callback_envelope.py). What each viewer may see is the disclosure crawler's business
-(tests/test_disclosure_crawler.py).
+(tests/test_disclosure_crawler.py). Addresses are read from the Flask URL map and pages from Dash's page
+registry, so new ones are covered too.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -135,3 +139,48 @@ def test_the_envelopes_the_pages_send_still_reach_their_callbacks(app):
         response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         assert response.get_json()["response"]
+
+
+PATH_PARTS = ["x", "..%2f..%2fetc%2fpasswd", "%00", "a" * 3_000, "<b>", "E09000001.csv", "x.xlsx", "%ff%fe",
+              "dash/nope.js", "dash/../../etc/passwd"]
+QUERIES = ["", "?from=2026-13-45", "?to=x&from=y", "?days=-1", "?limit=99999999999999999999", "?format=%00",
+           "?q=" + "a" * 5_000]
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_address_answers_crafted_path_parts_and_queries_without_failing(app, role):
+    client = signed_in_client(app, role) if role else app.server.test_client()
+    rules = sorted({rule.rule for rule in app.server.url_map.iter_rules()})
+    failures = []
+    for rule in rules:
+        paths = [rule.split("<")[0] + part for part in PATH_PARTS] if "<" in rule else [rule]
+        for path in paths:
+            for query in QUERIES:
+                response = client.get(path + query)
+                if response.status_code >= 500:
+                    failures.append(f"{path[:80]}{query[:30]}: {response.status_code}")
+    assert not failures, f"{len(failures)} addresses failed, e.g.:\n" + "\n".join(failures[:15])
+
+
+PAGE_VALUES = ["", "x" * 3_000, "<script>alert(1)</script>", "'; drop table flag; --", "9999-99", "E09000001",
+               "-1", "1e308", "\u0000", "../..", "NaN", "[]"]
+
+
+@pytest.mark.parametrize("role", ["national_admin", "council"])
+def test_every_page_answers_crafted_query_strings_without_failing(app, role):
+    import dash
+
+    client = signed_in_client(app, role)
+    failures = []
+    for page in dash.page_registry.values():
+        layout = page["layout"]
+        names = [n for n in inspect.signature(layout).parameters if n != "kwargs"] if callable(layout) else []
+        for name in [*names, "unknown"]:
+            for value in PAGE_VALUES:
+                for query in (urllib.parse.urlencode({name: value}), f"{name}={urllib.parse.quote(value)}&{name}=x"):
+                    # the page's HTML, then its layout as Dash's router asks for it
+                    status = client.get(f"{page['path']}?{query}").status_code
+                    routed = _post(client, _router(page["path"], "?" + query))[0]
+                    if status >= 500 or routed >= 500:
+                        failures.append(f"{page['path']}?{query[:60]}: {status}, layout {routed}")
+    assert not failures, f"{len(failures)} page addresses failed, e.g.:\n" + "\n".join(failures[:15])
