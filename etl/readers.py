@@ -15,8 +15,8 @@ import re
 import struct
 import zipfile
 import zlib
-from xml.parsers import expat
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
 from .errors import ReturnFileError, ReturnFileTooLargeError
 

@@ -9,11 +9,11 @@ being read, and a monthly refresh that dies on the same file every month never l
 So before reading each new file the run writes `<db>.reading`: the file's SHA-256, its name, and how
 many runs in a row have died while reading that same content; once the readers return it is emptied. A
 run that ends, well or with an error, removes it; only a run that died while reading leaves a file named
-in it. The next run reads it at the start: the file named is read
-once more (the death may have had another cause), with the count raised by one, and a warning says so;
-after `SET_ASIDE_AFTER` deaths in a row on the same content the file is not read again but rejected
-with error E101, which says why, and quarantined like any rejected file, so the rest of the inbox loads.
-A marker that cannot be read (the process died while writing it) counts as none.
+in it. The next run reads it at the start. The file it names is read once more (the death may have had
+another cause), with the count raised by one, and a warning says so; after `SET_ASIDE_AFTER` deaths in a
+row on the same content the file is not read again but rejected with error E101, which says why, and
+quarantined like any rejected file, so the rest of the inbox loads. A marker that cannot be read (the
+process died while writing it) counts as none.
 """
 
 from __future__ import annotations
