@@ -115,3 +115,18 @@ def test_a_symbolic_link_in_the_inbox_is_never_followed_and_is_set_aside_with_th
     assert query(db, "select count(*) from submission") == [(1,)]
     stored = query(db, "select string_agg(message, ' ') from validation_issue")[0][0] or ""
     assert "root:x" not in stored
+
+
+def test_counts_at_the_standards_nine_digit_maximum_load_and_are_scored(tmp_path: Path) -> None:
+    # A council may type 999,999,999 (the standard allows nine digits): sums of such counts over a
+    # return's sections passed the scoring's fixed-point range, and the whole refresh failed.
+    inbox, db = tmp_path / "inbox", tmp_path / "o.duckdb"
+    for month in ("2026-07", "2026-08", "2026-09"):
+        write_return(inbox, f"big-{month}.csv", return_csv("E06000001", month, 999_999_999))
+        write_return(inbox, f"small-{month}.csv", return_csv("E06000002", month, 4))
+    summary = refresh(inbox, db)
+    assert summary.count("rejected") == 0 and summary.rescored
+    completeness = query(db, "select score, denominator from score where authority_code = 'E06000001' "
+                             "and dimension = 'completeness' and period = '2026-09-01' and \"window\" = 'month'")
+    assert completeness and 0 <= completeness[0][0] <= 100
+    assert completeness[0][1] >= 999_999_999  # the unit's denominator: sections x the total

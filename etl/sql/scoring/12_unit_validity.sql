@@ -18,13 +18,13 @@ deducted as (
         c.what, c.fix, c.scope,
         -- fixed-point (decimal) so that sums are exact and independent of the order rows are added in
         cast(case when c.scope = 'file' then c.points
-             else c.points * least(rows_affected, greatest(row_count, 1)) / greatest(row_count, 1) end as decimal(18, 9)) as points
+             else c.points * least(rows_affected, greatest(row_count, 1)) / greatest(row_count, 1) end as decimal(38, 9)) as points
     from raised
     join scoring_cfg_validity_rule as c using (rule_id)
 ),
 scaled as (
     -- when deductions exceed 100 they are scaled so that the losses still add up to 100 - score
-    select *, cast(points * least(1.0, 100.0 / sum(points) over (partition by submission_id)) as decimal(18, 9)) as points_scaled
+    select *, cast(points * least(1.0, 100.0 / sum(points) over (partition by submission_id)) as decimal(38, 9)) as points_scaled
     from deducted
 )
 select * from scaled

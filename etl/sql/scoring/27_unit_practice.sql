@@ -10,7 +10,7 @@ with items as (
     select measure, 'evidence', weight, cast(null as varchar) from scoring_cfg_practice_evidence
 ),
 weights as (
-    select *, cast(cast(weight as decimal(18, 9)) / sum(cast(weight as decimal(18, 9))) over () as decimal(18, 9)) as share
+    select *, cast(cast(weight as decimal(38, 9)) / sum(cast(weight as decimal(38, 9))) over () as decimal(38, 9)) as share
     from items
 ),
 declared as (

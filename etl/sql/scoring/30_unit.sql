@@ -31,5 +31,5 @@ with units as (
     group by submission_id, authority_code, period
 )
 select authority_code, period, dimension,
-       cast(numerator as decimal(18, 9)) as numerator, cast(denominator as decimal(18, 9)) as denominator
+       cast(numerator as decimal(38, 9)) as numerator, cast(denominator as decimal(38, 9)) as denominator
 from units

@@ -4,8 +4,8 @@
 create or replace temp table scoring_score_composite as
 with weighted as (
     select s.authority_code, s.period, s."window",
-           sum(cast(w.weight as decimal(18, 9)) * cast(s.score as decimal(18, 6))) as weighted_sum,
-           sum(cast(w.weight as decimal(18, 9))) filter (where s.score is not null) as weight_available
+           sum(cast(w.weight as decimal(38, 9)) * cast(s.score as decimal(38, 6))) as weighted_sum,
+           sum(cast(w.weight as decimal(38, 9))) filter (where s.score is not null) as weight_available
     from scoring_score_dimension as s
     join scoring_cfg_weight as w using (dimension)
     group by all

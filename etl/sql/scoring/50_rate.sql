@@ -21,7 +21,7 @@ monthly as (
            case when o.authority_code is not null then 1 else 0 end as reported,
            coalesce(o.under18, 0) as under18, coalesce(o.total, 0) as total,
            -- fixed-point, so rolling sums are exact whatever the order of addition
-           cast(case when o.authority_code is not null then p.population / 12.0 else 0 end as decimal(18, 9)) as exposure
+           cast(case when o.authority_code is not null then p.population / 12.0 else 0 end as decimal(38, 9)) as exposure
     from scoring_expected as e
     join population as p using (authority_code, period)
     left join observed as o using (authority_code, period)

@@ -35,19 +35,19 @@ pooled as (
 ),
 aggregated as (
     select level, code, period, "window", measure,
-           case when kind = 'score' then cast(round(avg(cast(value as decimal(18, 6))), 6) as double)
-                else cast(sum(cast(numerator as decimal(18, 6))) as double)
-                     / nullif(cast(sum(cast(denominator as decimal(18, 6))) as double), 0)
+           case when kind = 'score' then cast(round(avg(cast(value as decimal(38, 6))), 6) as double)
+                else cast(sum(cast(numerator as decimal(38, 6))) as double)
+                     / nullif(cast(sum(cast(denominator as decimal(38, 6))) as double), 0)
                      * case when kind = 'rate' then $per else 100.0 end end as value,
-           case when kind = 'score' then null else cast(sum(cast(numerator as decimal(18, 6))) as double) end as numerator,
-           case when kind = 'score' then count(value) else cast(sum(cast(denominator as decimal(18, 6))) as double) end as denominator,
+           case when kind = 'score' then null else cast(sum(cast(numerator as decimal(38, 6))) as double) end as numerator,
+           case when kind = 'score' then count(value) else cast(sum(cast(denominator as decimal(38, 6))) as double) end as denominator,
            cast(null as double) as lower95, cast(null as double) as upper95
     from pooled
     group by level, code, period, "window", measure, kind
 ),
 neighbours as (
     select 'neighbours' as level, n.gss_code as code, a.period, a."window", a.measure,
-           cast(round(avg(cast(a.value as decimal(18, 6))), 6) as double) as value, cast(null as double) as numerator,
+           cast(round(avg(cast(a.value as decimal(38, 6))), 6) as double) as value, cast(null as double) as numerator,
            count(a.value) as denominator, cast(null as double) as lower95, cast(null as double) as upper95
     from ref_statistical_neighbour as n
     join authority_scores as a on a.code = n.neighbour_gss_code
