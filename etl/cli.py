@@ -171,8 +171,11 @@ def score(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
     """
     from .scoring import rescore_database
 
+    path = _db(db)
+    if not path.exists():  # a mistyped --db must not leave a new, empty database behind
+        _fail(OversightError(f"no database at {path}: load returns first (`oversight refresh --db {path}`) or pass --db"))
     try:
-        summary = rescore_database(_db(db))
+        summary = rescore_database(path)
     except OversightError as error:
         _fail(error)
     if as_json:

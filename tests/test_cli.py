@@ -60,3 +60,13 @@ def test_a_db_that_is_a_folder_or_not_a_duckdb_file_is_refused_by_name_and_nothi
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no lock, no working copy, nothing beside it
     if wrong == "text file":
         assert db.read_text(encoding="utf-8") == "minutes of the last meeting\n"
+
+
+@pytest.mark.parametrize("command", [["score"], ["status"], ["users", "list"]])
+def test_a_db_path_that_does_not_exist_is_refused_and_nothing_is_made(tmp_path, command) -> None:
+    db = tmp_path / "mistyped" / "oversight.duckdb"
+    result = CliRunner().invoke(app, [*command, "--db", str(db)], prog_name="oversight",
+                                env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 2, result.output
+    assert "no database at" in _words(result.output)
+    assert list(tmp_path.iterdir()) == []  # no folder, no database, no lock
