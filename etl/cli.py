@@ -52,6 +52,8 @@ def validate(
     try:
         if file.is_dir():
             raise InvalidInputError(f"{file} is a folder, not a return file. Give the path of one CSV or XLSX file")
+        if file.exists() and not file.is_file():
+            raise InvalidInputError(f"{file} is not a regular file (a device, pipe or socket). Give the path of one CSV or XLSX file")
         if not file.is_file():
             raise InvalidInputError(f"no such file: {file}. Check the path and run again")
         result = validate_file(file)

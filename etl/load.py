@@ -163,6 +163,10 @@ def load_files(
 ) -> RunSummary:
     """Validate and store return files (nothing is moved); received_at overrides the files' mtimes."""
     files = [Path(p) for p in paths]
+    special = [str(p) for p in files if p.exists() and not p.is_file()]
+    if special:
+        raise InvalidInputError(f"not a regular file (a folder, device, pipe or socket): {', '.join(special)}. "
+                                "Give the paths of CSV or XLSX return files")
     missing = [str(p) for p in files if not p.is_file()]
     if missing:
         raise InvalidInputError(f"no such file: {', '.join(missing)}. Check the path and run again")

@@ -142,3 +142,11 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidInputError, match="no such file"):
         load_files([tmp_path / "nope.csv"], tmp_path / "o.duckdb")
+
+
+def test_a_device_given_as_a_return_is_refused_by_name(tmp_path: Path) -> None:
+    from etl.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="not a regular file .*: /dev/null"):
+        load_files(["/dev/null"], tmp_path / "o.duckdb")
+    assert not (tmp_path / "o.duckdb").exists()

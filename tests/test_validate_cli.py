@@ -73,3 +73,10 @@ def test_the_report_leads_with_one_line_to_act_on_and_groups_rows(tmp_path):
     said = " ".join(result.output.split())  # rich wraps long lines
     assert said.startswith("REJECTED") and said.index("The counts are not filled in yet") < said.index("File blank.csv")
     assert said.count("E106 error") == 1 and f"and {len(rows) - 8} more" in said
+
+
+def test_a_device_is_named_as_not_a_regular_file_not_as_missing():
+    result = runner.invoke(app, ["validate", "/dev/null"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "/dev/null is not a regular file" in said and "no such file" not in said
