@@ -4,6 +4,7 @@ administrator receives admin data, in the page or in Dash's validation layout se
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 from auth_helpers import signed_in_client
 from test_load_files import return_csv, write_return
 
+from etl.reading_marker import marker_path
 from etl.refresh_job import latest_job, read_progress
 from etl.service_store import store_path
 from etl.users import DEMO_USERS
@@ -185,6 +187,10 @@ def test_an_administrator_follows_a_real_refresh_file_by_file(app, db, inbox, mo
         write_return(inbox, f"r{n:02d}-{code}.csv", return_csv(code, "2026-10", 5 + n), datetime(2026, 11, 1, 9, n))
     bad = return_csv("E06000030", "2026-10", 5).replace("total,ALL,5", "total,ALL,-3")
     write_return(inbox, "r99-bad.csv", bad, datetime(2026, 11, 1, 10))
+    # As a run that died while reading the first file would leave it (etl/reading_marker.py).
+    first = sorted(inbox.iterdir())[0]
+    marker_path(db).write_text(json.dumps({"sha256": hashlib.sha256(first.read_bytes()).hexdigest(),
+                                           "name": first.name, "deaths": 0}), encoding="utf-8")
     # The refresh stops itself while storing its third file, then once all files are read and scored.
     monkeypatch.setenv("OVERSIGHT_FAULT_AT", "store:3,rescore")
     monkeypatch.setenv("OVERSIGHT_FAULT_ACTION", "stop")
@@ -223,3 +229,5 @@ def test_an_administrator_follows_a_real_refresh_file_by_file(app, db, inbox, mo
     assert (f"{FILES} files; {final['accepted']} accepted, {final['queried']} queried, {final['rejected']} rejected, "
             "0 unchanged.") in text
     assert sum(final.values()) == FILES and final["rejected"] >= 1  # r99-bad.csv at least
+    assert f"Note: The run before this one stopped while reading {first.name}" in text and "read again" in text
+    assert not marker_path(db).exists()
