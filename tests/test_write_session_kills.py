@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from etl.reading_marker import marker_path
 from write_session_helpers import (  # noqa: F401 (states is a fixture)
     assert_same_database, opens_but_unreadable, refresh, scalar, start_from_half, states, tables,
     working_files,
@@ -100,7 +101,7 @@ def test_a_damaged_working_copy_is_set_aside_with_its_wal_and_the_run_starts_aga
 
 def _marker(db: Path) -> dict | None:
     """What `<db>.reading` names: None when it is missing or empty (no file being read)."""
-    path = db.with_name(db.name + ".reading")
+    path = marker_path(db)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     return json.loads(text) if text else None
 
